@@ -1,0 +1,56 @@
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+from organizations.models import Location, Organization, TimeStamped
+
+
+class Company(TimeStamped):
+    """A customer company at a location.
+
+    Its contact person and billing person are members of it; managers are
+    members with ``Member.is_manager``. Who may manage the team from the
+    member portal is held as the ``manage_team`` object permission.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="companies")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    contact_person = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    billing_person = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    billing_name = models.CharField("Legal business name", max_length=200, blank=True)
+    billing_address = models.TextField(blank=True)
+    tax_id = models.CharField("Tax ID", max_length=60, blank=True)
+    internal_notes = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+        permissions = [("manage_team", "Manage the company's member directory")]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "organization"], name="company_id_org"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class CompanyUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Company, on_delete=models.CASCADE)
+
+
+class CompanyGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Company, on_delete=models.CASCADE)

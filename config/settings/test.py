@@ -1,0 +1,18 @@
+"""Test settings: the database comes from DATABASE_URL (PostgreSQL in CI)."""
+
+from .base import *  # noqa: F403
+from .base import env
+
+DEBUG = False
+SECRET_KEY = "test-secret-key-not-for-production"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Unit tests run tasks inline; delivery tests start a real worker over
+# REDIS_URL and switch this off themselves.
+CELERY_TASK_ALWAYS_EAGER = True
+CELERY_BROKER_URL = env("REDIS_URL", default="memory://") or "memory://"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ACCOUNT_RATE_LIMITS = False

@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts.views import home
+
+admin.site.site_header = "Flex Community support"
+admin.site.site_title = "Flex Community support"
+
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include("allauth.urls")),
+    path("support/", admin.site.urls),
+    path("o/<slug:org_slug>/portal/", include("portal.urls")),
+    path("o/<slug:org_slug>/admin/", include("adminportal.urls")),
+]

@@ -1,0 +1,83 @@
+from django.contrib import admin
+
+from .models import Member, Membership, Plan, StatusChange
+
+AUDIT = ("created_at", "updated_at")
+
+
+class StatusChangeInline(admin.TabularInline):
+    """History is written only by members.services.member_change_status."""
+
+    model = StatusChange
+    extra = 0
+    can_delete = False
+    fields = ("created_at", "from_status", "to_status", "actor", "via", "reason")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Member)
+class MemberAdmin(admin.ModelAdmin):
+    list_display = (
+        "__str__",
+        "email",
+        "organization",
+        "location",
+        "company",
+        "status",
+        "portal_access",
+    )
+    list_filter = ("status", "portal_access", "organization", "location", "is_manager")
+    list_select_related = ("organization", "location", "company")
+    search_fields = ("first_name", "last_name", "email", "company__name")
+    raw_id_fields = ("company", "user", "location")
+    # Status changes go through the action so that history and integrations
+    # see them; support staff change it from the admin portal.
+    readonly_fields = ("status", *AUDIT)
+    inlines = [StatusChangeInline]
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    list_display = ("member", "from_status", "to_status", "via", "actor", "created_at")
+    list_filter = ("via", "to_status", "organization")
+    list_select_related = ("member", "actor")
+    search_fields = ("member__first_name", "member__last_name", "member__email", "reason")
+    readonly_fields = (
+        "organization",
+        "member",
+        "from_status",
+        "to_status",
+        "actor",
+        "via",
+        "reason",
+        "created_at",
+    )
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Plan)
+class PlanAdmin(admin.ModelAdmin):
+    list_display = ("name", "organization", "location", "monthly_price")
+    list_filter = ("organization",)
+    list_select_related = ("organization", "location")
+    search_fields = ("name",)
+    readonly_fields = AUDIT
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("plan", "member", "company", "start_date", "end_date")
+    list_filter = ("organization", "plan")
+    list_select_related = ("plan", "member", "company")
+    search_fields = ("member__email", "member__last_name", "company__name", "plan__name")
+    raw_id_fields = ("member", "company")
+    date_hierarchy = "start_date"
+    readonly_fields = AUDIT

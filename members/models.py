@@ -1,0 +1,199 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from organizations.models import Location, Organization, TimeStamped
+
+
+class MemberStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    CONTACT = "contact", "Contact"
+    FORMER = "former", "Former"
+
+
+class PortalAccess(models.TextChoices):
+    NONE = "none", "No access"
+    PENDING = "pending", "Pending"
+    ACTIVE = "active", "Active"
+    DEACTIVATED = "deactivated", "Deactivated"
+
+
+class Via(models.TextChoices):
+    """Through which door a change came in."""
+
+    PORTAL = "portal", "Member portal"
+    ADMIN = "admin", "Admin portal"
+    API = "api", "API"
+    SYSTEM = "system", "System"
+
+
+class Member(TimeStamped):
+    """The business record of a person (seed 002). May exist with no login."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(
+        Location, on_delete=models.PROTECT, related_name="members", verbose_name="home location"
+    )
+    company = models.ForeignKey(
+        "companies.Company",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+    is_manager = models.BooleanField(
+        "company manager",
+        default=False,
+        help_text="Manages the company's details with its contacts.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="members",
+    )
+
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+
+    status = models.CharField(max_length=10, choices=MemberStatus, default=MemberStatus.ACTIVE)
+    portal_access = models.CharField(max_length=12, choices=PortalAccess, default=PortalAccess.NONE)
+
+    billing_name = models.CharField("Legal business name", max_length=200, blank=True)
+    billing_address = models.TextField(blank=True)
+    tax_id = models.CharField("Tax ID", max_length=60, blank=True)
+    internal_notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["first_name", "last_name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                "organization",
+                Lower("email"),
+                condition=~Q(email=""),
+                name="member_email_unique_per_org",
+            ),
+            models.UniqueConstraint(
+                fields=["organization", "user"],
+                condition=Q(user__isnull=False),
+                name="one_member_per_user_per_org",
+            ),
+            models.CheckConstraint(
+                condition=Q(is_manager=False) | Q(company__isnull=False),
+                name="manager_has_company",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=MemberStatus.values), name="member_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(portal_access__in=PortalAccess.values), name="portal_access_valid"
+            ),
+            # Targets of composite foreign keys (see organizations/db.py).
+            models.UniqueConstraint(fields=["id", "organization"], name="member_id_org"),
+            models.UniqueConstraint(fields=["id", "company"], name="member_id_company"),
+        ]
+        indexes = [models.Index(fields=["organization", "location", "status"])]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def can_use_portal(self) -> bool:
+        """Only active members with accepted, non-deactivated access get in (R2.7, R4.6)."""
+        return (
+            self.user_id is not None
+            and self.status == MemberStatus.ACTIVE
+            and self.portal_access == PortalAccess.ACTIVE
+        )
+
+
+class StatusChange(models.Model):
+    """One row per status change (R2.6), written by ``member_change_status``."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
+    from_status = models.CharField(max_length=10, choices=MemberStatus)
+    to_status = models.CharField(max_length=10, choices=MemberStatus)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    via = models.CharField(max_length=10, choices=Via)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+
+    def __str__(self):
+        return f"{self.member}: {self.from_status} → {self.to_status}"
+
+
+class Plan(TimeStamped):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="plans")
+    location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="plans"
+    )
+    name = models.CharField(max_length=200)
+    monthly_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["id", "organization"], name="plan_id_org")]
+
+    def __str__(self):
+        return self.name
+
+
+class MembershipQuerySet(models.QuerySet):
+    def active(self, on=None):
+        """Memberships whose period covers ``on`` (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(Q(end_date__isnull=True) | Q(end_date__gte=on), start_date__lte=on)
+
+
+class Membership(TimeStamped):
+    """A member's or a company's subscription to a plan."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="memberships")
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.CASCADE, related_name="memberships"
+    )
+    company = models.ForeignKey(
+        "companies.Company",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    start_date = models.DateField()
+    end_date = models.DateField(null=True, blank=True)
+
+    objects = MembershipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, company__isnull=True)
+                | Q(member__isnull=True, company__isnull=False),
+                name="membership_has_one_holder",
+            ),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_ends_after_start",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.plan} ({self.start_date}–{self.end_date or '…'})"

@@ -1,0 +1,102 @@
+"""Every state change of a member happens here, in one action each.
+
+Actions are keyword-only, run in one transaction, record their history row
+in it, and schedule side effects with ``transaction.on_commit``. Views,
+Django admin, Celery tasks and tests all call these; nothing else writes
+members.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from companies.models import Company
+from organizations.models import Location, Organization
+
+from .models import Member, MemberStatus, PortalAccess, StatusChange, Via
+
+
+def _check_same_organization(organization: Organization, *objects) -> None:
+    # The database says the same on PostgreSQL (composite foreign keys); this
+    # gives a readable message first, and is the guard on SQLite.
+    for obj in objects:
+        if obj is not None and obj.organization_id != organization.pk:
+            raise ValidationError(f"{obj} belongs to another organization.")
+
+
+@transaction.atomic
+def member_create(
+    *,
+    organization: Organization,
+    location: Location,
+    first_name: str,
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    company: Company | None = None,
+    is_manager: bool = False,
+    status: str = MemberStatus.ACTIVE,
+    actor=None,
+    via: str = Via.ADMIN,
+) -> Member:
+    _check_same_organization(organization, location, company)
+    email = email.strip().lower()
+    if email and Member.objects.filter(organization=organization, email__iexact=email).exists():
+        raise ValidationError({"email": "A member with this email already exists."})
+    member = Member.objects.create(
+        organization=organization,
+        location=location,
+        company=company,
+        is_manager=is_manager and company is not None,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        phone=phone.strip(),
+        status=status,
+        portal_access=PortalAccess.NONE,
+    )
+    return member
+
+
+@transaction.atomic
+def member_change_status(
+    *, member: Member, status: str, actor=None, via: str, reason: str = ""
+) -> StatusChange | None:
+    """Move ``member`` to ``status`` and record it (R2.6).
+
+    Returns the StatusChange, or None when the member already had that status.
+    Who may call this with which member is decided by the callers' policy
+    (members/policy.py); this action only keeps the record straight.
+    """
+    if status not in MemberStatus.values:
+        raise ValidationError({"status": f"Unknown status {status!r}."})
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    member.status = status
+    if locked.status == status:
+        return None
+    previous = locked.status
+    locked.status = status
+    locked.save(update_fields=["status", "updated_at"])
+    return StatusChange.objects.create(
+        organization_id=locked.organization_id,
+        member=locked,
+        from_status=previous,
+        to_status=status,
+        actor=actor,
+        via=via,
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def member_link_user(*, member: Member, user) -> Member:
+    """Link a login to this member record and open the member portal to it."""
+    if (
+        Member.objects.filter(organization_id=member.organization_id, user=user)
+        .exclude(pk=member.pk)
+        .exists()
+    ):
+        raise ValidationError("This login is already linked to another member here.")
+    member.user = user
+    member.portal_access = PortalAccess.ACTIVE
+    member.save(update_fields=["user", "portal_access", "updated_at"])
+    return member

@@ -1,0 +1,45 @@
+from django.contrib import admin
+from guardian.admin import GuardedModelAdmin
+
+from .models import Location, Organization, OrganizationAdmin
+
+AUDIT = ("created_at", "updated_at")
+
+
+class LocationInline(admin.TabularInline):
+    model = Location
+    extra = 0
+    fields = ("name", "slug", "address")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(Organization)
+class OrganizationModelAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "contacts_manage_team", "invitation_reminders", "created_at")
+    list_filter = ("contacts_manage_team", "invitation_reminders", "auto_former_on_membership_end")
+    search_fields = ("name", "slug")
+    readonly_fields = AUDIT
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [LocationInline]
+
+
+@admin.register(Location)
+class LocationModelAdmin(GuardedModelAdmin):
+    """Object permissions (who administers which location) are managed
+    from the 'Object permissions' button on a location."""
+
+    list_display = ("name", "organization", "slug", "created_at")
+    list_filter = ("organization",)
+    list_select_related = ("organization",)
+    search_fields = ("name", "slug", "organization__name")
+    readonly_fields = AUDIT
+
+
+@admin.register(OrganizationAdmin)
+class OrganizationAdminModelAdmin(admin.ModelAdmin):
+    list_display = ("user", "organization", "is_owner", "created_at")
+    list_filter = ("is_owner", "organization")
+    list_select_related = ("user", "organization")
+    search_fields = ("user__email", "organization__name")
+    autocomplete_fields = ("user",)
+    readonly_fields = AUDIT

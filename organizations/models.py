@@ -1,0 +1,94 @@
+from django.conf import settings
+from django.db import models
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Organization(TimeStamped):
+    """One operator: the tenant. Everything else belongs to exactly one."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True, help_text="Appears in every URL: /o/<slug>/…")
+
+    # Settings (R2.1, R4.3, R4.7). Off by default: each one hands power to
+    # someone other than the operator's admins, so the operator opts in.
+    contacts_manage_team = models.BooleanField(
+        "Allow contact persons to manage their company's member directory",
+        default=False,
+        help_text="Contact persons, billing persons and managers can add their company's "
+        "members and change their status from the member portal.",
+    )
+    invitation_reminders = models.BooleanField(
+        "Send an invitation reminder after 3 days", default=False
+    )
+    auto_former_on_membership_end = models.BooleanField(
+        "Set members to Former when their membership ends", default=False
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Location(TimeStamped):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="locations"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField()
+    address = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        permissions = [
+            ("manage_customers", "Manage customers (companies and members)"),
+            ("manage_settings", "Manage settings"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="location_slug_per_org"),
+            # Target of the composite foreign keys that keep rows pointing at
+            # a location inside their own organization.
+            models.UniqueConstraint(fields=["id", "organization"], name="location_id_org"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class LocationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Location, on_delete=models.CASCADE)
+
+
+class LocationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Location, on_delete=models.CASCADE)
+
+
+class OrganizationAdmin(TimeStamped):
+    """A user who works in an organization's admin portal.
+
+    What they may do at each location is held as guardian object permissions
+    on Location; owners may do everything everywhere.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="admins")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_roles"
+    )
+    is_owner = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_admin_role_per_org"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.organization}"

@@ -1,0 +1,53 @@
+"""Who may do what in an organization's admin portal (R1.2).
+
+Admins hold object permissions on Location (django-guardian); owners hold
+every permission everywhere. Each question is answered here and nowhere else.
+"""
+
+from django.db.models import QuerySet
+from guardian.shortcuts import get_objects_for_user
+
+from .models import Location, Organization, OrganizationAdmin
+
+MANAGE_CUSTOMERS = "organizations.manage_customers"
+MANAGE_SETTINGS = "organizations.manage_settings"
+
+
+def admin_role(user, organization: Organization) -> OrganizationAdmin | None:
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return OrganizationAdmin.objects.filter(user=user, organization=organization).first()
+
+
+def admin_locations(user, organization: Organization, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
+    """Locations of ``organization`` where ``user`` holds ``perm``.
+
+    A lazy queryset: used inside another filter it becomes a subquery, so a
+    members list costs no extra query for it.
+    """
+    locations = Location.objects.filter(organization=organization)
+    role = admin_role(user, organization)
+    if role is None:
+        return locations.none()
+    if role.is_owner:
+        return locations
+    # accept_global_perms=False: a model-wide grant must not leak every
+    # tenant's locations.
+    return get_objects_for_user(user, perm, klass=locations, accept_global_perms=False)
+
+
+def can_manage_location(user, location: Location, perm: str = MANAGE_CUSTOMERS) -> bool:
+    return admin_locations(user, location.organization, perm).filter(pk=location.pk).exists()
+
+
+def can_manage_organization_settings(user, organization: Organization) -> bool:
+    """Organization-wide settings change every location, so they need the
+    settings permission on all of them (owners have it implicitly)."""
+    role = admin_role(user, organization)
+    if role is None:
+        return False
+    if role.is_owner:
+        return True
+    all_locations = Location.objects.filter(organization=organization)
+    allowed = admin_locations(user, organization, MANAGE_SETTINGS)
+    return all_locations.exists() and not all_locations.exclude(pk__in=allowed).exists()

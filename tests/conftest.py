@@ -1,0 +1,85 @@
+"""The standing cast (after Healthchecks' alice/bob/charlie).
+
+Every test can reach across a boundary: two organizations, two locations in
+the first, two companies, and the people who sit on each side.
+"""
+
+from dataclasses import dataclass
+
+import pytest
+from guardian.shortcuts import assign_perm
+
+from companies.models import Company
+from companies.services import company_set_roles
+from members.models import Member
+from organizations.models import Location, Organization
+from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
+
+from . import factories as f
+
+
+@dataclass
+class Cast:
+    org: Organization
+    harbour: Location  # first location of org
+    mill: Location  # second location of org
+    acme: Company  # at harbour
+    globex: Company  # at harbour, another company
+    owner: object  # user: owner of org
+    admin: object  # user: admin of harbour only (customers + settings)
+    mill_admin: object  # user: admin of mill only
+    contact: Member  # Acme's contact person (portal login)
+    billing: Member  # Acme's billing person (portal login)
+    teammate: Member  # plain Acme member (portal login)
+    globex_contact: Member  # Globex's contact person
+    other_org: Organization
+    other_location: Location
+    other_admin: object  # user: owner of other_org
+    other_member: Member  # member of other_org
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    org = f.OrganizationFactory(name="Northwind", slug="northwind")
+    harbour = f.LocationFactory(organization=org, name="Harbour", slug="harbour")
+    mill = f.LocationFactory(organization=org, name="Old Mill", slug="mill")
+    acme = f.CompanyFactory(location=harbour, name="Acme")
+    globex = f.CompanyFactory(location=harbour, name="Globex")
+
+    owner = f.OrganizationAdminFactory(organization=org, is_owner=True).user
+    admin = f.OrganizationAdminFactory(organization=org).user
+    assign_perm(MANAGE_CUSTOMERS, admin, harbour)
+    assign_perm(MANAGE_SETTINGS, admin, harbour)
+    mill_admin = f.OrganizationAdminFactory(organization=org).user
+    assign_perm(MANAGE_CUSTOMERS, mill_admin, mill)
+
+    contact = f.PortalMemberFactory(location=harbour, company=acme, first_name="Carla")
+    billing = f.PortalMemberFactory(location=harbour, company=acme, first_name="Bill")
+    teammate = f.PortalMemberFactory(location=harbour, company=acme, first_name="Tess")
+    company_set_roles(company=acme, contact_person=contact, billing_person=billing)
+    globex_contact = f.PortalMemberFactory(location=harbour, company=globex, first_name="Gus")
+    company_set_roles(company=globex, contact_person=globex_contact, billing_person=None)
+
+    other_org = f.OrganizationFactory(name="Southgate", slug="southgate")
+    other_location = f.LocationFactory(organization=other_org, name="Riverside")
+    other_admin = f.OrganizationAdminFactory(organization=other_org, is_owner=True).user
+    other_member = f.PortalMemberFactory(location=other_location)
+
+    return Cast(
+        org=org,
+        harbour=harbour,
+        mill=mill,
+        acme=acme,
+        globex=globex,
+        owner=owner,
+        admin=admin,
+        mill_admin=mill_admin,
+        contact=contact,
+        billing=billing,
+        teammate=teammate,
+        globex_contact=globex_contact,
+        other_org=other_org,
+        other_location=other_location,
+        other_admin=other_admin,
+        other_member=other_member,
+    )

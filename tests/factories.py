@@ -1,0 +1,121 @@
+"""factory-boy factories for every model.
+
+Factories build plain rows; tests that need a rule's side effects (history,
+permissions, outbox) set the data up by calling the real actions instead.
+"""
+
+import datetime
+
+import factory
+from django.utils import timezone
+
+from accounts.models import User
+from companies.models import Company
+from members.models import Member, MemberStatus, Membership, Plan, PortalAccess, StatusChange, Via
+from organizations.models import Location, Organization, OrganizationAdmin
+
+PASSWORD = "correct-horse-battery"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"user{n}@example.test")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def _save(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class OrganizationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organization
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Operator {n}")
+    slug = factory.Sequence(lambda n: f"operator-{n}")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Location
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Location {n}")
+    slug = factory.Sequence(lambda n: f"location-{n}")
+
+
+class OrganizationAdminFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = OrganizationAdmin
+
+    organization = factory.SubFactory(OrganizationFactory)
+    user = factory.SubFactory(UserFactory)
+    is_owner = False
+
+
+class CompanyFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Company
+
+    location = factory.SubFactory(LocationFactory)
+    organization = factory.SelfAttribute("location.organization")
+    name = factory.Sequence(lambda n: f"Company {n}")
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    location = factory.SubFactory(LocationFactory)
+    organization = factory.SelfAttribute("location.organization")
+    company = None
+    first_name = factory.Faker("first_name")
+    last_name = factory.Faker("last_name")
+    email = factory.Sequence(lambda n: f"member{n}@example.test")
+    status = MemberStatus.ACTIVE
+    portal_access = PortalAccess.NONE
+
+
+class PortalMemberFactory(MemberFactory):
+    """A member with a login and an accepted invitation."""
+
+    user = factory.SubFactory(UserFactory, email=factory.SelfAttribute("..email"))
+    portal_access = PortalAccess.ACTIVE
+
+
+class PlanFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Plan
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Plan {n}")
+    monthly_price = 200
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    """An active personal membership that started last month."""
+
+    class Meta:
+        model = Membership
+
+    member = factory.SubFactory(MemberFactory)
+    organization = factory.SelfAttribute("member.organization")
+    plan = factory.SubFactory(PlanFactory, organization=factory.SelfAttribute("..organization"))
+    start_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    end_date = None
+
+
+class StatusChangeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = StatusChange
+
+    member = factory.SubFactory(MemberFactory)
+    organization = factory.SelfAttribute("member.organization")
+    from_status = MemberStatus.ACTIVE
+    to_status = MemberStatus.FORMER
+    via = Via.ADMIN
