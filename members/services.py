@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from companies.models import Company
+from integrations.outbox import MemberEvent, record_member_event
 from organizations.models import Location, Organization
 
 from .models import Member, MemberStatus, PortalAccess, StatusChange, Via
@@ -54,6 +55,7 @@ def member_create(
         status=status,
         portal_access=PortalAccess.NONE,
     )
+    record_member_event(member=member, event=MemberEvent.CREATED)
     return member
 
 
@@ -76,7 +78,7 @@ def member_change_status(
     previous = locked.status
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
-    return StatusChange.objects.create(
+    change = StatusChange.objects.create(
         organization_id=locked.organization_id,
         member=locked,
         from_status=previous,
@@ -85,6 +87,8 @@ def member_change_status(
         via=via,
         reason=reason,
     )
+    record_member_event(member=locked, event=MemberEvent.STATUS_CHANGED)
+    return change
 
 
 @transaction.atomic

@@ -4,6 +4,7 @@ Every test can reach across a boundary: two organizations, two locations in
 the first, two companies, and the people who sit on each side.
 """
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -83,3 +84,49 @@ def cast(db) -> Cast:
         other_admin=other_admin,
         other_member=other_member,
     )
+
+
+def require_or_skip(reason: str):
+    """Missing service: CI (REQUIRE_SERVICES=1) fails, a laptop skips."""
+    if os.environ.get("REQUIRE_SERVICES"):
+        pytest.fail(f"{reason} (REQUIRE_SERVICES is set, so this is a failure)")
+    pytest.skip(reason)
+
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser_page(live_server):
+    """A Playwright page in Debian's Chromium, against ``live_server``.
+
+    Marks the test ``browser``. Playwright's sync API keeps an event loop on
+    this thread, so Django's async-safety check is switched off for it.
+    """
+    if not os.path.exists(CHROMIUM):
+        require_or_skip("Debian's Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(base_url=live_server.url)
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        try:
+            yield page
+        finally:
+            context.close()
+            browser.close()
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from companies.models import Company
-from members.models import Member, MemberStatus, Membership, Plan, PortalAccess, StatusChange, Via
+from members.models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange, Via
 from organizations.models import Location, Organization, OrganizationAdmin
 
 PASSWORD = "correct-horse-battery"

@@ -1,0 +1,42 @@
+"""Tell a location's admins that something needs their eyes (R2.7, R5.3)."""
+
+from django.db import transaction
+
+from organizations.models import Location, OrganizationAdmin
+from organizations.permissions import MANAGE_CUSTOMERS, admin_locations
+
+from .models import Notification
+
+
+def location_admins(location: Location) -> list:
+    """Admins who may manage customers at ``location`` (owners included)."""
+    roles = OrganizationAdmin.objects.filter(organization_id=location.organization_id)
+    return [
+        role.user
+        for role in roles.select_related("user")
+        if role.user.is_active
+        and admin_locations(role.user, location.organization, MANAGE_CUSTOMERS)
+        .filter(pk=location.pk)
+        .exists()
+    ]
+
+
+@transaction.atomic
+def notify_location_admins(
+    *, location: Location, kind: str, message: str, member=None, actor=None, status_change=None
+) -> list[Notification]:
+    """One unread notification per admin of the location, in the caller's
+    transaction. Emails are the caller's to schedule with on_commit."""
+    return Notification.objects.bulk_create(
+        Notification(
+            organization_id=location.organization_id,
+            location=location,
+            recipient=user,
+            kind=kind,
+            message=message,
+            member=member,
+            actor=actor,
+            status_change=status_change,
+        )
+        for user in location_admins(location)
+    )
