@@ -1,7 +1,9 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import Company
+from organizations.admin import ObjectPermissionAdmin
+
+from .models import Company, CompanyUserObjectPermission
 
 
 @admin.register(Company)
@@ -12,3 +14,6 @@ class CompanyAdmin(GuardedModelAdmin):
     search_fields = ("name", "email", "organization__name")
     raw_id_fields = ("contact_person", "billing_person")
     readonly_fields = ("created_at", "updated_at")
+
+
+admin.site.register(CompanyUserObjectPermission, ObjectPermissionAdmin)

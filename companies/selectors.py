@@ -17,6 +17,7 @@ def companies_for_admin(*, user, organization) -> QuerySet:
             member_count=Count("members", distinct=True),
             active_member_count=Count("members", filter=Q(members__status="active"), distinct=True),
         )
+        .order_by("name", "pk")
     )
 
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
-from .models import Location, Organization, OrganizationAdmin
+from .models import Location, LocationUserObjectPermission, Organization, OrganizationAdmin
 
 AUDIT = ("created_at", "updated_at")
 
@@ -43,3 +43,21 @@ class OrganizationAdminModelAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("user",)
     readonly_fields = AUDIT
+
+
+class ObjectPermissionAdmin(admin.ModelAdmin):
+    """Guardian rows, read-only: they are granted by actions, not by hand."""
+
+    list_display = ("user", "permission", "content_object")
+    list_select_related = ("user", "permission", "content_object")
+    list_filter = ("permission",)
+    search_fields = ("user__email",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+admin.site.register(LocationUserObjectPermission, ObjectPermissionAdmin)

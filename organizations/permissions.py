@@ -14,9 +14,16 @@ MANAGE_SETTINGS = "organizations.manage_settings"
 
 
 def admin_role(user, organization: Organization) -> OrganizationAdmin | None:
+    """The user's admin role in ``organization``, looked up once per user object
+    (in a view: once per request)."""
     if not user.is_authenticated or not user.is_active:
         return None
-    return OrganizationAdmin.objects.filter(user=user, organization=organization).first()
+    cache = user.__dict__.setdefault("_admin_roles", {})
+    if organization.pk not in cache:
+        cache[organization.pk] = OrganizationAdmin.objects.filter(
+            user=user, organization=organization
+        ).first()
+    return cache[organization.pk]
 
 
 def admin_locations(user, organization: Organization, perm: str = MANAGE_CUSTOMERS) -> QuerySet:

@@ -1,0 +1,54 @@
+"""R7.2: list pages cost the same number of queries for 5 rows as for 50."""
+
+import pytest
+from django.urls import reverse
+
+from tests import factories as f
+
+
+def fill(cast, n):
+    for i in range(n):
+        company = cast.acme if i % 2 else None
+        member = f.MemberFactory(location=cast.harbour, company=company)
+        if i % 3 == 0:
+            f.MembershipFactory(member=member)
+
+
+def fill_companies(cast, n):
+    for _ in range(n):
+        company = f.CompanyFactory(location=cast.harbour)
+        f.MemberFactory(location=cast.harbour, company=company)
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_members_list_queries_do_not_grow_with_rows(
+    client, cast, rows, django_assert_max_num_queries
+):
+    fill(cast, rows)
+    client.force_login(cast.admin)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("adminportal:home", args=[cast.org.slug]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_companies_list_queries_do_not_grow_with_rows(
+    client, cast, rows, django_assert_max_num_queries
+):
+    fill_companies(cast, rows)
+    client.force_login(cast.admin)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("adminportal:companies", args=[cast.org.slug]))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("rows", [5, 50])
+def test_company_page_queries_do_not_grow_with_team_size(
+    client, cast, rows, django_assert_max_num_queries
+):
+    for _ in range(rows):
+        f.MembershipFactory(member=f.MemberFactory(location=cast.harbour, company=cast.acme))
+    client.force_login(cast.admin)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("adminportal:company", args=[cast.org.slug, cast.acme.pk]))
+    assert response.status_code == 200
