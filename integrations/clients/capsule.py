@@ -1,0 +1,147 @@
+"""Capsule CRM (API v2): keep one person party per member email current.
+
+Capsule has no upsert, so a push is search-then-write: ``GET /api/v2/parties/search``
+for the email, then ``PUT /api/v2/parties/{id}`` on the matching *person* party or
+``POST /api/v2/parties`` when there is none. A retried push finds the party the previous
+attempt created, so it updates instead of duplicating. (Two pushes for the *same* member
+running at the same moment could both miss and both create; the delivery pipeline must
+deliver one member's events to one connection in order, one at a time.)
+
+Capsule's nested collections (emails, phones, tags) *append* entries sent without an
+``id``; removing one takes ``{"id": ..., "_delete": true}``. So an update only sends the
+email/phone when the party lacks it, and never re-sends what is already there.
+
+Member status is kept as a tag named ``Member: Active`` / ``Member: Contact`` /
+``Member: Former`` / ``Member: Removed``: tags need no custom-field setup in the Capsule
+account, show up in lists and can be filtered on. On a status change the previous
+``Member: …`` tag is deleted and the new one added, so a party carries exactly one.
+A "removed" member keeps their party (a CRM is history) with the ``Member: Removed`` tag.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .base import (
+    BaseClient,
+    DeliveryError,
+    Person,
+    json_body,
+    require_credential,
+    require_email,
+    unexpected_shape_is_transient,
+)
+
+SEARCH_PATH = "/api/v2/parties/search"
+PARTIES_PATH = "/api/v2/parties"
+STATUS_TAG_PREFIX = "Member: "
+
+
+def status_tag(status: str) -> str:
+    return STATUS_TAG_PREFIX + status.capitalize()
+
+
+class CapsuleClient(BaseClient):
+    kind: ClassVar[str] = "capsule"
+    credential_keys: ClassVar[tuple[str, ...]] = ("api_token",)
+
+    def __init__(self, base_url: str, api_token: str, *, timeout: float = 10.0) -> None:
+        token = require_credential(self.kind, "api_token", api_token)
+        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+
+    @unexpected_shape_is_transient
+    def push(self, person: Person, *, idempotency_key: str) -> None:
+        email = require_email(person)
+        # Capsule ignores Idempotency-Key; it is sent so the write can be correlated
+        # with our delivery log in any proxy or request log in between.
+        headers = {"Idempotency-Key": idempotency_key}
+        existing = self.find_person(email)
+        if existing is None:
+            self._send("POST", PARTIES_PATH, json={"party": new_party(person)}, headers=headers)
+        else:
+            self._send(
+                "PUT",
+                f"{PARTIES_PATH}/{existing['id']}",
+                json={"party": party_update(person, existing)},
+                headers=headers,
+            )
+
+    def find_person(self, email: str) -> dict[str, Any] | None:
+        """The person party whose email addresses include ``email`` (case-insensitive).
+
+        Search is full-text, so results are filtered exactly; if several parties match
+        (duplicates made by hand), the oldest (lowest id) is kept current.
+        """
+        response = self._send(
+            "GET", SEARCH_PATH, params={"q": email, "embed": "tags", "perPage": 100}
+        )
+        body = json_body(response)
+        if not isinstance(body, dict) or not isinstance(body.get("parties"), list):
+            raise DeliveryError(
+                f"Capsule search returned an unexpected body: {body!r:.200}", permanent=False
+            )
+        wanted = email.casefold()
+        matches = [
+            party
+            for party in body["parties"]
+            if party.get("type") == "person"
+            and any(
+                str(entry.get("address", "")).casefold() == wanted
+                for entry in party.get("emailAddresses") or []
+            )
+        ]
+        return min(matches, key=lambda party: int(party["id"])) if matches else None
+
+
+def new_party(person: Person) -> dict[str, Any]:
+    email = require_email(person)
+    party: dict[str, Any] = {
+        "type": "person",
+        # Capsule refuses a person without any name; fall back to the email address.
+        "firstName": person.first_name,
+        "lastName": person.last_name if person.full_name else email,
+        "emailAddresses": [{"address": email}],
+        "tags": [{"name": status_tag(person.status)}],
+    }
+    if person.phone:
+        party["phoneNumbers"] = [{"number": person.phone}]
+    if person.company:
+        party["organisation"] = {"name": person.company}
+    return party
+
+
+def party_update(person: Person, existing: dict[str, Any]) -> dict[str, Any]:
+    """A PUT body that changes only what differs and never duplicates nested entries."""
+    party: dict[str, Any] = {}
+    if person.full_name:  # never blank both names (Capsule rejects a nameless person)
+        party.update(firstName=person.first_name, lastName=person.last_name)
+    email = require_email(person)
+    if not _has(existing.get("emailAddresses"), "address", email):
+        party["emailAddresses"] = [{"address": email}]
+    if person.phone and not _has(existing.get("phoneNumbers"), "number", person.phone):
+        party["phoneNumbers"] = [{"number": person.phone}]
+    if person.company:
+        party["organisation"] = {"name": person.company}
+
+    wanted_tag = status_tag(person.status)
+    tags: list[dict[str, Any]] = [
+        {"id": tag["id"], "_delete": True}
+        for tag in existing.get("tags") or []
+        if str(tag.get("name", "")).startswith(STATUS_TAG_PREFIX)
+        and tag.get("name") != wanted_tag
+        and "id" in tag
+    ]
+    if not _has(existing.get("tags"), "name", wanted_tag):
+        tags.append({"name": wanted_tag})
+    if tags:
+        party["tags"] = tags
+    return party
+
+
+def _has(entries: list[dict[str, Any]] | None, key: str, value: str) -> bool:
+    wanted = _normalise(value)
+    return any(_normalise(str(entry.get(key, ""))) == wanted for entry in entries or [])
+
+
+def _normalise(value: str) -> str:
+    return "".join(value.split()).casefold()

@@ -1,0 +1,126 @@
+"""Kisi-style door access: active members hold a role in the location's group, nobody else.
+
+Each push *converges* the remote to the state the member's status demands instead of
+replaying a change ("grant", "revoke"). That makes it idempotent by construction: a push
+that is retried after a timeout first looks at what the previous attempt already did, so
+it never creates a second role assignment, and a revoke that finds nothing is done.
+
+- active: ensure the user exists (``GET /users?query=`` → ``POST /users``) and holds at
+  least one role assignment in the group (``GET /role_assignments`` → ``POST`` if none).
+- any other status: delete every role assignment the user has in the group. The Kisi
+  user itself is left alone (it may hold access to other groups we do not manage).
+
+Users are matched by email, case-insensitively. If a member's email changes, the user
+under the *old* email is not found any more: the pipeline must revoke for the old
+address (push a non-active Person carrying it) before pushing the new one.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from .base import (
+    BaseClient,
+    DeliveryError,
+    Person,
+    json_body,
+    require_credential,
+    require_email,
+    unexpected_shape_is_transient,
+)
+
+DEFAULT_ROLE = "group_basic"
+
+
+class KisiClient(BaseClient):
+    kind: ClassVar[str] = "kisi"
+    credential_keys: ClassVar[tuple[str, ...]] = ("api_key", "group_id")
+
+    def __init__(
+        self, base_url: str, api_key: str, group_id: int | str, *, timeout: float = 10.0
+    ) -> None:
+        key = require_credential(self.kind, "api_key", api_key)
+        group = require_credential(self.kind, "group_id", group_id).strip()
+        # Kisi ids are integers in JSON; accept "42" from a credentials form as well.
+        self.group_id: int | str = int(group) if group.isdigit() else group
+        super().__init__(base_url, headers={"Authorization": f"KISI-LOGIN {key}"}, timeout=timeout)
+
+    @unexpected_shape_is_transient
+    def push(self, person: Person, *, idempotency_key: str) -> None:
+        # idempotency_key is not needed: every step checks the remote state first.
+        email = require_email(person)
+        if person.is_active:
+            user = self.find_user(email) or self.create_user(person, email)
+            self.ensure_assignment(user["id"])
+        else:
+            # Every user with this email, should the remote hold case-variant duplicates:
+            # a revoke that misses one leaves a door open.
+            for user in self.find_users(email):
+                self.revoke_all(user["id"])
+
+    # -- users ---------------------------------------------------------------------------
+
+    def find_users(self, email: str) -> list[dict[str, Any]]:
+        """Users whose email equals ``email`` case-insensitively (the query is fuzzy)."""
+        users = _items(json_body(self._send("GET", "/users", params={"query": email})))
+        wanted = email.casefold()
+        return [u for u in users if str(u.get("email", "")).casefold() == wanted]
+
+    def find_user(self, email: str) -> dict[str, Any] | None:
+        """The oldest matching user; the one an active member's access is attached to."""
+        return min(self.find_users(email), key=lambda u: int(u["id"]), default=None)
+
+    def create_user(self, person: Person, email: str) -> dict[str, Any]:
+        body = {"user": {"name": person.full_name or email, "email": email, "send_emails": False}}
+        user = json_body(self._send("POST", "/users", json=body))
+        if isinstance(user, dict) and isinstance(user.get("user"), dict):
+            user = user["user"]
+        if not isinstance(user, dict) or "id" not in user:
+            raise DeliveryError(
+                f"Kisi POST /users returned no user id: {user!r:.200}", permanent=False
+            )
+        return user
+
+    # -- role assignments ----------------------------------------------------------------
+
+    def assignments(self, user_id: int | str) -> list[dict[str, Any]]:
+        params = {"user_id": user_id, "group_id": self.group_id}
+        items = _items(json_body(self._send("GET", "/role_assignments", params=params)))
+        # Filter again locally: trusting a server-side filter would let a remote that
+        # ignores it make us delete assignments in other groups.
+        return [
+            item
+            for item in items
+            if str(item.get("user_id")) == str(user_id)
+            and str(item.get("group_id")) == str(self.group_id)
+        ]
+
+    def ensure_assignment(self, user_id: int | str) -> None:
+        if self.assignments(user_id):
+            return
+        body = {
+            "role_assignment": {
+                "user_id": user_id,
+                "group_id": self.group_id,
+                "role_id": DEFAULT_ROLE,
+            }
+        }
+        self._send("POST", "/role_assignments", json=body)
+
+    def revoke_all(self, user_id: int | str) -> None:
+        for assignment in self.assignments(user_id):
+            # 404: already gone (a previous attempt, or an admin in Kisi) — that is done.
+            self._send(
+                "DELETE", f"/role_assignments/{assignment['id']}", ok_statuses=frozenset({404})
+            )
+
+
+def _items(body: Any) -> list[dict[str, Any]]:
+    """Kisi lists are bare JSON arrays; tolerate a ``{"data": [...]}`` envelope too."""
+    if isinstance(body, dict) and isinstance(body.get("data"), list):
+        body = body["data"]
+    if not isinstance(body, list):
+        raise DeliveryError(
+            f"Kisi returned an unexpected list body: {body!r:.200}", permanent=False
+        )
+    return [item for item in body if isinstance(item, dict)]

@@ -1,0 +1,59 @@
+"""Generic signed webhook: POST the member as JSON to a URL the organization chose.
+
+The body is serialised once and the exact bytes sent are the bytes signed (see
+:mod:`.signing` for the receiver's side of the contract). Body shape::
+
+    {"id": <idempotency key>, "type": "member.updated", "created": <unix seconds>,
+     "data": {<Person fields>}}
+
+``id`` and the ``Idempotency-Key`` header carry the same key on every retry of one
+delivery, so receivers can drop duplicates. ``created`` and the signature timestamp are
+taken when each attempt is sent (a retry an hour later must still pass the receiver's
+freshness check).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import ClassVar
+
+from .base import BaseClient, Person, require_credential, unexpected_shape_is_transient, unix_now
+from .signing import sign
+
+#: Event types the delivery pipeline sends; receivers should ignore unknown ones.
+EVENT_TYPES = ("member.created", "member.updated", "member.status_changed", "member.removed")
+
+
+class WebhookClient(BaseClient):
+    kind: ClassVar[str] = "webhook"
+    credential_keys: ClassVar[tuple[str, ...]] = ("secret",)
+
+    def __init__(self, base_url: str, secret: str, *, timeout: float = 10.0) -> None:
+        self._secret = require_credential(self.kind, "secret", secret)
+        super().__init__(base_url, timeout=timeout)
+
+    @unexpected_shape_is_transient
+    def push(
+        self, person: Person, *, idempotency_key: str, event_type: str = "member.updated"
+    ) -> None:
+        timestamp = unix_now()
+        body = encode_body(person, idempotency_key, event_type, timestamp)
+        headers = {
+            "Content-Type": "application/json",
+            "X-Flex-Timestamp": str(timestamp),
+            "X-Flex-Signature": sign(self._secret, timestamp, body),
+            "Idempotency-Key": idempotency_key,
+        }
+        # base_url is the complete endpoint; passing it as the request URL (rather than ""
+        # relative to httpx's base_url, which appends a "/") keeps it byte-for-byte.
+        self._send("POST", self.base_url, content=body, headers=headers)
+
+
+def encode_body(person: Person, idempotency_key: str, event_type: str, timestamp: int) -> bytes:
+    payload = {
+        "id": idempotency_key,
+        "type": event_type,
+        "created": timestamp,
+        "data": person.to_dict(),
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
