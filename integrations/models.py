@@ -1,0 +1,198 @@
+"""The integration pipeline's rows (R3).
+
+- ``Connection``: one remote system an organization pushes members to.
+- ``OutboxEvent``: "this member changed", written in the same transaction as
+  the change (R3.2). ``processed_at`` is set once it has been fanned out.
+- ``Delivery``: one event to one connection, with its own retry state (R3.3).
+
+``member_ref`` (the member's id, kept even after the member row is gone) is
+what per-member ordering and the "remove the old email" logic key on.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from organizations.models import Organization, TimeStamped
+
+from .crypto import decrypt_json, encrypt_json
+
+
+class ConnectionKind(models.TextChoices):
+    HUBSPOT = "hubspot", "HubSpot (CRM)"
+    CAPSULE = "capsule", "Capsule (CRM)"
+    KISI = "kisi", "Kisi (door access)"
+    PAPERCUT = "papercut", "PaperCut (printing)"
+    WEBHOOK = "webhook", "Signed webhook"
+
+
+#: Where each kind's API lives unless the admin overrides it. A webhook has no
+#: default: its URL is the receiver's endpoint.
+DEFAULT_BASE_URLS = {
+    ConnectionKind.HUBSPOT: "https://api.hubapi.com",
+    ConnectionKind.CAPSULE: "https://api.capsulecrm.com",
+    ConnectionKind.KISI: "https://api.kisi.io",
+    ConnectionKind.PAPERCUT: "",
+    ConnectionKind.WEBHOOK: "",
+}
+
+#: Door and printing hand out access; they only ever grant it to active members.
+ACCESS_KINDS = frozenset({ConnectionKind.KISI, ConnectionKind.PAPERCUT})
+
+#: Credential values that are identifiers, not secrets: shown back in full.
+NON_SECRET_CREDENTIALS = frozenset({"group_id"})
+
+
+class Connection(TimeStamped):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="integration_connections"
+    )
+    kind = models.CharField(max_length=16, choices=ConnectionKind)
+    name = models.CharField(max_length=100)
+    base_url = models.URLField(
+        "API address", max_length=500, help_text="Leave as is unless the system is self-hosted."
+    )
+    # Fernet token of a JSON dict; never rendered, never logged (R3.5).
+    credentials_encrypted = models.TextField(blank=True, editable=False)
+    enabled = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "name"], name="connection_name_per_org"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=ConnectionKind.values), name="connection_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    @property
+    def credentials(self) -> dict:
+        return decrypt_json(self.credentials_encrypted)
+
+    def set_credentials(self, values: dict) -> None:
+        """Encrypt ``values`` onto this instance; the caller saves."""
+        self.credentials_encrypted = encrypt_json(values)
+
+    def credential_hints(self) -> dict[str, str]:
+        """What the admin may see of each credential: the last four characters."""
+        hints = {}
+        for key, value in self.credentials.items():
+            value = str(value)
+            if key in NON_SECRET_CREDENTIALS:
+                hints[key] = value
+            else:
+                hints[key] = "••••" + value[-4:] if len(value) > 8 else "••••"
+        return hints
+
+    @property
+    def is_access_system(self) -> bool:
+        return self.kind in ACCESS_KINDS
+
+
+class OutboxEvent(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbox_events",
+    )
+    member_ref = models.BigIntegerField(db_index=True, help_text="The member's id, kept forever.")
+    event = models.CharField(max_length=40)
+    # The member as it was when the event was recorded: what the log shows,
+    # and what a delivery falls back to once the member row is gone.
+    payload = models.JSONField(default=dict)
+    # Set by a resync: deliver to this connection only.
+    connection = models.ForeignKey(
+        Connection, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(
+                fields=["member_ref", "id"],
+                name="outbox_unprocessed_member",
+                condition=Q(processed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.pk} {self.event} member {self.member_ref}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    IN_FLIGHT = "in_flight", "Sending"
+    SUCCEEDED = "succeeded", "Delivered"
+    FAILED = "failed", "Failed, will retry"
+    DEAD = "dead", "Dead (gave up)"
+    SKIPPED = "skipped", "Skipped"
+
+
+#: A delivery in one of these states still has to happen; later deliveries
+#: for the same member and connection wait for it.
+UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.IN_FLIGHT, DeliveryStatus.FAILED)
+CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+
+
+class Delivery(models.Model):
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="deliveries")
+    member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    member_ref = models.BigIntegerField()
+    status = models.CharField(max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    last_attempt_at = models.DateTimeField(null=True, blank=True)
+    lease_expires_at = models.DateTimeField(null=True, blank=True)
+    succeeded_at = models.DateTimeField(null=True, blank=True)
+    # The email this delivery pushed; when a member's email changes, access
+    # held under the previous one is revoked first.
+    sent_email = models.CharField(max_length=254, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["event", "connection"], name="one_delivery_per_event"),
+            models.CheckConstraint(
+                condition=Q(status__in=DeliveryStatus.values), name="delivery_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["connection", "member_ref", "event"], name="delivery_member_order"
+            ),
+            models.Index(
+                fields=["next_attempt_at"],
+                name="delivery_unfinished_due",
+                condition=Q(status__in=["pending", "failed", "in_flight"]),
+            ),
+            models.Index(fields=["connection", "status"], name="delivery_connection_status"),
+        ]
+
+    def __str__(self):
+        return f"Delivery #{self.pk} ({self.status})"
+
+    @property
+    def idempotency_key(self) -> str:
+        # Stable across every retry of this delivery, unique across deliveries.
+        return f"delivery-{self.pk}"
+
+    @property
+    def can_retry(self) -> bool:
+        return self.status in (DeliveryStatus.FAILED, DeliveryStatus.DEAD)

@@ -1,16 +1,73 @@
 """Where member actions hand their changes to the integration pipeline (R3.2).
 
-Called inside the action's transaction so the event commits with the change.
-The integration issue replaces this body with the real outbox write.
+``record_member_event`` is called inside the action's transaction: the
+``OutboxEvent`` row commits together with the change or not at all. After
+commit a Celery task fans it out to the organization's connections; if the
+broker is unreachable at that moment the row simply waits for the periodic
+sweep (``integrations.tasks.sweep``), so no change is lost.
 """
+
+from functools import partial
+
+from django.db import transaction
 
 
 class MemberEvent:
     CREATED = "member.created"
     STATUS_CHANGED = "member.status_changed"
     UPDATED = "member.updated"
+    # Removal from the location or deletion of the account: door and printing
+    # access is revoked whatever the member's status says.
     REMOVED = "member.removed"
 
 
 def record_member_event(*, member, event: str) -> None:
     """Record that ``member`` changed; delivery happens after commit."""
+    from .models import OutboxEvent
+    from .snapshots import member_snapshot
+
+    outbox_event = OutboxEvent.objects.create(
+        organization_id=member.organization_id,
+        member_id=member.pk,
+        member_ref=member.pk,
+        event=event,
+        payload=member_snapshot(member.pk),
+    )
+    transaction.on_commit(partial(dispatch_after_commit, [outbox_event.pk]))
+
+
+def record_member_events(*, members, event: str, chunk: int = 500) -> None:
+    """``record_member_event`` for many members at once (mass invite): one
+    snapshot query, one bulk insert, one task per ``chunk`` events."""
+    from members.models import Member
+
+    from .models import OutboxEvent
+    from .snapshots import member_snapshots
+
+    members = list(members)
+    if not members:
+        return
+    snapshots = member_snapshots(Member.objects.filter(pk__in=[m.pk for m in members]))
+    events = OutboxEvent.objects.bulk_create(
+        [
+            OutboxEvent(
+                organization_id=member.organization_id,
+                member_id=member.pk,
+                member_ref=member.pk,
+                event=event,
+                payload=snapshots.get(member.pk, {}),
+            )
+            for member in members
+        ]
+    )
+    ids = [e.pk for e in events]
+    for start in range(0, len(ids), chunk):
+        transaction.on_commit(partial(dispatch_after_commit, ids[start : start + chunk]))
+
+
+def dispatch_after_commit(event_ids: list[int]) -> None:
+    """Hand events to a worker. Never raises: the change is already committed,
+    and an event the broker did not take is picked up by the sweep."""
+    from .tasks import enqueue
+
+    enqueue("dispatch_events", event_ids)

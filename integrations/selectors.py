@@ -1,0 +1,41 @@
+"""Reads for the integrations pages, each a fixed number of queries."""
+
+from datetime import timedelta
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from organizations.scoping import scoped
+
+from .models import Connection, Delivery, DeliveryStatus
+
+
+def connections_with_health(*, organization):
+    """Connections with last success, failures in the last hour, dead and
+    waiting counts: one query for the whole list."""
+    hour_ago = timezone.now() - timedelta(hours=1)
+    return scoped(Connection, organization).annotate(
+        last_success_at=Max("deliveries__succeeded_at"),
+        failures_last_hour=Count(
+            "deliveries",
+            filter=Q(
+                deliveries__status__in=[DeliveryStatus.FAILED, DeliveryStatus.DEAD],
+                deliveries__last_attempt_at__gte=hour_ago,
+            ),
+        ),
+        dead_count=Count("deliveries", filter=Q(deliveries__status=DeliveryStatus.DEAD)),
+        waiting_count=Count(
+            "deliveries",
+            filter=Q(
+                deliveries__status__in=[
+                    DeliveryStatus.PENDING,
+                    DeliveryStatus.FAILED,
+                    DeliveryStatus.IN_FLIGHT,
+                ]
+            ),
+        ),
+    )
+
+
+def deliveries_for_log(*, organization):
+    return scoped(Delivery, organization).select_related("connection", "event", "member")

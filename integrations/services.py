@@ -1,0 +1,469 @@
+"""The integration pipeline's actions (R3.1–R3.5).
+
+Flow: an action records an ``OutboxEvent`` in its transaction
+(``outbox.record_member_event``) → ``outbox_fan_out`` creates one ``Delivery``
+per enabled connection → ``delivery_attempt`` pushes the member's current
+state and records the outcome → ``outbox_sweep`` (beat) picks up whatever a
+lost broker message or a killed worker left behind.
+
+Guarantees, and where they come from:
+
+- Nothing is lost: every step starts from a row, never from a message alone;
+  the sweep re-enqueues unprocessed events, due deliveries and deliveries
+  whose worker died (lease expired).
+- Per member and connection, deliveries go out in event order: a delivery is
+  only claimed when no earlier delivery for the same member and connection is
+  unfinished and no earlier event of that member is still waiting to be fanned
+  out (one conditional UPDATE, see ``_claim``).
+- No regressions: each push loads the member fresh, so a retry sends today's
+  status, not the one from when it was first tried.
+- No duplicates: remotes are idempotent by construction (upsert / converge)
+  and every retry reuses the delivery's idempotency key.
+"""
+
+import logging
+import random
+from dataclasses import replace
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+
+from members.models import Member
+
+from .clients import DeliveryError, build_client
+from .crypto import UndecryptableCredentials
+from .models import (
+    CLAIMABLE,
+    UNFINISHED,
+    Connection,
+    ConnectionKind,
+    Delivery,
+    DeliveryStatus,
+    OutboxEvent,
+)
+from .outbox import MemberEvent
+from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
+from .tasks import eager, enqueue
+
+logger = logging.getLogger(__name__)
+
+REMOVED = "removed"
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def lease_seconds() -> float:
+    return float(_setting("INTEGRATIONS_LEASE_SECONDS", 120))
+
+
+# -- connections ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def connection_save(
+    *,
+    organization,
+    kind: str,
+    name: str,
+    base_url: str,
+    credentials: dict,
+    enabled: bool = True,
+    connection: Connection | None = None,
+) -> Connection:
+    """Create a connection, or update ``connection``.
+
+    An empty credential value keeps the stored one (forms never show secrets
+    back, so "left empty" means "unchanged").
+    """
+    if connection is not None and connection.organization_id != organization.pk:
+        raise ValidationError("This connection belongs to another organization.")
+    if (
+        Connection.objects.filter(organization=organization, name=name)
+        .exclude(pk=connection.pk if connection else None)
+        .exists()
+    ):
+        raise ValidationError({"name": "Another connection already has this name."})
+    is_new = connection is None
+    stored = {} if is_new else connection.credentials
+    merged = {
+        **stored,
+        **{key: value for key, value in credentials.items() if value not in ("", None)},
+    }
+    if is_new:
+        connection = Connection(organization=organization, kind=kind)
+    was_enabled = connection.enabled
+    connection.name = name
+    connection.base_url = base_url
+    connection.enabled = enabled
+    connection.set_credentials(merged)
+    connection.save()
+    if enabled and not was_enabled and not is_new:
+        # Deliveries that waited while it was off go out now.
+        transaction.on_commit(partial_enqueue_due(connection.pk))
+    return connection
+
+
+def partial_enqueue_due(connection_id: int):
+    def run():
+        _enqueue_head_of_line(Delivery.objects.filter(connection_id=connection_id), limit=1000)
+
+    return run
+
+
+# -- outbox → deliveries ----------------------------------------------------------------
+
+
+def outbox_fan_out(*, event_id: int) -> list[int]:
+    """Create the event's deliveries (one per enabled connection) and send them.
+
+    Claims the event row with ``SELECT … FOR UPDATE SKIP LOCKED``: two workers
+    given the same event (a sweep racing the on-commit task) fan it out once.
+    """
+    with transaction.atomic():
+        event = (
+            OutboxEvent.objects.select_for_update(skip_locked=True)
+            .filter(pk=event_id, processed_at__isnull=True)
+            .first()
+        )
+        if event is None:
+            return []
+        connections = Connection.objects.filter(organization_id=event.organization_id, enabled=True)
+        if event.connection_id is not None:
+            connections = connections.filter(pk=event.connection_id)
+        now = timezone.now()
+        Delivery.objects.bulk_create(
+            [
+                Delivery(
+                    organization_id=event.organization_id,
+                    event=event,
+                    connection_id=connection_id,
+                    member_id=event.member_id,
+                    member_ref=event.member_ref,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+                for connection_id in connections.values_list("pk", flat=True)
+            ],
+            ignore_conflicts=True,
+        )
+        event.processed_at = now
+        event.save(update_fields=["processed_at"])
+        delivery_ids = list(
+            Delivery.objects.filter(event=event, status=DeliveryStatus.PENDING).values_list(
+                "pk", flat=True
+            )
+        )
+        transaction.on_commit(lambda: [enqueue("deliver", pk) for pk in delivery_ids])
+    return delivery_ids
+
+
+def _earlier_unfinished():
+    return Delivery.objects.filter(
+        connection_id=OuterRef("connection_id"),
+        member_ref=OuterRef("member_ref"),
+        event_id__lt=OuterRef("event_id"),
+        status__in=UNFINISHED,
+    )
+
+
+def _earlier_unprocessed():
+    return OutboxEvent.objects.filter(
+        member_ref=OuterRef("member_ref"),
+        pk__lt=OuterRef("event_id"),
+        processed_at__isnull=True,
+    )
+
+
+def _head_of_line(queryset):
+    """Deliveries whose turn it is: nothing earlier for that member and
+    connection is still to be sent (or still to be fanned out)."""
+    return queryset.exclude(Exists(_earlier_unfinished())).exclude(Exists(_earlier_unprocessed()))
+
+
+def _claim(delivery_id: int, now) -> bool:
+    """Take the delivery for one attempt, atomically (a conditional UPDATE)."""
+    queryset = _head_of_line(
+        Delivery.objects.filter(
+            pk=delivery_id,
+            status__in=CLAIMABLE,
+            next_attempt_at__lte=now,
+            connection__enabled=True,
+        )
+    )
+    # Django turns a filter over a subquery on the same table into
+    # "pk IN (SELECT …)"; select the id first so the UPDATE stays simple.
+    if not queryset.exists():
+        return False
+    return bool(
+        Delivery.objects.filter(pk=delivery_id, status__in=CLAIMABLE).update(
+            status=DeliveryStatus.IN_FLIGHT,
+            attempts=F("attempts") + 1,
+            last_attempt_at=now,
+            lease_expires_at=now + timedelta(seconds=lease_seconds()),
+        )
+    )
+
+
+def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
+    """Exponential backoff with jitter; never sooner than the remote asked."""
+    base = float(_setting("INTEGRATIONS_BACKOFF_BASE", 15))
+    cap = float(_setting("INTEGRATIONS_BACKOFF_MAX", 3600))
+    delay = min(cap, base * 2 ** max(0, attempt - 1))
+    # "Equal jitter": half fixed, half random, so retries of many deliveries
+    # that failed together (a remote outage) do not come back together.
+    delay = delay / 2 + random.uniform(0, delay / 2)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return delay
+
+
+def delivery_attempt(*, delivery_id: int) -> str:
+    """One attempt at one delivery. Returns the resulting status (or "busy"
+    when it was not this delivery's turn / someone else holds it)."""
+    now = timezone.now()
+    if not _claim(delivery_id, now):
+        return "busy"
+    delivery = Delivery.objects.select_related("connection", "event").get(pk=delivery_id)
+    attempt = delivery.attempts
+    try:
+        sent_email, note = _push(delivery)
+    except DeliveryError as error:
+        return _record_failure(delivery, attempt, str(error), error.permanent, error.retry_after)
+    except UndecryptableCredentials as error:
+        return _record_failure(delivery, attempt, str(error), True, None)
+    except Exception as error:  # a bug or an unexpected library error: retry, visibly
+        logger.exception("delivery %s failed unexpectedly", delivery_id)
+        return _record_failure(delivery, attempt, f"internal error: {error!r}", False, None)
+    status = DeliveryStatus.SUCCEEDED if note is None else DeliveryStatus.SKIPPED
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=attempt
+    ).update(
+        status=status,
+        succeeded_at=timezone.now(),
+        last_error=note or "",
+        lease_expires_at=None,
+        sent_email=sent_email,
+    )
+    if updated:
+        _enqueue_next(delivery)
+    return status
+
+
+def _person_for(delivery: Delivery):
+    """The member's current state; the event's snapshot once the member is gone."""
+    snapshot = member_snapshot(delivery.member_ref)
+    if snapshot is None:
+        return person_from_snapshot(delivery.event.payload, status=REMOVED)
+    if delivery.event.event == MemberEvent.REMOVED:
+        return person_from_snapshot(snapshot, status=REMOVED)
+    return person_from_snapshot(snapshot)
+
+
+def _push(delivery: Delivery) -> tuple[str, str | None]:
+    """Send; returns (email sent, note). A note means "nothing to send" (skipped)."""
+    connection = delivery.connection
+    person = _person_for(delivery)
+    previous_email = (
+        Delivery.objects.filter(
+            connection_id=connection.pk,
+            member_ref=delivery.member_ref,
+            status=DeliveryStatus.SUCCEEDED,
+        )
+        .exclude(pk=delivery.pk)
+        .exclude(sent_email="")
+        .order_by("-event_id")
+        .values_list("sent_email", flat=True)
+        .first()
+    )
+    timeout = float(_setting("INTEGRATIONS_HTTP_TIMEOUT", 10))
+    with build_client(
+        connection.kind, connection.base_url, connection.credentials, timeout=timeout
+    ) as client:
+        email_changed = previous_email and previous_email.casefold() != person.email.casefold()
+        if connection.is_access_system and email_changed:
+            # Door and print accounts are keyed by email: whatever the old
+            # address holds must go before anything is granted to the new one.
+            old = replace(person, email=previous_email, status=REMOVED)
+            client.push(old, idempotency_key=f"{delivery.idempotency_key}-previous")
+        if connection.kind == ConnectionKind.WEBHOOK:
+            client.push(
+                person, idempotency_key=delivery.idempotency_key, event_type=_event_type(delivery)
+            )
+            return person.email, None
+        if not person.email:
+            note = "The member has no email address, which this system needs."
+            if email_changed:
+                note += f" Access under the previous address {previous_email} was removed."
+            return "", note
+        client.push(person, idempotency_key=delivery.idempotency_key)
+    return person.email, None
+
+
+def _event_type(delivery: Delivery) -> str:
+    return delivery.event.event
+
+
+def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
+    max_attempts = int(_setting("INTEGRATIONS_MAX_ATTEMPTS", 10))
+    now = timezone.now()
+    if permanent or attempt >= max_attempts:
+        status = DeliveryStatus.DEAD
+        next_attempt_at = now
+        if not permanent:
+            message = f"Gave up after {attempt} attempts. Last error: {message}"
+    else:
+        status = DeliveryStatus.FAILED
+        delay = backoff_seconds(attempt, retry_after)
+        next_attempt_at = now + timedelta(seconds=delay)
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=attempt
+    ).update(
+        status=status,
+        last_error=message[:2000],
+        next_attempt_at=next_attempt_at,
+        lease_expires_at=None,
+    )
+    if not updated:
+        return "busy"
+    if status == DeliveryStatus.DEAD:
+        logger.warning("delivery %s dead: %s", delivery.pk, message)
+        _enqueue_next(delivery)
+    elif not eager():
+        # In eager mode a countdown is ignored, which would retry at once and
+        # recurse; tests call the sweep instead.
+        enqueue("deliver", delivery.pk, countdown=(next_attempt_at - now).total_seconds())
+    return status
+
+
+def _enqueue_next(delivery: Delivery) -> None:
+    """This delivery is done: the next one for the member and connection may go."""
+    next_id = (
+        Delivery.objects.filter(
+            connection_id=delivery.connection_id,
+            member_ref=delivery.member_ref,
+            event_id__gt=delivery.event_id,
+            status__in=CLAIMABLE,
+        )
+        .order_by("event_id")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if next_id is not None:
+        enqueue("deliver", next_id)
+
+
+# -- the sweep -------------------------------------------------------------------------
+
+
+def _enqueue_head_of_line(queryset, *, limit: int, due_before=None) -> int:
+    due_before = due_before or timezone.now()
+    ids = list(
+        _head_of_line(
+            queryset.filter(
+                status__in=CLAIMABLE, next_attempt_at__lte=due_before, connection__enabled=True
+            )
+        )
+        .order_by("next_attempt_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        enqueue("deliver", pk)
+    return len(ids)
+
+
+def outbox_sweep(*, grace: float | None = None, limit: int = 1000) -> dict[str, int]:
+    """Pick up whatever the on-commit tasks did not finish.
+
+    ``grace`` leaves rows younger than that to their own task (so the sweep
+    does not race every fresh change); tests pass 0.
+    """
+    if grace is None:
+        grace = float(_setting("INTEGRATIONS_SWEEP_GRACE", 60))
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=grace)
+
+    event_ids = list(
+        OutboxEvent.objects.filter(processed_at__isnull=True, created_at__lte=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for event_id in event_ids:
+        outbox_fan_out(event_id=event_id)
+
+    expired = list(
+        Delivery.objects.filter(
+            status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now
+        ).values_list("pk", flat=True)[:limit]
+    )
+    reclaimed = Delivery.objects.filter(
+        pk__in=expired, status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now
+    ).update(
+        status=DeliveryStatus.FAILED,
+        next_attempt_at=now,
+        lease_expires_at=None,
+        last_error="The worker stopped before the attempt finished; trying again.",
+    )
+    for pk in expired:
+        enqueue("deliver", pk)
+
+    requeued = _enqueue_head_of_line(Delivery.objects.all(), limit=limit, due_before=cutoff)
+    return {"events": len(event_ids), "reclaimed": reclaimed, "requeued": requeued}
+
+
+# -- admin actions ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def delivery_retry(*, delivery: Delivery, actor=None) -> bool:
+    """Try a failed or dead delivery again now, with a fresh retry budget."""
+    updated = Delivery.objects.filter(
+        pk=delivery.pk, status__in=(DeliveryStatus.FAILED, DeliveryStatus.DEAD)
+    ).update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
+    if updated:
+        logger.info("delivery %s retried by %s", delivery.pk, actor)
+        transaction.on_commit(lambda: enqueue("deliver", delivery.pk))
+    return bool(updated)
+
+
+def _resync_events(organization, members, connection, chunk=500) -> list[int]:
+    snapshots = member_snapshots(members)
+    now = timezone.now()
+    events = OutboxEvent.objects.bulk_create(
+        [
+            OutboxEvent(
+                organization=organization,
+                member_id=member_id,
+                member_ref=member_id,
+                event=MemberEvent.UPDATED,
+                payload=snapshot,
+                connection=connection,
+                created_at=now,
+            )
+            for member_id, snapshot in sorted(snapshots.items())
+        ],
+        batch_size=chunk,
+    )
+    ids = [event.pk for event in events]
+    for start in range(0, len(ids), chunk):
+        batch = ids[start : start + chunk]
+        transaction.on_commit(lambda batch=batch: enqueue("dispatch_events", batch))
+    return ids
+
+
+@transaction.atomic
+def resync_member(*, member: Member, actor=None) -> int:
+    """Push the member's current state to every enabled connection again."""
+    return len(_resync_events(member.organization, Member.objects.filter(pk=member.pk), None))
+
+
+@transaction.atomic
+def resync_connection(*, connection: Connection, actor=None) -> int:
+    """Push every member of the organization to this connection (e.g. a new one)."""
+    members = Member.objects.filter(organization_id=connection.organization_id)
+    return len(_resync_events(connection.organization, members, connection))

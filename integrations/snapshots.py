@@ -1,0 +1,43 @@
+"""A member as the remote systems see it: one flat, JSON-safe dict.
+
+Used twice: stored on the outbox event when a change is recorded (the log,
+and the fallback once the member row is gone), and loaded fresh when a
+delivery is sent, so a late retry never pushes a stale status.
+"""
+
+from dataclasses import replace
+
+from members.models import Member
+
+from .clients import Person
+
+_FIELDS = {
+    "member_id": "id",
+    "email": "email",
+    "first_name": "first_name",
+    "last_name": "last_name",
+    "phone": "phone",
+    "company": "company__name",
+    "status": "status",
+    "location": "location__name",
+    "organization": "organization__name",
+}
+
+
+def member_snapshots(queryset) -> dict[int, dict]:
+    """Snapshots of every member in ``queryset``, keyed by id, in one query."""
+    rows = queryset.values(*_FIELDS.values())
+    return {
+        row["id"]: {key: row[column] or "" for key, column in _FIELDS.items()}
+        | {"member_id": row["id"]}
+        for row in rows
+    }
+
+
+def member_snapshot(member_id: int) -> dict | None:
+    return member_snapshots(Member.objects.filter(pk=member_id)).get(member_id)
+
+
+def person_from_snapshot(snapshot: dict, *, status: str | None = None) -> Person:
+    person = Person(**{key: snapshot.get(key, "") for key in _FIELDS})
+    return replace(person, status=status) if status else person

@@ -1,0 +1,82 @@
+"""Celery tasks of the integration pipeline: thin, id-taking wrappers.
+
+Every task loads fresh rows and is safe to run twice (rows are claimed
+atomically), so all of them are ``acks_late`` with
+``reject_on_worker_lost``: a worker killed mid-task gives its message back.
+Whatever still slips through (broker down at commit, a message lost with a
+dead worker) is found by ``sweep``, which beat runs every 30 seconds.
+"""
+
+import logging
+import time
+
+from celery import current_app, shared_task
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+
+def _limits():
+    # Hard limit below the lease: a delivery is only swept back to "failed"
+    # once the task that held it cannot be running any more (prefork pool).
+    lease = float(getattr(settings, "INTEGRATIONS_LEASE_SECONDS", 120))
+    return {"soft_time_limit": lease * 0.5, "time_limit": lease * 0.75}
+
+
+TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
+
+
+@shared_task(name="integrations.dispatch_events", **TASK_OPTIONS, **_limits())
+def dispatch_events(event_ids: list[int]) -> None:
+    from .services import outbox_fan_out
+
+    for event_id in event_ids:
+        outbox_fan_out(event_id=event_id)
+
+
+@shared_task(name="integrations.deliver", **TASK_OPTIONS, **_limits())
+def deliver(delivery_id: int) -> str:
+    from .services import delivery_attempt
+
+    return delivery_attempt(delivery_id=delivery_id)
+
+
+@shared_task(name="integrations.sweep", **TASK_OPTIONS, **_limits())
+def sweep() -> dict:
+    from .services import outbox_sweep
+
+    return outbox_sweep()
+
+
+@shared_task(name="integrations.probe", ignore_result=True)
+def probe(key: str) -> None:
+    """Record when a worker ran it: the benchmark's bare round-trip baseline."""
+    import redis
+
+    redis.Redis.from_url(settings.REDIS_URL).rpush(key, repr(time.time()))
+
+
+TASKS = {"dispatch_events": dispatch_events, "deliver": deliver, "sweep": sweep}
+
+
+def eager() -> bool:
+    return bool(current_app.conf.task_always_eager)
+
+
+def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
+    """Send a task; never raise. Returns False when the broker refused it.
+
+    The rows it would act on are already committed, so a refused message is
+    only a delay: the sweep finds them. ``retry=False`` keeps a web request
+    from hanging on a broker that is down.
+    """
+    try:
+        TASKS[task_name].apply_async(args, countdown=countdown, retry=False)
+    except Exception as error:
+        if eager():
+            raise
+        logger.warning(
+            "could not enqueue %s%r (%s); the sweep will pick it up", task_name, args, error
+        )
+        return False
+    return True

@@ -1,0 +1,272 @@
+"""The pipeline in-process (eager tasks, on-commit callbacks run): rules that
+do not need a real worker. Real HTTP to the stubs throughout."""
+
+import hashlib
+import hmac
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.db import connection as db_connection
+from django.db import transaction
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
+
+from integrations.models import Connection, Delivery, DeliveryStatus, OutboxEvent
+from integrations.outbox import MemberEvent, record_member_event
+from integrations.services import (
+    delivery_retry,
+    outbox_fan_out,
+    outbox_sweep,
+    resync_connection,
+)
+from members.models import MemberStatus
+from members.services import member_change_status, member_create
+from tests import factories as f
+from tests.stubs import KisiStub
+
+from .conftest import connect
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks, fast_pipeline):
+    """Run an action and everything it schedules after commit."""
+
+    def runner(action, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(**kwargs)
+
+    return runner
+
+
+def test_event_commits_with_the_change_and_not_without_it(cast):
+    with pytest.raises(RuntimeError), transaction.atomic():
+        member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+        raise RuntimeError("the change rolls back")
+    assert not OutboxEvent.objects.exists()
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    event = OutboxEvent.objects.get()
+    assert event.event == MemberEvent.STATUS_CHANGED
+    assert event.payload["status"] == "former" and event.payload["email"] == cast.teammate.email
+
+
+def test_create_and_status_changes_reach_crm_door_and_printing(
+    cast, run, hubspot, capsule, kisi, papercut
+):
+    for stub in (hubspot, capsule, kisi, papercut):
+        connect(cast.org, stub)
+    member = run(
+        member_create,
+        organization=cast.org,
+        location=cast.harbour,
+        first_name="Ada",
+        last_name="Lovelace",
+        email="ada@example.test",
+        company=cast.acme,
+    )
+    assert kisi.has_access("ada@example.test") and papercut.can_print("ada@example.test")
+    assert hubspot.contact("ada@example.test")["company"] == "Acme"
+    assert capsule.tags_of("ada@example.test") == ["Member: Active"]
+
+    run(member_change_status, member=member, status=MemberStatus.CONTACT, via="admin")
+    assert not kisi.has_access("ada@example.test")
+    assert not papercut.can_print("ada@example.test")
+    assert hubspot.contact("ada@example.test")["member_status"] == "contact"
+    assert capsule.tags_of("ada@example.test") == ["Member: Contact"]
+    assert hubspot.created_count == 1 and len(capsule.parties) == 1
+
+
+def test_removal_revokes_access_whatever_the_status(cast, run, kisi):
+    connect(cast.org, kisi)
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    run(member_change_status, member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
+    assert kisi.has_access(cast.teammate.email)
+    run(record_member_event, member=cast.teammate, event=MemberEvent.REMOVED)
+    assert not kisi.has_access(cast.teammate.email)
+
+
+def test_email_change_revokes_access_under_the_old_address(cast, run, kisi):
+    connect(cast.org, kisi)
+    run(record_member_event, member=cast.teammate, event=MemberEvent.UPDATED)
+    old = cast.teammate.email
+    assert kisi.has_access(old)
+    cast.teammate.email = "tess.new@example.test"
+    cast.teammate.save(update_fields=["email"])  # stands in for the personal-data action
+    run(record_member_event, member=cast.teammate, event=MemberEvent.UPDATED)
+    assert not kisi.has_access(old)
+    assert kisi.has_access("tess.new@example.test")
+
+
+def test_a_deleted_account_without_email_loses_access(cast, run, kisi, hubspot):
+    connect(cast.org, kisi)
+    connect(cast.org, hubspot)
+    run(record_member_event, member=cast.teammate, event=MemberEvent.UPDATED)
+    old = cast.teammate.email
+    cast.teammate.email = ""
+    cast.teammate.save(update_fields=["email"])
+    run(record_member_event, member=cast.teammate, event=MemberEvent.UPDATED)
+    assert not kisi.has_access(old)
+    skipped = Delivery.objects.filter(status=DeliveryStatus.SKIPPED)
+    assert {d.connection.kind for d in skipped} == {"kisi", "hubspot"}
+
+
+def test_a_later_change_waits_for_an_earlier_unfinished_one(cast, run, kisi):
+    """Per-member order: while the first delivery is retrying, the second is
+    not sent; once the first goes, the second follows."""
+    connect(cast.org, kisi)
+    kisi.fail_next(500, times=1)
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    first = Delivery.objects.get()
+    assert first.status == DeliveryStatus.FAILED
+    run(member_change_status, member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
+    second = Delivery.objects.exclude(pk=first.pk).get()
+    assert second.status == DeliveryStatus.PENDING, "overtook an unfinished earlier delivery"
+
+    Delivery.objects.filter(pk=first.pk).update(next_attempt_at=first.created_at)
+    run(outbox_sweep, grace=0)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+    assert kisi.has_access(cast.teammate.email)
+
+
+def test_an_event_not_fanned_out_yet_holds_later_deliveries(cast, kisi, fast_pipeline):
+    """Broker down for the first change, up for the second: the second waits."""
+    from integrations.services import delivery_attempt
+
+    connect(cast.org, kisi)
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    member_change_status(member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
+    first, second = OutboxEvent.objects.order_by("pk")
+    [later] = outbox_fan_out(event_id=second.pk)
+    assert delivery_attempt(delivery_id=later) == "busy"
+    outbox_fan_out(event_id=first.pk)
+    assert Delivery.objects.get(pk=later).status == DeliveryStatus.PENDING
+
+
+def test_permanent_error_is_dead_at_once_and_visible(cast, run, hubspot):
+    connection = connect(cast.org, hubspot)
+    connection.set_credentials({"access_token": "wrong-token"})
+    connection.save()
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.DEAD and delivery.attempts == 1
+    assert "401" in delivery.last_error
+
+
+def test_retry_budget_ends_in_dead_letter_and_admin_retry_revives(cast, run, hubspot):
+    connect(cast.org, hubspot)
+    hubspot.fail_next(503, times=10)
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    for _ in range(5):
+        Delivery.objects.update(next_attempt_at=Delivery.objects.get().created_at)
+        run(outbox_sweep, grace=0)
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.DEAD
+    assert delivery.attempts == 4  # fast_pipeline's budget
+    assert delivery.last_error.startswith("Gave up after 4 attempts")
+
+    hubspot.reset()  # the remote is fixed
+    run(delivery_retry, delivery=delivery)
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.SUCCEEDED
+    assert hubspot.contact(cast.teammate.email)["member_status"] == "former"
+
+
+def test_resync_connection_pushes_everyone_to_a_new_connection(cast, run, kisi):
+    f.MemberFactory.create_batch(3, location=cast.mill, status=MemberStatus.FORMER)
+    connection = connect(cast.org, kisi)
+    count = run(resync_connection, connection=connection)
+    assert count == 7  # the cast's 4 members of this organization + 3
+    active = [cast.contact, cast.billing, cast.teammate, cast.globex_contact]
+    assert all(kisi.has_access(m.email) for m in active)
+    assert not OutboxEvent.objects.filter(organization=cast.other_org).exists()
+
+
+def test_webhook_is_signed_with_the_documented_algorithm(cast, run, webhook):
+    connect(cast.org, webhook)
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    [received] = webhook.deliveries
+    assert received.verified
+    # The algorithm as docs/integrations.md states it, recomputed by hand.
+    expected = hmac.new(
+        webhook.secret.encode(), f"{received.timestamp}.".encode() + received.raw, hashlib.sha256
+    ).hexdigest()
+    assert received.signature == f"v1={expected}"
+    body = json.loads(received.raw)
+    assert body["type"] == "member.status_changed" and body["data"]["status"] == "former"
+    assert body["id"] == received.idempotency_key == Delivery.objects.get().idempotency_key
+
+    tampered = received.raw.replace(b"former", b"active")
+    forged = hmac.new(
+        webhook.secret.encode(), f"{received.timestamp}.".encode() + tampered, hashlib.sha256
+    ).hexdigest()
+    assert forged != expected
+
+
+def test_a_receiver_with_another_secret_rejects_and_the_delivery_is_dead(cast, run, webhook):
+    connection = connect(cast.org, webhook)
+    connection.set_credentials({"secret": "not-the-receivers-secret"})
+    connection.save()
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    assert webhook.deliveries[0].verified is False
+    assert Delivery.objects.get().status == DeliveryStatus.DEAD
+
+
+def test_secrets_are_not_in_the_database_in_plain_text(cast, kisi, webhook):
+    connect(cast.org, kisi)
+    connect(cast.org, webhook)
+    with db_connection.cursor() as cursor:
+        cursor.execute("SELECT * FROM integrations_connection")
+        dump = repr(cursor.fetchall())
+    assert kisi.api_key not in dump and webhook.secret not in dump
+    assert "gAAAA" in dump  # Fernet tokens
+    out = StringIO()
+    call_command("dumpdata", "integrations", stdout=out)
+    assert kisi.api_key not in out.getvalue() and webhook.secret not in out.getvalue()
+    assert Connection.objects.get(kind="kisi").credentials["api_key"] == kisi.api_key
+
+
+@pytest.fixture(scope="module")
+def door_stub():
+    # One server for every hypothesis example; reset() between them.
+    with KisiStub() as stub:
+        yield stub
+
+
+@hyp_settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(0, 2), st.sampled_from(MemberStatus.values)), min_size=1, max_size=12
+    ),
+    flaky=st.lists(st.booleans(), max_size=12),
+)
+def test_door_ends_with_access_for_active_members_only(
+    cast, door_stub, django_capture_on_commit_callbacks, fast_pipeline, steps, flaky
+):
+    door_stub.reset()
+    Connection.objects.filter(organization=cast.org).delete()
+    connect(cast.org, door_stub, name="Doors")
+    people = f.MemberFactory.create_batch(3, location=cast.harbour, status=MemberStatus.CONTACT)
+    for (index, status), fail in zip(steps, flaky + [False] * len(steps), strict=False):
+        if fail:
+            door_stub.fail_next(500)
+        with django_capture_on_commit_callbacks(execute=True):
+            member_change_status(member=people[index], status=status, via="admin")
+    # The remote recovers; whatever was retrying goes out.
+    for _ in range(5):
+        Delivery.objects.filter(status=DeliveryStatus.FAILED).update(
+            next_attempt_at=cast.org.created_at
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox_sweep(grace=0)
+    for person in people:
+        person.refresh_from_db()
+        assert door_stub.has_access(person.email) == (person.status == MemberStatus.ACTIVE)
+        assert len(door_stub.assignments_for(person.email)) <= 1
