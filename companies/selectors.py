@@ -1,4 +1,5 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
+from guardian.shortcuts import get_objects_for_user
 
 from members.models import Member, Membership
 from members.selectors import with_active_membership
@@ -6,6 +7,7 @@ from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
 from .models import Company
+from .team_access import MANAGE_TEAM
 
 
 def companies_for_admin(*, user, organization) -> QuerySet:
@@ -26,4 +28,24 @@ def company_detail_for_admin(*, user, organization) -> QuerySet:
     return companies_for_admin(user=user, organization=organization).prefetch_related(
         Prefetch("members", queryset=team),
         Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
+    )
+
+
+def companies_managed_by(*, user, organization) -> QuerySet:
+    """Companies whose team ``user`` may manage from the member portal (R2.5).
+
+    Lazy, so it can sit inside another filter as a subquery. Only the
+    object grants count: not groups, not a model-wide permission (which would
+    leak every tenant), not superuser status (support staff work in Django
+    admin, not in someone's member portal).
+    """
+    if not organization.contacts_manage_team or not user.is_authenticated:
+        return Company.objects.none()
+    return get_objects_for_user(
+        user,
+        MANAGE_TEAM,
+        klass=scoped(Company, organization),
+        use_groups=False,
+        with_superuser=False,
+        accept_global_perms=False,
     )

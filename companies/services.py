@@ -1,12 +1,20 @@
-"""Actions that change companies: their creation and who holds which role."""
+"""Actions that change companies: their creation, who holds which role, and
+the team management their contact persons do from the member portal (R2)."""
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
-from members.models import Member
+from adminportal.models import Notification
+from adminportal.notifications import notify_location_admins
+from members.invitations import member_invite
+from members.models import Member, MemberStatus, StatusChange, Via
+from members.policy import TeamPolicy
+from members.services import member_change_status, member_create
 from organizations.models import Location, Organization
+from organizations.scoping import scoped
 
 from .models import Company
+from .team_access import sync_team_access
 
 
 @transaction.atomic
@@ -27,11 +35,123 @@ def company_set_roles(
     contact_person: Member | None,
     billing_person: Member | None,
 ) -> Company:
-    """Make these members the company's contact and billing person."""
+    """Make these members the company's contact and billing person; whoever
+    stops being one loses team management at once (R2.5)."""
     for field, member in (("contact_person", contact_person), ("billing_person", billing_person)):
         if member is not None and member.company_id != company.pk:
             raise ValidationError({field: f"{member} is not a member of {company}."})
     company.contact_person = contact_person
     company.billing_person = billing_person
     company.save(update_fields=["contact_person", "billing_person", "updated_at"])
+    sync_team_access(company)
     return company
+
+
+@transaction.atomic
+def company_set_manager(*, company: Company, member: Member, is_manager: bool) -> Member:
+    """Make ``member`` one of the company's managers, or stop them being one."""
+    if member.company_id != company.pk:
+        raise ValidationError({"member": f"{member} is not a member of {company}."})
+    if member.is_manager != is_manager:
+        member.is_manager = is_manager
+        member.save(update_fields=["is_manager", "updated_at"])
+        sync_team_access(company)
+    return member
+
+
+def _role_of(member: Member | None, company: Company) -> str:
+    if member is None:
+        return "someone"
+    if member.pk == company.contact_person_id:
+        return "contact person"
+    if member.pk == company.billing_person_id:
+        return "billing person"
+    if member.is_manager:
+        return "manager"
+    return "member"
+
+
+def _actor_label(actor, company: Company) -> str:
+    member = scoped(Member, company.organization_id).filter(user=actor).first()
+    name = member.full_name if member else actor.email
+    return f"{name} ({_role_of(member, company)} of {company.name})"
+
+
+@transaction.atomic
+def team_add_member(
+    *,
+    actor,
+    company: Company,
+    first_name: str,
+    last_name: str = "",
+    email: str = "",
+    phone: str = "",
+    status: str = MemberStatus.ACTIVE,
+) -> Member:
+    """A contact person adds a member to their company from the member portal."""
+    refusal = TeamPolicy(user=actor, organization=company.organization).add_member_refusal(
+        company, status
+    )
+    if refusal:
+        raise PermissionDenied(refusal)
+    if status == MemberStatus.ACTIVE and not email.strip():
+        raise ValidationError({"email": "An active member needs an email address to log in."})
+    member = member_create(
+        organization=company.organization,
+        location=company.location,
+        company=company,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        phone=phone,
+        status=status,
+        actor=actor,
+        via=Via.PORTAL,
+    )
+    if status == MemberStatus.ACTIVE:
+        # R2.8: added as Active means invited to the portal; added as Contact
+        # does not (an admin or the contact person invites later).
+        member_invite(member=member, actor=actor, via=Via.PORTAL)
+    notify_location_admins(
+        location=company.location,
+        kind=Notification.Kind.MEMBER_ADDED,
+        message=(
+            f"{_actor_label(actor, company)} added {member.full_name} "
+            f"as {member.get_status_display()}."
+        ),
+        member=member,
+        actor=actor,
+    )
+    return member
+
+
+@transaction.atomic
+def team_change_status(
+    *, actor, member: Member, status: str, reason: str = ""
+) -> StatusChange | None:
+    """A contact person changes a teammate's status from the member portal.
+
+    The policy is checked again here, whatever the view showed. Leaving
+    Active is reported to the location's admins, who may revert it (R2.7).
+    """
+    refusal = TeamPolicy(user=actor, organization=member.organization).status_change_refusal(
+        member, status
+    )
+    if refusal:
+        raise PermissionDenied(refusal)
+    change = member_change_status(
+        member=member, status=status, actor=actor, via=Via.PORTAL, reason=reason.strip()
+    )
+    if change is not None and change.from_status == MemberStatus.ACTIVE:
+        notify_location_admins(
+            location=member.location,
+            kind=Notification.Kind.STATUS_CHANGED,
+            message=(
+                f"{_actor_label(actor, member.company)} changed {member.full_name} from "
+                f"{change.get_from_status_display()} to {change.get_to_status_display()}."
+            ),
+            member=member,
+            actor=actor,
+            status_change=change,
+        )
+    return change

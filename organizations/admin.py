@@ -22,6 +22,15 @@ class OrganizationModelAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ("name",)}
     inlines = [LocationInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "contacts_manage_team" in form.changed_data:
+            # Grants follow the setting, as with organization_update_settings.
+            from companies.models import Company
+            from companies.team_access import sync_team_access_for
+
+            sync_team_access_for(Company.objects.filter(organization=obj))
+
 
 @admin.register(Location)
 class LocationModelAdmin(GuardedModelAdmin):

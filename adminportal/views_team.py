@@ -1,0 +1,167 @@
+"""Admin portal side of team management: change any member's status, add a
+member to a company (R2.4), and review what contact persons did (R2.7)."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from companies.selectors import companies_for_admin
+from members.models import MemberStatus, Via
+from members.policy import read_only_refusal
+from members.selectors import members_for_admin
+from members.services import member_change_status, member_create
+from members.team_forms import NewTeamMemberForm, StatusChangeForm
+from organizations.decorators import admin_portal_view
+from organizations.permissions import admin_locations
+
+from .models import Notification
+from .services import notification_confirm, notification_revert, notifications_mark_read
+
+PAGE_SIZE = 50
+
+
+@require_POST
+@admin_portal_view
+def member_status(request, pk):
+    member = get_object_or_404(
+        members_for_admin(user=request.user, organization=request.organization), pk=pk
+    )
+    form = StatusChangeForm(request.POST, member=member)
+    refusal = read_only_refusal(member)
+    if refusal:
+        messages.error(request, refusal)
+    elif not form.is_valid():
+        messages.error(request, form.error_text())
+    else:
+        change = member_change_status(
+            member=member,
+            status=form.cleaned_data["status"],
+            actor=request.user,
+            via=Via.ADMIN,
+            reason=form.cleaned_data["reason"].strip(),
+        )
+        if change is None:
+            messages.info(request, f"{member.full_name} is already {member.get_status_display()}.")
+        else:
+            text = f"{member.full_name} is now {change.get_to_status_display()}."
+            if change.from_status == MemberStatus.ACTIVE:
+                text += " Their member portal sessions have ended."
+            messages.success(request, text)
+    return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
+
+
+@admin_portal_view
+def company_add_member(request, pk):
+    company = get_object_or_404(
+        companies_for_admin(user=request.user, organization=request.organization), pk=pk
+    )
+    form = NewTeamMemberForm(request.POST if request.method == "POST" else None, company=company)
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = member_create(
+                organization=request.organization,
+                location=company.location,
+                company=company,
+                actor=request.user,
+                via=Via.ADMIN,
+                **form.cleaned_data,
+            )
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+        else:
+            messages.success(
+                request,
+                f"{member.full_name} is now on {company.name}'s team as "
+                f"{member.get_status_display()}.",
+            )
+            return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
+    return render(
+        request, "adminportal/company_add_member.html", {"company": company, "form": form}
+    )
+
+
+def _my_notifications(request):
+    return Notification.objects.filter(recipient=request.user, organization=request.organization)
+
+
+@admin_portal_view
+def notifications(request):
+    show_all = request.GET.get("show") == "all"
+    queryset = _my_notifications(request).select_related(
+        "location",
+        "actor",
+        "member",
+        "member__company",
+        "status_change",
+        "status_change__actor",
+        "resolved_by",
+    )
+    if not show_all:
+        queryset = queryset.filter(resolution=Notification.Resolution.OPEN)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    # Which members this admin can still open: one query for the page, not one per row.
+    visible = set(
+        members_for_admin(user=request.user, organization=request.organization)
+        .filter(pk__in=[n.member_id for n in page.object_list if n.member_id])
+        .values_list("pk", flat=True)
+    )
+    return render(
+        request,
+        "adminportal/notifications.html",
+        {
+            "page": page,
+            "show_all": show_all,
+            "visible_member_ids": visible,
+            "querystring": "show=all" if show_all else "",
+        },
+    )
+
+
+def _actionable(request, pk) -> Notification:
+    """A notification addressed to this admin, about a location they still manage."""
+    return get_object_or_404(
+        _my_notifications(request)
+        .filter(location__in=admin_locations(request.user, request.organization))
+        .select_related("member", "status_change", "status_change__actor"),
+        pk=pk,
+    )
+
+
+@require_POST
+@admin_portal_view
+def notification_confirm_view(request, pk):
+    notification = _actionable(request, pk)
+    try:
+        notification_confirm(notification=notification, actor=request.user)
+    except ValidationError as invalid:
+        messages.warning(request, " ".join(invalid.messages))
+    else:
+        messages.success(request, f"Confirmed: {notification.message}")
+    return redirect("adminportal:notifications", org_slug=request.organization.slug)
+
+
+@require_POST
+@admin_portal_view
+def notification_revert_view(request, pk):
+    notification = _actionable(request, pk)
+    try:
+        revert = notification_revert(notification=notification, actor=request.user)
+    except ValidationError as invalid:
+        messages.warning(request, " ".join(invalid.messages))
+    else:
+        messages.success(
+            request,
+            f"Reverted: {notification.member.full_name} is {revert.get_to_status_display()} "
+            "again. The revert is in their status history.",
+        )
+    return redirect("adminportal:notifications", org_slug=request.organization.slug)
+
+
+@require_POST
+@admin_portal_view
+def notifications_read(request):
+    count = notifications_mark_read(recipient=request.user, organization=request.organization)
+    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    return redirect("adminportal:notifications", org_slug=request.organization.slug)

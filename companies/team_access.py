@@ -1,0 +1,96 @@
+"""Who holds ``companies.manage_team`` on which company (R2.2, R2.5).
+
+The grant is a django-guardian object permission on Company, derived from
+facts held elsewhere: the organization's setting, who is contact person,
+billing person or manager, and whether that member is active with a login.
+``sync_team_access`` recomputes it from those facts and makes the guardian
+rows match. Every action that changes one of the facts calls it inside its
+own transaction, so the grant never outlives the role.
+"""
+
+from collections.abc import Iterable
+
+from django.contrib.auth.models import Permission
+from django.db import transaction
+from django.db.models import F, Q, QuerySet
+
+from members.models import Member, MemberStatus
+
+from .models import Company, CompanyUserObjectPermission
+
+MANAGE_TEAM = "companies.manage_team"
+MANAGE_TEAM_CODENAME = "manage_team"
+
+
+def manage_team_permission() -> Permission:
+    return Permission.objects.get(
+        content_type__app_label="companies", codename=MANAGE_TEAM_CODENAME
+    )
+
+
+def team_managers_should_be(companies: QuerySet) -> set[tuple[int, int]]:
+    """(company id, user id) pairs that ought to hold the grant."""
+    holders = (
+        Member.objects.filter(
+            company__in=companies,
+            company__organization__contacts_manage_team=True,
+            status=MemberStatus.ACTIVE,
+            user__isnull=False,
+            user__is_active=True,
+        )
+        .filter(
+            Q(is_manager=True)
+            | Q(pk=F("company__contact_person_id"))
+            | Q(pk=F("company__billing_person_id"))
+        )
+        .values_list("company_id", "user_id")
+    )
+    return set(holders)
+
+
+@transaction.atomic
+def sync_team_access_for(companies: QuerySet) -> tuple[int, int]:
+    """Make the grants on ``companies`` match the facts; returns (granted, revoked)."""
+    permission = manage_team_permission()
+    # Locking the companies serialises concurrent syncs of the same team, so
+    # one computed from older facts cannot re-insert a grant another revoked.
+    locked = Company.objects.select_for_update().filter(pk__in=companies.values("pk"))
+    company_ids = list(locked.order_by("pk").values_list("pk", flat=True))
+    if not company_ids:
+        return 0, 0
+    scope = Company.objects.filter(pk__in=company_ids)
+    wanted = team_managers_should_be(scope)
+    rows = CompanyUserObjectPermission.objects.filter(
+        content_object_id__in=company_ids, permission=permission
+    )
+    held = {
+        (company_id, user_id): pk
+        for pk, company_id, user_id in rows.values_list("pk", "content_object_id", "user_id")
+    }
+    stale = [pk for pair, pk in held.items() if pair not in wanted]
+    if stale:
+        CompanyUserObjectPermission.objects.filter(pk__in=stale).delete()
+    missing = sorted(wanted - held.keys())
+    CompanyUserObjectPermission.objects.bulk_create(
+        [
+            CompanyUserObjectPermission(
+                content_object_id=company_id, user_id=user_id, permission=permission
+            )
+            for company_id, user_id in missing
+        ],
+        ignore_conflicts=True,
+    )
+    return len(missing), len(stale)
+
+
+def sync_team_access(company: Company | int) -> tuple[int, int]:
+    """Recompute who may manage ``company``'s team."""
+    company_id = getattr(company, "pk", company)
+    return sync_team_access_for(Company.objects.filter(pk=company_id))
+
+
+def sync_team_access_of_companies(company_ids: Iterable[int | None]) -> tuple[int, int]:
+    ids = {pk for pk in company_ids if pk is not None}
+    if not ids:
+        return 0, 0
+    return sync_team_access_for(Company.objects.filter(pk__in=ids))

@@ -1,0 +1,71 @@
+"""Forms for adding team members and changing their status (R2.2, R2.4).
+
+With a ``policy`` (member portal) the forms also apply members/policy.py and
+show its refusal; without one (admin portal) they do not (R2.4).
+"""
+
+from django import forms
+
+from .models import Member, MemberStatus
+from .policy import NEW_MEMBER_STATUSES, TeamPolicy
+
+NEW_STATUS_CHOICES = [(s.value, s.label) for s in NEW_MEMBER_STATUSES]
+
+
+class NewTeamMemberForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(
+        required=False, help_text="Needed for Active members: it is how they log in."
+    )
+    phone = forms.CharField(max_length=40, required=False)
+    status = forms.ChoiceField(
+        choices=NEW_STATUS_CHOICES,
+        initial=MemberStatus.ACTIVE,
+        widget=forms.RadioSelect,
+        help_text="Active: works here now. Contact: someone to keep in touch with, "
+        "without access to the space.",
+    )
+
+    def __init__(self, *args, company, policy: TeamPolicy | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.policy = policy
+
+    def clean_email(self):
+        return self.cleaned_data["email"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.policy is not None:
+            refusal = self.policy.add_member_refusal(self.company, cleaned.get("status"))
+            if refusal:
+                raise forms.ValidationError(refusal)
+        if cleaned.get("status") == MemberStatus.ACTIVE and not cleaned.get("email"):
+            self.add_error("email", "An active member needs an email address to log in.")
+        return cleaned
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ChoiceField(choices=MemberStatus.choices)
+    reason = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Optional. Shown in the member's status history.",
+    )
+
+    def __init__(self, *args, member: Member, policy: TeamPolicy | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        self.policy = policy
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.policy is not None:
+            refusal = self.policy.status_change_refusal(self.member, cleaned.get("status"))
+            if refusal:
+                raise forms.ValidationError(refusal)
+        return cleaned
+
+    def error_text(self) -> str:
+        return " ".join(str(e) for errors in self.errors.values() for e in errors)

@@ -1,0 +1,138 @@
+"""My team: a company's contact person, billing person and managers keep
+their team current (R2.2, R2.3, R2.6).
+
+Who may do what is members/policy.py's; these views show its answers and
+refuse forged requests with the same message. A member outside the
+person's company is a 404, as is another organization's.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from companies.services import team_add_member, team_change_status
+from members.models import MemberStatus
+from members.policy import policy_for
+from members.team_forms import NewTeamMemberForm, StatusChangeForm
+from members.team_selectors import team_of
+
+from .decorators import portal_view
+
+
+def _refused(request, refusal: str):
+    return render(request, "portal/team_refused.html", {"refusal": refusal}, status=403)
+
+
+def _is_htmx(request) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _decorate(member, company, policy):
+    """What the row shows: roles, and why its controls are off (if they are)."""
+    roles = []
+    if member.pk == company.contact_person_id:
+        roles.append("Contact person")
+    if member.pk == company.billing_person_id:
+        roles.append("Billing person")
+    if member.is_manager:
+        roles.append("Manager")
+    member.team_roles = roles
+    member.status_refusal = policy.status_change_refusal(member)
+    member.is_me = member.user_id == policy.user.pk
+    return member
+
+
+@portal_view
+def team(request):
+    policy = policy_for(request)
+    company = request.member.company
+    refusal = policy.team_refusal(company)
+    if refusal:
+        return _refused(request, refusal)
+    members = [_decorate(m, company, policy) for m in team_of(company=company)]
+    return render(
+        request,
+        "portal/team.html",
+        {"company": company, "members": members, "statuses": MemberStatus.choices},
+    )
+
+
+@portal_view
+def team_add(request):
+    policy = policy_for(request)
+    company = request.member.company
+    refusal = policy.team_refusal(company)
+    if refusal:
+        return _refused(request, refusal)
+    form = NewTeamMemberForm(
+        request.POST if request.method == "POST" else None, company=company, policy=policy
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = team_add_member(actor=request.user, company=company, **form.cleaned_data)
+        except PermissionDenied as refused:
+            form.add_error(None, str(refused))
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+        else:
+            messages.success(
+                request,
+                f"{member.full_name} is now on {company.name}'s team as "
+                f"{member.get_status_display()}. The workspace's team has been told.",
+            )
+            return redirect("portal:team", org_slug=request.organization.slug)
+    return render(request, "portal/team_add.html", {"company": company, "form": form})
+
+
+@require_POST
+@portal_view
+def team_member_status(request, pk):
+    policy = policy_for(request)
+    company = request.member.company
+    refusal = policy.team_refusal(company)
+    if refusal:
+        return _refused(request, refusal)
+    member = get_object_or_404(team_of(company=company), pk=pk)
+    form = StatusChangeForm(request.POST, member=member, policy=policy)
+    error = note = None
+    if form.is_valid():
+        status = form.cleaned_data["status"]
+        try:
+            change = team_change_status(
+                actor=request.user, member=member, status=status, reason=form.cleaned_data["reason"]
+            )
+        except PermissionDenied as refused:
+            error = str(refused)
+        else:
+            note = _outcome(member, change)
+    else:
+        error = form.error_text()
+
+    if _is_htmx(request):
+        fresh = _decorate(get_object_or_404(team_of(company=company), pk=pk), company, policy)
+        return render(
+            request,
+            "portal/_team_row.html",
+            {
+                "member": fresh,
+                "company": company,
+                "statuses": MemberStatus.choices,
+                "note": note,
+                "error": error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, note)
+    return redirect("portal:team", org_slug=request.organization.slug)
+
+
+def _outcome(member, change) -> str:
+    if change is None:
+        return f"{member.full_name} is already {member.get_status_display()}."
+    text = f"{member.full_name} is now {change.get_to_status_display()}."
+    if change.from_status == MemberStatus.ACTIVE:
+        text += " They can no longer use the member portal, and the workspace's team has been told."
+    return text

@@ -1,0 +1,48 @@
+"""The cast with team management switched on, plus the people the team
+rules are about: a manager, a colleague without a login, a colleague with an
+active membership, and a third company's member."""
+
+from dataclasses import dataclass
+
+import pytest
+from django.utils.html import escape
+
+from companies.models import Company
+from companies.services import company_set_manager
+from members.models import Member
+from organizations.services import organization_update_settings
+from tests import factories as f
+
+
+@dataclass
+class Team:
+    cast: object
+    manager: Member  # Acme manager with a login
+    colleague: Member  # plain Acme member, no login
+    committed: Member  # Acme member with an active membership
+    initech: Company  # a third company at harbour
+    outsider: Member  # Initech member
+
+
+@pytest.fixture
+def team(cast) -> Team:
+    organization_update_settings(organization=cast.org, actor=None, contacts_manage_team=True)
+    manager = f.PortalMemberFactory(location=cast.harbour, company=cast.acme, first_name="Max")
+    company_set_manager(company=cast.acme, member=manager, is_manager=True)
+    colleague = f.MemberFactory(location=cast.harbour, company=cast.acme, first_name="Cole")
+    committed = f.MemberFactory(
+        location=cast.harbour, company=cast.acme, first_name="Cora", last_name="Vance"
+    )
+    f.MembershipFactory(member=committed)
+    initech = f.CompanyFactory(location=cast.harbour, name="Initech")
+    outsider = f.MemberFactory(location=cast.harbour, company=initech, first_name="Otto")
+    return Team(cast, manager, colleague, committed, initech, outsider)
+
+
+def refreshed(member: Member) -> Member:
+    member.refresh_from_db()
+    return member
+
+
+def shows(response, text: str) -> bool:
+    return escape(text) in response.content.decode()

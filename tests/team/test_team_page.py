@@ -1,0 +1,117 @@
+"""My team page: rows, htmx swaps, no-JavaScript fallback, bounded queries."""
+
+import pytest
+from django.urls import reverse
+
+from adminportal.models import Notification
+from companies.services import team_change_status
+from members.models import MemberStatus
+from members.policy import ACTIVE_MEMBERSHIP, OWN_STATUS
+from tests import factories as f
+
+from .conftest import refreshed, shows
+
+
+def team_url(team):
+    return reverse("portal:team", args=[team.cast.org.slug])
+
+
+def status_url(team, member):
+    return reverse("portal:team_member_status", args=[team.cast.org.slug, member.pk])
+
+
+def test_page_lists_the_team_with_roles_and_disables_what_is_refused(client, team):
+    client.force_login(team.cast.contact.user)
+    response = client.get(team_url(team))
+    html = response.content.decode()
+    assert response.status_code == 200
+    for member in (team.cast.contact, team.cast.billing, team.manager, team.colleague):
+        assert member.full_name in html
+    assert "Contact person" in html and "Billing person" in html and "Manager" in html
+    assert team.outsider.full_name not in html and team.cast.globex_contact.full_name not in html
+    assert shows(response, OWN_STATUS)
+    assert shows(response, ACTIVE_MEMBERSHIP.format(member="Cora Vance"))
+    # No status form on the rows it refuses.
+    assert status_url(team, team.cast.contact) not in html
+    assert status_url(team, team.committed) not in html
+    assert status_url(team, team.colleague) in html
+
+
+def test_htmx_status_change_returns_just_the_row(client, team):
+    client.force_login(team.cast.contact.user)
+    response = client.post(
+        status_url(team, team.colleague), {"status": "former"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<tbody id="member-{team.colleague.pk}"')
+    assert "<html" not in html
+    assert "is now Former" in html
+    assert refreshed(team.colleague).status == MemberStatus.FORMER
+
+
+def test_htmx_refusal_comes_back_in_the_row(client, team):
+    client.force_login(team.cast.contact.user)
+    response = client.post(
+        status_url(team, team.committed), {"status": "former"}, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert 'role="alert"' in response.content.decode()
+    assert shows(response, ACTIVE_MEMBERSHIP.format(member="Cora Vance"))
+    assert refreshed(team.committed).status == MemberStatus.ACTIVE
+
+
+def test_without_javascript_it_redirects_with_a_message(client, team):
+    client.force_login(team.cast.contact.user)
+    response = client.post(status_url(team, team.colleague), {"status": "contact"})
+    assert response.status_code == 302 and response.url == team_url(team)
+    page = client.get(response.url)
+    assert shows(page, f"{team.colleague.full_name} is now Contact.")
+
+
+def test_unknown_status_is_refused(client, team):
+    client.force_login(team.cast.contact.user)
+    response = client.post(status_url(team, team.colleague), {"status": "vip"}, follow=True)
+    assert shows(response, "Select a valid choice")
+    assert refreshed(team.colleague).status == MemberStatus.ACTIVE
+
+
+def test_get_on_the_status_url_is_not_allowed(client, team):
+    client.force_login(team.cast.contact.user)
+    assert client.get(status_url(team, team.colleague)).status_code == 405
+
+
+def _fill_team(team, n):
+    for i in range(n):
+        member = f.MemberFactory(location=team.cast.harbour, company=team.cast.acme)
+        if i % 3 == 0:
+            f.MembershipFactory(member=member)
+        if i % 4 == 0:
+            f.StatusChangeFactory(member=member, actor=team.cast.admin)
+
+
+@pytest.mark.parametrize("size", [10, 200])
+def test_team_page_queries_do_not_grow_with_the_team(
+    client, team, size, django_assert_max_num_queries
+):
+    _fill_team(team, size)
+    client.force_login(team.cast.contact.user)
+    with django_assert_max_num_queries(10):
+        response = client.get(team_url(team))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="team-member"') >= size
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_notifications_list_queries_do_not_grow(client, team, size, django_assert_max_num_queries):
+    members = [
+        f.MemberFactory(location=team.cast.harbour, company=team.cast.acme) for _ in range(size)
+    ]
+    for member in members:
+        team_change_status(actor=team.cast.contact.user, member=member, status="former")
+    assert Notification.objects.filter(recipient=team.cast.admin).count() == size
+    client.force_login(team.cast.admin)
+    with django_assert_max_num_queries(9):
+        response = client.get(reverse("adminportal:notifications", args=[team.cast.org.slug]))
+    assert response.status_code == 200
+    assert response.content.decode().count('class="card notification') == size
