@@ -5,7 +5,9 @@ COPY requirements.lock .
 RUN pip install --no-cache-dir --require-hashes -r requirements.lock
 COPY . .
 ENV DJANGO_SETTINGS_MODULE=config.settings.production
-RUN DJANGO_SECRET_KEY=build DJANGO_ALLOWED_HOSTS=* DATABASE_URL=sqlite:////tmp/x.db \
+# Throwaway values: collectstatic needs settings to load, not to be right.
+RUN DJANGO_SECRET_KEY=build FIELD_ENCRYPTION_KEY=build SITE_URL=http://build \
+    DJANGO_ALLOWED_HOSTS=* DATABASE_URL=sqlite:////tmp/x.db \
     python manage.py collectstatic --noinput
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

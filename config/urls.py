@@ -11,5 +11,9 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("support/", admin.site.urls),
     path("o/<slug:org_slug>/portal/", include("portal.urls")),
+    path("o/<slug:org_slug>/admin/integrations/", include("integrations.urls")),
     path("o/<slug:org_slug>/admin/", include("adminportal.urls")),
+    # Invitations and requests to join (R4.2, R4.5): no login needed.
+    path("invitation/", include("accounts.urls_invitation")),
+    path("o/<slug:org_slug>/join/", include("portal.urls_join")),
 ]

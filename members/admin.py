@@ -81,3 +81,6 @@ class MembershipAdmin(admin.ModelAdmin):
     raw_id_fields = ("member", "company")
     date_hierarchy = "start_date"
     readonly_fields = AUDIT
+
+
+from . import admin_invitations  # noqa: E402, F401  (registers R4/R5 models)

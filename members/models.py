@@ -69,6 +69,18 @@ class Member(TimeStamped):
     tax_id = models.CharField("Tax ID", max_length=60, blank=True)
     internal_notes = models.TextField(blank=True)
 
+    # Invitations and personal data (R4, R5). Set only by members/invitations.py
+    # and members/personal.py.
+    invited_at = models.DateTimeField(null=True, blank=True)
+    first_login_at = models.DateTimeField(
+        null=True, blank=True, help_text="Until this is set, an invited person carries “New”."
+    )
+    photo = models.FileField(upload_to="member-photos/", blank=True)
+    # None follows the organization's default (R5.2).
+    show_email = models.BooleanField("show my email to other members", null=True, blank=True)
+    show_phone = models.BooleanField("show my phone to other members", null=True, blank=True)
+    account_deleted_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["first_name", "last_name", "id"]
         constraints = [
@@ -105,6 +117,16 @@ class Member(TimeStamped):
     @property
     def full_name(self):
         return f"{self.first_name} {self.last_name}".strip()
+
+    @property
+    def is_new(self) -> bool:
+        """Invited and not logged in yet (the "New" label of R4.4)."""
+        return self.invited_at is not None and self.first_login_at is None
+
+    @property
+    def personal_data_locked(self) -> bool:
+        """Once a login is linked, only its owner edits name, phone, photo (R5.1)."""
+        return self.user_id is not None
 
     @property
     def can_use_portal(self) -> bool:
@@ -197,3 +219,116 @@ class Membership(TimeStamped):
 
     def __str__(self):
         return f"{self.plan} ({self.start_date}–{self.end_date or '…'})"
+
+
+class Invitation(models.Model):
+    """One "Get started" link (R4.2). Only a hash of its token is stored.
+
+    A link is good for 24 hours, once; issuing a new one revokes the earlier
+    ones. ``reminded_at`` marks the link sent as the 3-day reminder (R4.3).
+    """
+
+    LIFETIME_HOURS = 24
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["member", "created_at"])]
+
+    def __str__(self):
+        return f"Invitation for {self.member} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def is_usable(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.used_at is None and self.revoked_at is None and self.expires_at > now
+
+
+class JoinRequest(models.Model):
+    """Someone asked to join a location from its public page (R4.5)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for an admin"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="join_requests")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100, blank=True)
+    email = models.EmailField()
+    phone = models.CharField(max_length=40, blank=True)
+    company_name = models.CharField(max_length=200, blank=True)
+    message = models.TextField(blank=True, max_length=2000)
+    state = models.CharField(max_length=10, choices=State, default=State.PENDING)
+    member = models.ForeignKey(
+        Member, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.first_name} {self.last_name} → {self.location}".strip()
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Attachment(models.Model):
+    """A file an admin keeps on a member's record, e.g. an ID scan (R5.1)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to="attachments/%Y/%m/")
+    name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveIntegerField()
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return self.name
+
+
+class LocationTransfer(models.Model):
+    """A member moved to another location of the organization (R4.7)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="transfers")
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    company_cleared = models.CharField(
+        max_length=200, blank=True, help_text="The company left behind at the old location."
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.member}: {self.from_location} → {self.to_location}"

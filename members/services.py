@@ -6,10 +6,14 @@ Django admin, Celery tasks and tests all call these; nothing else writes
 members.
 """
 
+from functools import partial
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from accounts.sessions import end_sessions
 from companies.models import Company
+from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
 from organizations.models import Location, Organization
 
@@ -88,6 +92,14 @@ def member_change_status(
         reason=reason,
     )
     record_member_event(member=locked, event=MemberEvent.STATUS_CHANGED)
+    if locked.company_id is not None and locked.user_id is not None:
+        # A contact/billing person or manager who stops being active stops
+        # managing the team (R2.5); one who comes back gets it back.
+        sync_team_access(locked.company_id)
+    if previous == MemberStatus.ACTIVE and locked.user_id is not None:
+        # Leaving Active closes the member portal (R2.7): end the sessions
+        # once the change is committed, not before.
+        transaction.on_commit(partial(end_sessions, locked.user_id))
     return change
 
 
@@ -103,4 +115,7 @@ def member_link_user(*, member: Member, user) -> Member:
     member.user = user
     member.portal_access = PortalAccess.ACTIVE
     member.save(update_fields=["user", "portal_access", "updated_at"])
+    if member.company_id is not None:
+        # A contact person who gets a login may now manage the team (R2.5).
+        sync_team_access(member.company_id)
     return member

@@ -31,6 +31,14 @@ class Organization(TimeStamped):
     auto_former_on_membership_end = models.BooleanField(
         "Set members to Former when their membership ends", default=False
     )
+    # Privacy defaults (R5.2): what members see of each other; each user may
+    # override them on their account page.
+    members_see_email = models.BooleanField(
+        "Members see each other's email by default", default=True
+    )
+    members_see_phone = models.BooleanField(
+        "Members see each other's phone by default", default=False
+    )
 
     class Meta:
         ordering = ["name"]

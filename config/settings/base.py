@@ -119,6 +119,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 
 EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+# Links in emails are absolute: they are written by a worker, with no request.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flex Community <no-reply@localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
@@ -139,7 +141,41 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+# Sending a task while Redis is down fails in well under a second instead of
+# retrying for ~6 s inside a web request; the integration outbox's sweep
+# sends whatever was refused (R3.2).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Finds what a lost broker message or a killed worker left behind (R3.2).
+    "integrations-sweep": {"task": "integrations.sweep", "schedule": 30.0},
+    # Invitation reminders 3 days on (R4.3); Former when a membership ended (R4.7).
+    "invitation-reminders": {"task": "members.tasks.send_invitation_reminders", "schedule": 3600.0},
+    # Emails of notifications whose task never reached the broker (R2.7).
+    "notification-emails": {
+        "task": "adminportal.tasks.send_unsent_notification_emails",
+        "schedule": 300.0,
+    },
+    "former-when-membership-ended": {
+        "task": "members.tasks.set_former_when_membership_ended",
+        "schedule": 86400.0,
+    },
+}
+
+# Integrations (R3): credentials are encrypted with FIELD_ENCRYPTION_KEY
+# (comma-separated Fernet keys, first one encrypts). Empty: derived from
+# SECRET_KEY, fine for a laptop; production settings require it.
+FIELD_ENCRYPTION_KEY = env("FIELD_ENCRYPTION_KEY", default="")
+INTEGRATIONS_HTTP_TIMEOUT = env.float("INTEGRATIONS_HTTP_TIMEOUT", default=10.0)
+INTEGRATIONS_MAX_ATTEMPTS = env.int("INTEGRATIONS_MAX_ATTEMPTS", default=10)
+INTEGRATIONS_BACKOFF_BASE = env.float("INTEGRATIONS_BACKOFF_BASE", default=15.0)
+INTEGRATIONS_BACKOFF_MAX = env.float("INTEGRATIONS_BACKOFF_MAX", default=3600.0)
+INTEGRATIONS_LEASE_SECONDS = env.float("INTEGRATIONS_LEASE_SECONDS", default=120.0)
+INTEGRATIONS_SWEEP_GRACE = env.float("INTEGRATIONS_SWEEP_GRACE", default=60.0)
 
 LOGGING = {
     "version": 1,

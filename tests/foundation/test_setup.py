@@ -33,6 +33,7 @@ def test_production_settings_pass_the_deploy_check():
         "DJANGO_SETTINGS_MODULE": "config.settings.production",
         "DJANGO_SECRET_KEY": "x" * 64 + "production-like-secret-key-for-the-check",
         "DJANGO_ALLOWED_HOSTS": "flex.example.com",
+        "SITE_URL": "https://flex.example.com",
         "DATABASE_URL": "postgres://flex:flex@127.0.0.1:5432/flex",
         "REDIS_URL": "redis://127.0.0.1:6379/0",
         "FIELD_ENCRYPTION_KEY": "Z2V0LXlvdXItb3duLWtleS1mb3ItcHJvZHVjdGlvbi0=",

@@ -1,0 +1,164 @@
+"""Portal access and where a member belongs (R4.6, R4.7).
+
+Deactivate/activate change portal access only; remove, transfer and the
+automatic Former change where a member stands. Status changes always go
+through ``member_change_status`` (history and integrations).
+"""
+
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from accounts.sessions import end_sessions
+from companies.services import company_set_roles
+from companies.team_access import sync_team_access
+from integrations.outbox import MemberEvent, record_member_event
+from organizations.models import Location
+
+from .models import (
+    Invitation,
+    LocationTransfer,
+    Member,
+    Membership,
+    MemberStatus,
+    PortalAccess,
+    Via,
+)
+from .services import member_change_status
+
+
+def _revoke_links(member: Member) -> None:
+    Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def member_deactivate_access(*, member: Member, actor=None) -> Member:
+    """Shut the member portal to this person (R4.6): sessions end, links die,
+    and the login refuses them unless they have access somewhere else."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.portal_access not in (PortalAccess.ACTIVE, PortalAccess.PENDING):
+        raise ValidationError(
+            f"Only active or pending access can be deactivated; {member.full_name}'s is "
+            f"{member.get_portal_access_display().lower()}."
+        )
+    member.portal_access = PortalAccess.DEACTIVATED
+    member.save(update_fields=["portal_access", "updated_at"])
+    _revoke_links(member)
+    record_member_event(member=member, event=MemberEvent.UPDATED)
+    if member.user_id is not None:
+        transaction.on_commit(partial(end_sessions, member.user_id))
+    return member
+
+
+@transaction.atomic
+def member_activate_access(*, member: Member, actor=None) -> Member:
+    """Give back what deactivation took: access if a login is linked, else
+    nothing (the admin invites again)."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if member.portal_access != PortalAccess.DEACTIVATED:
+        raise ValidationError(f"{member.full_name}'s portal access is not deactivated.")
+    member.portal_access = PortalAccess.ACTIVE if member.user_id else PortalAccess.NONE
+    member.save(update_fields=["portal_access", "updated_at"])
+    record_member_event(member=member, event=MemberEvent.UPDATED)
+    return member
+
+
+@transaction.atomic
+def member_remove_from_location(*, member: Member, actor=None, reason: str = "") -> Member:
+    """Remove a member from their location (R4.7): status Former (recorded),
+    portal access ends, unused links die. The record, billing and
+    memberships stay."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    member_change_status(
+        member=member,
+        status=MemberStatus.FORMER,
+        actor=actor,
+        via=Via.ADMIN,
+        reason=reason or f"Removed from {member.location.name}",
+    )
+    had_access = member.portal_access != PortalAccess.NONE
+    member.portal_access = PortalAccess.NONE
+    member.save(update_fields=["portal_access", "updated_at"])
+    _revoke_links(member)
+    if had_access and member.user_id is not None:
+        transaction.on_commit(partial(end_sessions, member.user_id))
+    return member
+
+
+@transaction.atomic
+def member_transfer(*, member: Member, to_location: Location, actor=None) -> LocationTransfer:
+    """Move a member's home to another location of the organization (R4.7).
+
+    A company belongs to one location, so a member whose company is
+    elsewhere leaves it (and any role in it): the transfer records which.
+    """
+    member = (
+        Member.objects.select_for_update(of=("self",))
+        .select_related("company", "location")
+        .get(pk=member.pk)
+    )
+    if to_location.organization_id != member.organization_id:
+        raise ValidationError({"to_location": "That location belongs to another organization."})
+    if to_location.pk == member.location_id:
+        raise ValidationError({"to_location": f"{member.full_name} is already at {to_location}."})
+    company = member.company
+    cleared = ""
+    if company is not None and company.location_id != to_location.pk:
+        cleared = company.name
+        if member.pk in (company.contact_person_id, company.billing_person_id):
+            company_set_roles(
+                company=company,
+                contact_person=None
+                if company.contact_person_id == member.pk
+                else company.contact_person,
+                billing_person=None
+                if company.billing_person_id == member.pk
+                else company.billing_person,
+            )
+        member.company = None
+        member.is_manager = False
+    transfer = LocationTransfer.objects.create(
+        organization_id=member.organization_id,
+        member=member,
+        from_location=member.location,
+        to_location=to_location,
+        company_cleared=cleared,
+        actor=actor,
+    )
+    member.location = to_location
+    member.save(update_fields=["location", "company", "is_manager", "updated_at"])
+    if cleared:
+        sync_team_access(company)
+    record_member_event(member=member, event=MemberEvent.UPDATED)
+    return transfer
+
+
+def members_whose_membership_ended(*, today=None):
+    """Active members with at least one membership, none running or still to
+    come, in organizations that asked for the automatic Former (R4.7)."""
+    today = today or timezone.localdate()
+    memberships = Membership.objects.filter(member=OuterRef("pk"))
+    current_or_future = memberships.filter(Q(end_date__isnull=True) | Q(end_date__gte=today))
+    return Member.objects.filter(
+        status=MemberStatus.ACTIVE, organization__auto_former_on_membership_end=True
+    ).filter(Exists(memberships), ~Exists(current_or_future))
+
+
+def members_auto_former(*, today=None) -> int:
+    """Set members to Former when their membership ended; returns how many."""
+    changed = 0
+    for member in members_whose_membership_ended(today=today).iterator():
+        if member_change_status(
+            member=member,
+            status=MemberStatus.FORMER,
+            actor=None,
+            via=Via.SYSTEM,
+            reason="Membership ended",
+        ):
+            changed += 1
+    return changed

@@ -1,0 +1,164 @@
+"""Forms for invitations, join requests, personal data and attachments."""
+
+from django import forms
+
+from companies.models import Company
+from organizations.models import Location
+from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
+
+from .mass_invite import COLUMNS, MAX_ROWS
+
+
+class InviteForm(forms.Form):
+    """Invite one person (R4.1). Locations and companies are the admin's own."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField()
+    phone = forms.CharField(max_length=40, required=False)
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.none(),
+        required=False,
+        help_text="Optional. The company must be at the chosen location.",
+    )
+    is_manager = forms.BooleanField(
+        label="Company manager", required=False, help_text="Manages the company's details."
+    )
+    as_admin = forms.BooleanField(
+        label="Administrator",
+        required=False,
+        help_text="Also give this person the admin portal, with the permissions below.",
+    )
+    admin_permissions = forms.MultipleChoiceField(
+        label="Admin permissions",
+        required=False,
+        choices=[(MANAGE_CUSTOMERS, "Manage customers"), (MANAGE_SETTINGS, "Manage settings")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    admin_locations = forms.ModelMultipleChoiceField(
+        label="At locations",
+        queryset=Location.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, locations, companies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["admin_locations"].queryset = locations
+        self.fields["company"].queryset = companies.select_related("location")
+        self.fields["company"].label_from_instance = lambda c: f"{c.name} ({c.location.name})"
+
+    def clean(self):
+        data = super().clean()
+        company, location = data.get("company"), data.get("location")
+        if company and location and company.location_id != location.pk:
+            self.add_error("company", f"{company.name} is at {company.location.name}, not here.")
+        if data.get("is_manager") and not company:
+            self.add_error("is_manager", "Only a member of a company can be its manager.")
+        if data.get("as_admin") and not (
+            data.get("admin_permissions") and data.get("admin_locations")
+        ):
+            self.add_error("admin_permissions", "Choose at least one permission and one location.")
+        return data
+
+
+class MassInviteForm(forms.Form):
+    rows = forms.CharField(
+        label="Rows from your spreadsheet",
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        help_text="Columns: " + ", ".join(COLUMNS) + f". Up to {MAX_ROWS:,} rows.",
+    )
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(),
+        required=False,
+        help_text="Where people without a company ID land.",
+    )
+
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locations is None:
+            del self.fields["location"]
+        else:
+            self.fields["location"].queryset = locations
+            if locations.count() == 1:
+                self.fields["location"].initial = locations.first()
+
+
+class JoinRequestForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField()
+    phone = forms.CharField(max_length=40, required=False)
+    company_name = forms.CharField(label="Company", max_length=200, required=False)
+    message = forms.CharField(
+        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    # Left empty by people; bots fill every field.
+    website = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class ProfileForm(forms.Form):
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    photo = forms.FileField(required=False, help_text="PNG or JPG, up to 10 MB.")
+    remove_photo = forms.BooleanField(required=False, label="Remove my photo")
+
+
+PRIVACY_CHOICES = [("", "Space default"), ("show", "Show"), ("hide", "Hide")]
+
+
+class PrivacyForm(forms.Form):
+    show_email = forms.ChoiceField(
+        label="Show my email to other members", choices=PRIVACY_CHOICES, required=False
+    )
+    show_phone = forms.ChoiceField(
+        label="Show my phone to other members", choices=PRIVACY_CHOICES, required=False
+    )
+
+    @staticmethod
+    def to_choice(value):
+        return "" if value is None else ("show" if value else "hide")
+
+    @staticmethod
+    def from_choice(value):
+        return None if not value else value == "show"
+
+
+class MemberDetailsForm(forms.Form):
+    """What an admin edits on a member record. Personal fields are shown
+    read-only once a login is linked; the action refuses changes to them."""
+
+    first_name = forms.CharField(max_length=100)
+    last_name = forms.CharField(max_length=100, required=False)
+    email = forms.EmailField(required=False)
+    phone = forms.CharField(max_length=40, required=False)
+    billing_name = forms.CharField(label="Legal business name", max_length=200, required=False)
+    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    tax_id = forms.CharField(label="Tax ID", max_length=60, required=False)
+    internal_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args, member, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locked = member.personal_data_locked
+        if self.locked:
+            for name in ("first_name", "last_name", "email", "phone"):
+                self.fields[name].required = False
+                self.fields[name].widget.attrs.update(readonly=True)
+                self.fields[name].help_text = "Managed by the member in the member portal."
+
+
+class AttachmentForm(forms.Form):
+    file = forms.FileField(help_text="PDF, PNG or JPG, up to 10 MB.")
+
+
+class TransferForm(forms.Form):
+    to_location = forms.ModelChoiceField(
+        label="New home location", queryset=Location.objects.none()
+    )
+
+    def __init__(self, *args, locations, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_location"].queryset = locations

@@ -1,0 +1,139 @@
+"""Requests to join a location (R4.5): a public form, admins approve or reject."""
+
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from adminportal.models import Notification
+from adminportal.notifications import notify_location_admins
+from organizations.models import Location
+from organizations.permissions import can_manage_location
+
+from .invitations import member_invite
+from .models import JoinRequest, Member, Via
+from .services import member_create
+
+# A person may send a few requests an hour from one address; a location
+# takes a bounded number a day, so a script cannot bury its admins.
+PER_CLIENT_PER_HOUR = 5
+PER_LOCATION_PER_DAY = 200
+
+
+class RateLimited(Exception):
+    pass
+
+
+def _hit(key: str, limit: int, seconds: int) -> bool:
+    """Count one hit; True when ``key`` is over ``limit`` in the window."""
+    cache.add(key, 0, seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, seconds)
+        count = 1
+    return count > limit
+
+
+def join_request_rate_limited(*, location: Location, client: str) -> bool:
+    return _hit(f"join:{location.pk}:{client}", PER_CLIENT_PER_HOUR, 3600) or _hit(
+        f"join:{location.pk}", PER_LOCATION_PER_DAY, 86400
+    )
+
+
+@transaction.atomic
+def join_request_submit(
+    *,
+    location: Location,
+    first_name: str,
+    last_name: str = "",
+    email: str,
+    phone: str = "",
+    company_name: str = "",
+    message: str = "",
+) -> JoinRequest:
+    """Record a request and tell the location's admins. A second request
+    from the same address while one waits returns the waiting one, so the
+    form never reveals whether an address is already known."""
+    email = email.strip().lower()
+    waiting = JoinRequest.objects.filter(
+        location=location, email__iexact=email, state=JoinRequest.State.PENDING
+    ).first()
+    if waiting is not None:
+        return waiting
+    join_request = JoinRequest.objects.create(
+        organization_id=location.organization_id,
+        location=location,
+        first_name=first_name.strip(),
+        last_name=last_name.strip(),
+        email=email,
+        phone=phone.strip(),
+        company_name=company_name.strip(),
+        message=message.strip(),
+    )
+    notify_location_admins(
+        location=location,
+        kind=Notification.Kind.JOIN_REQUEST,
+        message=f"{join_request.full_name} asked to join {location.name}.",
+    )
+    return join_request
+
+
+def _decide(join_request: JoinRequest, actor) -> JoinRequest:
+    join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
+    if not can_manage_location(actor, join_request.location):
+        raise PermissionDenied("You do not manage customers at this location.")
+    if join_request.state != JoinRequest.State.PENDING:
+        raise ValidationError(
+            f"This request was already {join_request.get_state_display().lower()}."
+        )
+    return join_request
+
+
+@transaction.atomic
+def join_request_approve(*, join_request: JoinRequest, actor) -> Member:
+    """Approve: the person becomes an invited member of the location."""
+    join_request = _decide(join_request, actor)
+    existing = Member.objects.filter(
+        organization_id=join_request.organization_id, email__iexact=join_request.email
+    ).first()
+    if existing is not None:
+        raise ValidationError(
+            f"{join_request.email} is already a member ({existing.full_name}). "
+            "Reject this request, or invite them from their profile."
+        )
+    notes = []
+    if join_request.company_name:
+        notes.append(f"Company (from join request): {join_request.company_name}")
+    if join_request.message:
+        notes.append(f"Message: {join_request.message}")
+    member = member_create(
+        organization=join_request.location.organization,
+        location=join_request.location,
+        first_name=join_request.first_name,
+        last_name=join_request.last_name,
+        email=join_request.email,
+        phone=join_request.phone,
+        actor=actor,
+        via=Via.ADMIN,
+    )
+    if notes:
+        member.internal_notes = "\n".join(notes)
+        member.save(update_fields=["internal_notes", "updated_at"])
+    member_invite(member=member, actor=actor, via=Via.ADMIN)
+    join_request.state = JoinRequest.State.APPROVED
+    join_request.member = member
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["state", "member", "decided_by", "decided_at"])
+    return member
+
+
+@transaction.atomic
+def join_request_reject(*, join_request: JoinRequest, actor) -> JoinRequest:
+    join_request = _decide(join_request, actor)
+    join_request.state = JoinRequest.State.REJECTED
+    join_request.decided_by = actor
+    join_request.decided_at = timezone.now()
+    join_request.save(update_fields=["state", "decided_by", "decided_at"])
+    return join_request

@@ -1,0 +1,200 @@
+"""Personal data and who edits it (R5.1–R5.3).
+
+Once a login is linked, name, phone and photo belong to that person: they
+edit them in the member portal; admins see them read-only and keep billing
+details, notes, attachments and memberships. A person may delete their
+account: the login and personal data go, the member record stays as
+"Deleted user" with its billing and memberships.
+"""
+
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.sessions import end_sessions
+from adminportal.models import Notification
+from adminportal.notifications import notify_location_admins
+from companies.team_access import sync_team_access
+from integrations.outbox import MemberEvent, record_member_event
+
+from .models import Attachment, Invitation, Member, PortalAccess
+from .policy import read_only_refusal
+from .uploads import PHOTO_KINDS, check_upload
+
+PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
+ADMIN_FIELDS = ("billing_name", "billing_address", "tax_id", "internal_notes")
+DELETED_NAME = "Deleted user"
+
+
+@transaction.atomic
+def member_update_details(*, member: Member, actor, **changes) -> Member:
+    """An admin edits a member record.
+
+    Personal fields may change only while no login is linked; after that
+    an attempt to change them is refused (PermissionDenied), not ignored,
+    so the admin learns why. A deactivated record is read-only.
+    """
+    unknown = set(changes) - set(PERSONAL_FIELDS) - set(ADMIN_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    refusal = read_only_refusal(member)
+    if refusal:
+        raise PermissionDenied(refusal)
+    changed = [f for f, value in changes.items() if getattr(member, f) != value]
+    personal = [f for f in changed if f in PERSONAL_FIELDS]
+    if personal and member.personal_data_locked:
+        raise PermissionDenied(
+            f"{member.full_name} manages their own name, email and phone in the member "
+            "portal; ask them to change it there."
+        )
+    if "email" in personal:
+        email = changes["email"].strip().lower()
+        changes["email"] = email
+        if (
+            email
+            and Member.objects.filter(organization_id=member.organization_id, email__iexact=email)
+            .exclude(pk=member.pk)
+            .exists()
+        ):
+            raise ValidationError({"email": "A member with this email already exists."})
+        if member.portal_access == PortalAccess.PENDING:
+            raise ValidationError(
+                {
+                    "email": "This person has a pending invitation to the old address. "
+                    "Remove them and invite the right address instead."
+                }
+            )
+    if not changed:
+        return member
+    for field in changed:
+        setattr(member, field, changes[field])
+    member.save(update_fields=[*changed, "updated_at"])
+    if personal:
+        record_member_event(member=member, event=MemberEvent.UPDATED)
+    return member
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    user,
+    first_name: str,
+    last_name: str = "",
+    phone: str = "",
+    photo=None,
+    remove_photo: bool = False,
+) -> list[Member]:
+    """The person edits their own name, phone and photo (R5.1).
+
+    One person, one name: every member record linked to the login takes
+    the change (a login may be a member in several organizations).
+    """
+    if not first_name.strip():
+        raise ValidationError({"first_name": "Your first name cannot be empty."})
+    if photo is not None:
+        try:
+            check_upload(photo, kinds=PHOTO_KINDS)
+        except ValidationError as invalid:
+            raise ValidationError({"photo": invalid.messages}) from invalid
+    members = list(Member.objects.select_for_update().filter(user=user))
+    for member in members:
+        member.first_name = first_name.strip()
+        member.last_name = last_name.strip()
+        member.phone = phone.strip()
+        if remove_photo and member.photo:
+            member.photo.delete(save=False)
+        if photo is not None:
+            photo.seek(0)
+            member.photo.save(photo.name, photo, save=False)
+        member.save(update_fields=["first_name", "last_name", "phone", "photo", "updated_at"])
+        record_member_event(member=member, event=MemberEvent.UPDATED)
+    return members
+
+
+@transaction.atomic
+def privacy_update(*, member: Member, show_email: bool | None, show_phone: bool | None) -> Member:
+    """The person's own privacy choice; None follows the organization (R5.2)."""
+    member.show_email = show_email
+    member.show_phone = show_phone
+    member.save(update_fields=["show_email", "show_phone", "updated_at"])
+    return member
+
+
+@transaction.atomic
+def attachment_add(*, member: Member, actor, upload) -> Attachment:
+    """Keep a file on the member's record (pdf, png, jpg up to 10 MB)."""
+    refusal = read_only_refusal(member)
+    if refusal:
+        raise PermissionDenied(refusal)
+    content_type = check_upload(upload)
+    return Attachment.objects.create(
+        organization_id=member.organization_id,
+        member=member,
+        file=upload,
+        name=upload.name[:255],
+        content_type=content_type,
+        size=upload.size,
+        uploaded_by=actor,
+    )
+
+
+@transaction.atomic
+def attachment_delete(*, attachment: Attachment, actor) -> None:
+    refusal = read_only_refusal(attachment.member)
+    if refusal:
+        raise PermissionDenied(refusal)
+    attachment.file.delete(save=False)
+    attachment.delete()
+
+
+@transaction.atomic
+def account_delete(*, user) -> list[Member]:
+    """The person deletes their account (R5.3).
+
+    The login goes, and with it every personal field on each member record
+    it was linked to; the records stay as "Deleted user" with billing,
+    notes, attachments and memberships, and each location's admins are told.
+    """
+    members = list(
+        Member.objects.select_for_update(of=("self",))
+        .filter(user=user)
+        .select_related("location", "company")
+    )
+    now = timezone.now()
+    for member in members:
+        # The notice names the record, not the person: their name is part of
+        # what they asked us to erase.
+        of_company = f" of {member.company.name}" if member.company else ""
+        if member.photo:
+            member.photo.delete(save=False)
+        member.first_name = DELETED_NAME
+        member.last_name = ""
+        member.email = ""
+        member.phone = ""
+        member.photo = ""
+        member.show_email = None
+        member.show_phone = None
+        member.user = None
+        member.portal_access = PortalAccess.NONE
+        member.account_deleted_at = now
+        member.save()
+        Invitation.objects.filter(member=member, used_at__isnull=True).update(revoked_at=now)
+        record_member_event(member=member, event=MemberEvent.REMOVED)
+        if member.company_id is not None:
+            sync_team_access(member.company_id)
+        notify_location_admins(
+            location=member.location,
+            kind=Notification.Kind.ACCOUNT_DELETED,
+            message=(
+                f"Member #{member.pk}{of_company} deleted their account. The record stays as "
+                f"“{DELETED_NAME}”: review their memberships and billing."
+            ),
+            member=member,
+        )
+    user_id = user.pk
+    transaction.on_commit(partial(end_sessions, user_id))
+    user.delete()
+    return members

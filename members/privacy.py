@@ -1,0 +1,55 @@
+"""What members see of each other (R5.2).
+
+The organization sets defaults (``members_see_email``/``members_see_phone``);
+each user may override them on their account page (``Member.show_email`` /
+``show_phone``; None follows the default). Every page where members see one
+another asks ``visible_contact``.
+"""
+
+from .models import Member
+
+
+def shows_email(member: Member) -> bool:
+    if member.show_email is not None:
+        return member.show_email
+    return member.organization.members_see_email
+
+
+def shows_phone(member: Member) -> bool:
+    if member.show_phone is not None:
+        return member.show_phone
+    return member.organization.members_see_phone
+
+
+def _manages(viewer: Member, member: Member) -> bool:
+    company = member.company
+    return (
+        company is not None
+        and viewer.company_id == company.pk
+        and (
+            viewer.pk in (company.contact_person_id, company.billing_person_id) or viewer.is_manager
+        )
+    )
+
+
+def visible_contact(viewer_member: Member | None, member: Member) -> dict:
+    """The contact details of ``member`` that ``viewer_member`` may see.
+
+    Returns ``{"name", "email", "phone", "photo_url"}``; hidden values are "".
+    Everyone sees their own. The company's contact person, billing person
+    and managers see their teammates' email, which they need to manage the
+    team; phone follows the member's choice for them too.
+    ``member.organization`` and ``member.company`` should be fetched with
+    select_related by the caller (a list otherwise costs a query a row).
+    """
+    own = viewer_member is not None and viewer_member.pk == member.pk
+    same_org = viewer_member is not None and viewer_member.organization_id == member.organization_id
+    manager = same_org and _manages(viewer_member, member)
+    show_email = own or (same_org and (manager or shows_email(member)))
+    show_phone = own or (same_org and shows_phone(member))
+    return {
+        "name": member.full_name,
+        "email": member.email if show_email else "",
+        "phone": member.phone if show_phone else "",
+        "photo_url": member.photo.url if member.photo else "",
+    }

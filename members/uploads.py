@@ -1,0 +1,44 @@
+"""Checks for files people upload: attachments and photos (R5.1).
+
+The extension says what the uploader claims; the first bytes say what the
+file is. Both must agree with the allowed types, so a renamed executable or
+an HTML page called ``id.pdf`` is refused.
+"""
+
+from django.core.exceptions import ValidationError
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+# extension → (content type, signature the file must start with)
+KINDS = {
+    "pdf": ("application/pdf", (b"%PDF-",)),
+    "png": ("image/png", (b"\x89PNG\r\n\x1a\n",)),
+    "jpg": ("image/jpeg", (b"\xff\xd8\xff",)),
+    "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
+}
+ATTACHMENT_KINDS = ("pdf", "png", "jpg", "jpeg")
+PHOTO_KINDS = ("png", "jpg", "jpeg")
+
+
+def check_upload(upload, *, kinds=ATTACHMENT_KINDS, max_bytes=MAX_UPLOAD_BYTES) -> str:
+    """Validate ``upload`` (an UploadedFile); return its content type."""
+    names = ", ".join(sorted({k.upper() for k in kinds if k != "jpeg"}))
+    extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
+    if extension not in kinds:
+        raise ValidationError(f"“{upload.name}” is not an allowed file type. Upload {names}.")
+    if upload.size > max_bytes:
+        raise ValidationError(
+            f"“{upload.name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+            f"{max_bytes // 1024 // 1024} MB."
+        )
+    if upload.size == 0:
+        raise ValidationError(f"“{upload.name}” is empty.")
+    content_type, signatures = KINDS[extension]
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    if not any(head.startswith(sig) for sig in signatures):
+        raise ValidationError(
+            f"“{upload.name}” does not look like a {extension.upper()} file. Upload {names}."
+        )
+    return content_type

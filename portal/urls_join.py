@@ -1,0 +1,8 @@
+from django.urls import path
+
+from .views_join import join_location
+
+app_name = "join"
+urlpatterns = [
+    path("<slug:location_slug>/", join_location, name="location"),
+]

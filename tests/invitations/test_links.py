@@ -1,0 +1,212 @@
+"""The "Get started" link's life: single use, 24 hours, resend, reminder (R4.2, R4.3)."""
+
+import datetime
+import re
+
+import pytest
+import time_machine
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from members.invitations import invitations_send_reminders, member_invite
+from members.models import Invitation, Member, PortalAccess
+
+from .helpers import admin_invite, last_link
+
+pytestmark = pytest.mark.django_db
+
+
+def _member(cast, email="newbie@example.test"):
+    return Member.objects.get(organization=cast.org, email=email)
+
+
+def test_invite_creates_a_pending_member_and_emails_a_link(
+    client, cast, django_capture_on_commit_callbacks
+):
+    response = admin_invite(client, cast, django_capture_on_commit_callbacks)
+    member = _member(cast)
+    assert response.status_code == 302
+    assert member.portal_access == PortalAccess.PENDING and member.is_new
+    assert member.user is None
+    path, token = last_link("newbie@example.test")
+    # Only a hash of the token is stored.
+    assert not Invitation.objects.filter(token_hash=token).exists()
+    assert Invitation.objects.filter(member=member).count() == 1
+
+
+def test_opening_the_link_does_not_use_it_and_the_post_logs_in(
+    client, cast, django_capture_on_commit_callbacks
+):
+    admin_invite(client, cast, django_capture_on_commit_callbacks)
+    path, _ = last_link()
+    page = client.get(path)
+    assert page.status_code == 200
+    assert b"Get started" in page.content
+    assert "_auth_user_id" not in client.session
+    assert client.get(path).status_code == 200  # a mail scanner's visit spends nothing
+
+    response = client.post(path)
+    member = _member(cast)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("portal:home", args=[cast.org.slug])
+    assert member.user is not None and member.portal_access == PortalAccess.ACTIVE
+    assert client.session["_auth_user_id"] == str(member.user.pk)
+    assert client.get(response["Location"]).status_code == 200
+    assert _member(cast).first_login_at is not None  # no longer "New"
+
+
+def test_a_link_used_twice_is_refused_the_second_time(
+    client, cast, django_capture_on_commit_callbacks
+):
+    admin_invite(client, cast, django_capture_on_commit_callbacks)
+    path, _ = last_link()
+    client.post(path)
+    client.logout()
+
+    again = client.post(path, follow=True)
+    assert again.redirect_chain[-1][0] == reverse("account_login")
+    assert "_auth_user_id" not in client.session
+    assert "expired or was already used" in again.content.decode()
+    assert client.get(path).url == reverse("account_login")
+
+
+def test_after_24_hours_the_link_leads_to_the_login_page(
+    client, cast, django_capture_on_commit_callbacks
+):
+    admin_invite(client, cast, django_capture_on_commit_callbacks)
+    path, _ = last_link()
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=24, minutes=1)):
+        page = client.get(path, follow=True)
+        assert page.redirect_chain[-1][0] == reverse("account_login")
+        assert "sign-in code" in page.content.decode()
+        client.post(path)
+        assert "_auth_user_id" not in client.session
+    assert _member(cast).portal_access == PortalAccess.PENDING
+
+
+def test_within_24_hours_the_link_still_works(client, cast, django_capture_on_commit_callbacks):
+    admin_invite(client, cast, django_capture_on_commit_callbacks)
+    path, _ = last_link()
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=23, minutes=59)):
+        client.post(path)
+        assert "_auth_user_id" in client.session
+
+
+def test_after_resend_the_old_link_is_refused_and_the_new_one_works(
+    client, cast, django_capture_on_commit_callbacks
+):
+    admin_invite(client, cast, django_capture_on_commit_callbacks)
+    old_path, _ = last_link()
+    member = _member(cast)
+    client.force_login(cast.admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("adminportal:invitation_resend", args=[cast.org.slug, member.pk])
+        )
+    assert response.status_code == 302
+    client.logout()
+    new_path, _ = last_link()
+    assert new_path != old_path
+
+    client.post(old_path)
+    assert "_auth_user_id" not in client.session
+    client.post(new_path)
+    assert "_auth_user_id" in client.session
+
+
+def test_resend_is_for_pending_invitations_only(client, cast):
+    client.force_login(cast.admin)
+    response = client.post(
+        reverse("adminportal:invitation_resend", args=[cast.org.slug, cast.teammate.pk]),
+        follow=True,
+    )
+    assert "Only pending invitations can be resent" in response.content.decode()
+    assert not Invitation.objects.filter(member=cast.teammate).exists()
+
+
+def test_a_bad_token_leads_to_the_login_page(client, db):
+    response = client.get(reverse("invitation_accept", args=["not-a-token"]))
+    assert response.status_code == 302 and response.url == reverse("account_login")
+    assert client.post(reverse("invitation_accept", args=["x" * 300])).status_code == 302
+
+
+def test_after_the_link_expired_a_login_by_code_accepts_the_invitation(
+    client, cast, django_capture_on_commit_callbacks
+):
+    admin_invite(client, cast, django_capture_on_commit_callbacks)
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2)):
+        client.post(reverse("account_request_login_code"), {"email": "newbie@example.test"})
+        code = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]+)*)\s*$", mail.outbox[-1].body, re.M)
+        response = client.post(
+            reverse("account_confirm_login_code"), {"code": code.group(1)}, follow=True
+        )
+    assert response.redirect_chain[-1][0] == reverse("portal:home", args=[cast.org.slug])
+    member = _member(cast)
+    assert member.portal_access == PortalAccess.ACTIVE and not member.is_new
+
+
+# ------------------------------------------------------------------ reminders
+
+
+def _invite_quietly(cast, capture, email="late@example.test", **org_settings):
+    for key, value in org_settings.items():
+        setattr(cast.org, key, value)
+    cast.org.save()
+    member = Member.objects.create(
+        organization=cast.org, location=cast.harbour, first_name="Lou", email=email
+    )
+    with capture(execute=True):
+        member_invite(member=member, actor=cast.admin)
+    return member
+
+
+def _reminders_to(email):
+    return [m for m in mail.outbox if email in m.to and m.subject.startswith("Reminder")]
+
+
+def test_reminder_goes_out_once_on_day_3(cast, django_capture_on_commit_callbacks):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        member = _invite_quietly(
+            cast, django_capture_on_commit_callbacks, invitation_reminders=True
+        )
+    with time_machine.travel(start + datetime.timedelta(days=2, hours=23)):
+        assert invitations_send_reminders() == 0
+    with time_machine.travel(start + datetime.timedelta(days=3, minutes=1)):
+        assert invitations_send_reminders() == 1
+        assert invitations_send_reminders() == 0
+    with time_machine.travel(start + datetime.timedelta(days=9)):
+        assert invitations_send_reminders() == 0
+    assert len(_reminders_to(member.email)) == 1
+    # The reminder carries a fresh link that works.
+    reminder = Invitation.objects.get(member=member, reminded_at__isnull=False)
+    assert reminder.expires_at > reminder.created_at
+
+
+def test_no_reminder_when_the_organization_has_them_off(cast, django_capture_on_commit_callbacks):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _invite_quietly(cast, django_capture_on_commit_callbacks, invitation_reminders=False)
+    with time_machine.travel(start + datetime.timedelta(days=4)):
+        assert invitations_send_reminders() == 0
+    assert not _reminders_to("late@example.test")
+
+
+def test_no_reminder_once_accepted(client, cast, django_capture_on_commit_callbacks):
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _invite_quietly(cast, django_capture_on_commit_callbacks, invitation_reminders=True)
+        path, _ = last_link("late@example.test")
+        client.post(path)
+    with time_machine.travel(start + datetime.timedelta(days=4)):
+        assert invitations_send_reminders() == 0
+    assert not _reminders_to("late@example.test")
+
+
+def test_the_beat_task_is_scheduled():
+    from django.conf import settings
+
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "members.tasks.send_invitation_reminders" in tasks
+    assert "members.tasks.set_former_when_membership_ended" in tasks

@@ -1,0 +1,195 @@
+"""Personal data belongs to the person once linked (R5.1), privacy (R5.2),
+account deletion (R5.3), attachments."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from accounts.models import User
+from adminportal.models import Notification
+from members.models import Attachment, Member, Membership, PortalAccess
+from members.privacy import visible_contact
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def _edit(client, cast, member, **changes):
+    data = {
+        "first_name": member.first_name,
+        "last_name": member.last_name,
+        "email": member.email,
+        "phone": member.phone,
+        "billing_name": member.billing_name,
+        "billing_address": member.billing_address,
+        "tax_id": member.tax_id,
+        "internal_notes": member.internal_notes,
+    }
+    data.update(changes)
+    client.force_login(cast.admin)
+    return client.post(reverse("adminportal:member_edit", args=[cast.org.slug, member.pk]), data)
+
+
+def test_an_admins_post_changing_a_linked_users_name_is_refused(client, cast):
+    response = _edit(client, cast, cast.teammate, first_name="Renamed", internal_notes="VIP")
+    assert response.status_code == 403
+    assert "manages their own name" in response.content.decode()
+    cast.teammate.refresh_from_db()
+    assert cast.teammate.first_name == "Tess"
+    assert cast.teammate.internal_notes == ""  # nothing half-saved
+
+
+def test_an_admin_keeps_billing_details_and_notes_of_a_linked_user(client, cast):
+    response = _edit(client, cast, cast.teammate, billing_name="Tess Ltd", internal_notes="VIP")
+    assert response.status_code == 302
+    cast.teammate.refresh_from_db()
+    assert (cast.teammate.billing_name, cast.teammate.internal_notes) == ("Tess Ltd", "VIP")
+
+
+def test_an_admin_may_fix_the_name_of_a_member_without_a_login(client, cast):
+    member = f.MemberFactory(location=cast.harbour, first_name="Jonh")
+    assert _edit(client, cast, member, first_name="John").status_code == 302
+    member.refresh_from_db()
+    assert member.first_name == "John"
+
+
+def test_the_admin_page_shows_personal_data_read_only_and_says_why(client, cast):
+    client.force_login(cast.admin)
+    page = client.get(reverse("adminportal:member_edit", args=[cast.org.slug, cast.teammate.pk]))
+    assert "theirs to change in the member portal" in page.content.decode()
+    assert "readonly" in page.content.decode()
+
+
+def test_the_user_edits_their_own_name_in_the_member_portal(client, cast):
+    client.force_login(cast.teammate.user)
+    url = reverse("portal:account", args=[cast.org.slug])
+    response = client.post(
+        url, {"form": "profile", "first_name": "Tessa", "last_name": "T", "phone": "+44 1"}
+    )
+    assert response.status_code == 302
+    cast.teammate.refresh_from_db()
+    assert (cast.teammate.first_name, cast.teammate.phone) == ("Tessa", "+44 1")
+
+
+def test_a_photo_must_be_an_image(client, cast):
+    client.force_login(cast.teammate.user)
+    url = reverse("portal:account", args=[cast.org.slug])
+    bad = SimpleUploadedFile("me.png", b"<html>not an image</html>", content_type="image/png")
+    response = client.post(url, {"form": "profile", "first_name": "Tess", "photo": bad})
+    assert response.status_code == 200 and "does not look like a PNG" in response.content.decode()
+    good = SimpleUploadedFile("me.png", PNG, content_type="image/png")
+    assert (
+        client.post(url, {"form": "profile", "first_name": "Tess", "photo": good}).status_code
+        == 302
+    )
+    cast.teammate.refresh_from_db()
+    assert cast.teammate.photo
+
+
+def test_account_deletion_keeps_the_member_and_memberships_and_erases_personal_data(
+    client, cast, django_capture_on_commit_callbacks
+):
+    member = cast.teammate
+    f.MembershipFactory(member=member)
+    member.billing_name = "Tess Ltd"
+    member.phone = "+44 20 1234"
+    member.show_email = True
+    member.save()
+    user_id = member.user_id
+    client.force_login(member.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("portal:account_delete", args=[cast.org.slug]), {"confirm": "delete"}
+        )
+    assert response.status_code == 302
+    assert not User.objects.filter(pk=user_id).exists()
+    member = Member.objects.get(pk=member.pk)
+    assert member.full_name == "Deleted user"
+    assert (member.email, member.phone, member.photo.name, member.user_id) == ("", "", "", None)
+    assert member.show_email is None and member.portal_access == PortalAccess.NONE
+    assert member.billing_name == "Tess Ltd"  # billing stays
+    assert Membership.objects.filter(member=member).count() == 1
+    notices = Notification.objects.filter(kind=Notification.Kind.ACCOUNT_DELETED, member=member)
+    assert {n.recipient for n in notices} == {cast.owner, cast.admin}
+    assert all("Tess" not in n.message for n in notices)
+    assert "_auth_user_id" not in client.session
+
+
+def test_account_deletion_needs_the_confirmation(client, cast):
+    client.force_login(cast.teammate.user)
+    client.post(reverse("portal:account_delete", args=[cast.org.slug]))
+    assert Member.objects.get(pk=cast.teammate.pk).user_id is not None
+
+
+def test_privacy_defaults_and_overrides(cast):
+    cast.org.members_see_email = True
+    cast.org.members_see_phone = False
+    cast.org.save()
+    teammate = Member.objects.select_related("organization", "company").get(pk=cast.teammate.pk)
+    teammate.phone = "+1 555"
+    viewer = cast.globex_contact
+    assert visible_contact(viewer, teammate)["email"] == teammate.email
+    assert visible_contact(viewer, teammate)["phone"] == ""
+    teammate.show_email, teammate.show_phone = False, True
+    assert visible_contact(viewer, teammate)["email"] == ""
+    assert visible_contact(viewer, teammate)["phone"] == "+1 555"
+    # The company's contact person sees the email they need to manage the team.
+    assert visible_contact(cast.contact, teammate)["email"] == teammate.email
+    assert visible_contact(teammate, teammate)["email"] == teammate.email
+    assert visible_contact(cast.other_member, teammate)["phone"] == ""
+
+
+def test_privacy_form_saves_an_override(client, cast):
+    client.force_login(cast.teammate.user)
+    client.post(
+        reverse("portal:account", args=[cast.org.slug]),
+        {"form": "privacy", "show_email": "hide", "show_phone": ""},
+    )
+    cast.teammate.refresh_from_db()
+    assert cast.teammate.show_email is False and cast.teammate.show_phone is None
+
+
+@pytest.mark.parametrize(
+    "name,content,ok",
+    [
+        ("id.pdf", PDF, True),
+        ("scan.png", PNG, True),
+        ("scan.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 32, True),
+        ("id.pdf", b"<html><script>alert(1)</script>", False),
+        ("run.exe", b"MZ\x90\x00", False),
+        ("notes.txt", b"hello", False),
+        ("big.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024), False),
+    ],
+)
+def test_attachment_type_and_size_checks(client, cast, name, content, ok):
+    client.force_login(cast.admin)
+    upload = SimpleUploadedFile(name, content)
+    client.post(
+        reverse("adminportal:attachment_upload", args=[cast.org.slug, cast.teammate.pk]),
+        {"file": upload},
+    )
+    assert Attachment.objects.filter(member=cast.teammate).exists() is ok
+
+
+def test_attachments_download_only_within_the_admins_reach(client, cast):
+    client.force_login(cast.admin)
+    client.post(
+        reverse("adminportal:attachment_upload", args=[cast.org.slug, cast.teammate.pk]),
+        {"file": SimpleUploadedFile("id.pdf", PDF)},
+    )
+    attachment = Attachment.objects.get(member=cast.teammate)
+    url = reverse("adminportal:attachment", args=[cast.org.slug, attachment.pk])
+    response = client.get(url)
+    assert response.status_code == 200 and b"".join(response.streaming_content) == PDF
+    client.force_login(cast.mill_admin)  # admin of another location
+    assert client.get(url).status_code == 404
+    client.force_login(cast.other_admin)
+    assert (
+        client.get(
+            reverse("adminportal:attachment", args=[cast.other_org.slug, attachment.pk])
+        ).status_code
+        == 404
+    )
