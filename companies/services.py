@@ -155,3 +155,13 @@ def team_change_status(
             status_change=change,
         )
     return change
+
+
+@transaction.atomic
+def team_invite_member(*, actor, member: Member) -> Member:
+    """A contact person invites a teammate to the member portal, or sends a
+    pending invitation again (R4.1, R4.3). The policy is checked here too."""
+    refusal = TeamPolicy(user=actor, organization=member.organization).invite_refusal(member)
+    if refusal:
+        raise PermissionDenied(refusal)
+    return member_invite(member=member, actor=actor, via=Via.PORTAL)

@@ -37,6 +37,11 @@ ACTIVE_MEMBERSHIP = (
     "{member} has an active membership, so only the workspace's team can change their status."
 )
 UNKNOWN_STATUS = "Choose Active, Contact or Former."
+INVITE_NOT_ACTIVE = "Only active members use the member portal: set {member} to Active first."
+INVITE_NO_EMAIL = (
+    "{member} has no email address to send the invitation to. Ask the workspace's team to add one."
+)
+INVITE_ALREADY_IN = "{member} already uses the member portal."
 NEW_MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.CONTACT)
 NEW_MEMBER_STATUS = "A new member starts as Active or Contact."
 
@@ -91,8 +96,8 @@ class TeamPolicy:
             return NEW_MEMBER_STATUS
         return refusal
 
-    def status_change_refusal(self, member: Member, status: str | None = None) -> str | None:
-        """May this person change ``member``'s status (to ``status``, if given)?"""
+    def _teammate_refusal(self, member: Member) -> str | None:
+        """Is ``member`` on a team this person manages?"""
         if not self.organization.contacts_manage_team:
             return SETTING_OFF
         if not self.managed_company_ids:
@@ -101,6 +106,13 @@ class TeamPolicy:
             member.company_id not in self.managed_company_ids
         ):
             return NOT_IN_YOUR_COMPANY.format(member=member)
+        return None
+
+    def status_change_refusal(self, member: Member, status: str | None = None) -> str | None:
+        """May this person change ``member``'s status (to ``status``, if given)?"""
+        refusal = self._teammate_refusal(member)
+        if refusal:
+            return refusal
         if member.user_id is not None and member.user_id == self.user.pk:
             return OWN_STATUS
         if has_active_membership(member):
@@ -110,6 +122,23 @@ class TeamPolicy:
             return refusal
         if status is not None and status not in MemberStatus.values:
             return UNKNOWN_STATUS
+        return None
+
+    def invite_refusal(self, member: Member) -> str | None:
+        """May this person invite ``member`` to the member portal (or send a
+        pending invitation again)? R4.1: as they may manage the team."""
+        refusal = self._teammate_refusal(member)
+        if refusal:
+            return refusal
+        refusal = read_only_refusal(member)
+        if refusal:
+            return refusal
+        if member.status != MemberStatus.ACTIVE:
+            return INVITE_NOT_ACTIVE.format(member=member)
+        if not member.email:
+            return INVITE_NO_EMAIL.format(member=member)
+        if member.portal_access == PortalAccess.ACTIVE:
+            return INVITE_ALREADY_IN.format(member=member)
         return None
 
 

@@ -11,8 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from companies.services import team_add_member, team_change_status
-from members.models import MemberStatus
+from companies.services import team_add_member, team_change_status, team_invite_member
+from members.models import MemberStatus, PortalAccess
 from members.policy import policy_for
 from members.team_forms import NewTeamMemberForm, StatusChangeForm
 from members.team_selectors import team_of
@@ -39,6 +39,7 @@ def _decorate(member, company, policy):
         roles.append("Manager")
     member.team_roles = roles
     member.status_refusal = policy.status_change_refusal(member)
+    member.may_invite = policy.invite_refusal(member) is None
     member.is_me = member.user_id == policy.user.pk
     return member
 
@@ -109,6 +110,39 @@ def team_member_status(request, pk):
     else:
         error = form.error_text()
 
+    return _row_response(request, company, policy, pk, note=note, error=error)
+
+
+@require_POST
+@portal_view
+def team_member_invite(request, pk):
+    policy = policy_for(request)
+    company = request.member.company
+    refusal = policy.team_refusal(company)
+    if refusal:
+        return _refused(request, refusal)
+    member = get_object_or_404(team_of(company=company), pk=pk)
+    resend = member.portal_access == PortalAccess.PENDING
+    error = note = None
+    try:
+        team_invite_member(actor=request.user, member=member)
+    except PermissionDenied as refused:
+        error = str(refused)
+    except ValidationError as invalid:
+        error = " ".join(invalid.messages)
+    else:
+        note = (
+            f"A new invitation is on its way to {member.email}; the earlier link no longer works."
+            if resend
+            else f"{member.full_name} is invited: the email with their link is on its way to "
+            f"{member.email}."
+        )
+    return _row_response(request, company, policy, pk, note=note, error=error)
+
+
+def _row_response(request, company, policy, pk, *, note, error):
+    """htmx: the row, fresh, with the outcome in it. Without JavaScript: back
+    to the page with the outcome as a message."""
     if _is_htmx(request):
         fresh = _decorate(get_object_or_404(team_of(company=company), pk=pk), company, policy)
         return render(
