@@ -1,6 +1,5 @@
 """Requests to join a location (R4.5): a public form, admins approve or reject."""
 
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,32 +12,6 @@ from organizations.permissions import can_manage_location
 from .invitations import member_invite
 from .models import JoinRequest, Member, Via
 from .services import member_create
-
-# A person may send a few requests an hour from one address; a location
-# takes a bounded number a day, so a script cannot bury its admins.
-PER_CLIENT_PER_HOUR = 5
-PER_LOCATION_PER_DAY = 200
-
-
-class RateLimited(Exception):
-    pass
-
-
-def _hit(key: str, limit: int, seconds: int) -> bool:
-    """Count one hit; True when ``key`` is over ``limit`` in the window."""
-    cache.add(key, 0, seconds)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, seconds)
-        count = 1
-    return count > limit
-
-
-def join_request_rate_limited(*, location: Location, client: str) -> bool:
-    return _hit(f"join:{location.pk}:{client}", PER_CLIENT_PER_HOUR, 3600) or _hit(
-        f"join:{location.pk}", PER_LOCATION_PER_DAY, 86400
-    )
 
 
 @transaction.atomic

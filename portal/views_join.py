@@ -2,17 +2,28 @@
 
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django_ratelimit.core import is_ratelimited
 
 from members.forms_invitations import JoinRequestForm
-from members.join_requests import join_request_rate_limited, join_request_submit
+from members.join_requests import join_request_submit
 from organizations.models import Location
 from organizations.scoping import get_in_org_or_404
 
+# A person may send a few requests an hour from one address; a location
+# takes a bounded number a day, so a script cannot bury its admins.
+PER_CLIENT = "5/h"
+PER_LOCATION = "200/d"
 
-def _client(request) -> str:
-    # Behind a proxy, the deployment's proxy sets REMOTE_ADDR correctly
-    # (e.g. with a trusted-proxy middleware); X-Forwarded-For is not trusted here.
-    return request.META.get("REMOTE_ADDR", "unknown")
+
+def _rate_limited(request, location) -> bool:
+    # "ip" is REMOTE_ADDR: behind a proxy, the deployment sets it right (a
+    # trusted-proxy middleware); X-Forwarded-For is not trusted here.
+    group = f"join-request:{location.pk}"
+    per_client = is_ratelimited(request, group=group, key="ip", rate=PER_CLIENT, increment=True)
+    per_location = is_ratelimited(
+        request, group=group, key=lambda group, request: "all", rate=PER_LOCATION, increment=True
+    )
+    return per_client or per_location
 
 
 @never_cache
@@ -20,7 +31,7 @@ def join_location(request, location_slug):
     location = get_in_org_or_404(Location, request.organization, slug=location_slug)
     form = JoinRequestForm(request.POST or None)
     if request.method == "POST":
-        if join_request_rate_limited(location=location, client=_client(request)):
+        if _rate_limited(request, location):
             form.add_error(
                 None, "Too many requests from your connection. Please try again in an hour."
             )

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "guardian",
     "django_filters",
+    "django_ratelimit",
     "accounts",
     "organizations",
     "companies",
@@ -134,6 +135,24 @@ CELERY_TASK_ALWAYS_EAGER = env.bool(
     "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env("CELERY_BROKER_URL", default=""))
 )
 CELERY_TASK_EAGER_PROPAGATES = True
+
+# Rate limits (allauth's login limits, the join form) count in the cache, so
+# with several web processes it must be shared: Redis whenever it is there.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "flex",
+        }
+    }
+    # django-ratelimit only lists django-redis; Django's own backend
+    # increments atomically (INCRBY) all the same.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # `make run` is one process, so a per-process cache counts right.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"

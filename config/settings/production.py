@@ -26,6 +26,9 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 CELERY_TASK_ALWAYS_EAGER = False
+# The broker for workers and beat, and the cache rate limits count in.
+if not REDIS_URL:  # noqa: F405
+    raise ImproperlyConfigured("Set REDIS_URL, e.g. redis://redis:6379/0")
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)

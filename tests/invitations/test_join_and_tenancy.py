@@ -5,9 +5,10 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from adminportal.models import Notification
-from members.join_requests import PER_CLIENT_PER_HOUR, join_request_submit
+from members.join_requests import join_request_submit
 from members.models import Invitation, JoinRequest, Member, PortalAccess
 from organizations.models import OrganizationAdmin
+from portal import views_join
 from tests import factories as f
 
 from .helpers import admin_invite
@@ -22,11 +23,12 @@ def _clear_rate_limits():
     cache.clear()
 
 
-def _join(client, cast, location=None, **data):
+def _join(client, cast, location=None, ip="127.0.0.1", **data):
     location = location or cast.harbour
     payload = {"first_name": "Jo", "last_name": "Joiner", "email": "jo@example.test"}
     payload.update(data)
-    return client.post(reverse("join:location", args=[cast.org.slug, location.slug]), payload)
+    url = reverse("join:location", args=[cast.org.slug, location.slug])
+    return client.post(url, payload, REMOTE_ADDR=ip)
 
 
 def test_the_public_form_needs_no_login_and_tells_the_admins(client, cast):
@@ -43,9 +45,14 @@ def test_the_public_form_needs_no_login_and_tells_the_admins(client, cast):
 
 
 def test_the_form_is_rate_limited_and_bots_are_ignored(client, cast):
-    for i in range(PER_CLIENT_PER_HOUR):
+    for i in range(5):
         assert _join(client, cast, email=f"p{i}@example.test").status_code == 200
-    assert _join(client, cast, email="late@example.test").status_code == 429
+    limited = _join(client, cast, email="late@example.test")
+    assert limited.status_code == 429 and "try again in an hour" in limited.content.decode()
+    assert not JoinRequest.objects.filter(email="late@example.test").exists()
+    # Another connection, or the same one at another location, is not held back.
+    assert _join(client, cast, email="other@example.test", ip="10.0.0.2").status_code == 200
+    assert _join(client, cast, location=cast.mill, email="mill@example.test").status_code == 200
     cache.clear()
     _join(client, cast, email="bot@example.test", website="http://spam")
     assert not JoinRequest.objects.filter(email="bot@example.test").exists()
@@ -189,3 +196,11 @@ def test_inviting_an_admin_grants_only_what_the_inviter_holds(
     )
     assert response.status_code == 200
     assert not Member.objects.filter(email="boss2@example.test").exists()
+
+
+def test_a_location_takes_a_bounded_number_a_day_from_everyone(client, cast, monkeypatch):
+    monkeypatch.setattr(views_join, "PER_LOCATION", "3/d")
+    for i in range(3):
+        assert _join(client, cast, email=f"p{i}@example.test", ip=f"10.0.1.{i}").status_code == 200
+    assert _join(client, cast, email="fourth@example.test", ip="10.0.2.1").status_code == 429
+    assert JoinRequest.objects.count() == 3
