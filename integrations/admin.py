@@ -11,6 +11,7 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "organization", "enabled", "updated_at"]
     list_filter = ["kind", "enabled", "organization"]
     search_fields = ["name", "base_url", "organization__name"]
+    list_select_related = ["organization"]
     fields = ["organization", "kind", "name", "base_url", "enabled", "credential_hints_display"]
     readonly_fields = [
         "organization",

@@ -1,6 +1,11 @@
+from django import forms
 from django.contrib import admin
+from django.db.models import Q
+
+from companies.models import Company
 
 from .models import Member, Membership, Plan, StatusChange
+from .services import member_delete, member_edited
 
 AUDIT = ("created_at", "updated_at")
 
@@ -18,8 +23,32 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
+class MemberAdminForm(forms.ModelForm):
+    # Meta (model, fields) comes from MemberAdmin.
+
+    def clean_company(self):
+        company = self.cleaned_data.get("company")
+        if self.instance.pk and self.instance.company_id not in (
+            None,
+            getattr(company, "pk", None),
+        ):
+            held = Company.objects.filter(
+                Q(contact_person=self.instance) | Q(billing_person=self.instance),
+                pk=self.instance.company_id,
+            ).first()
+            if held is not None:
+                # The database refuses a contact/billing person outside the
+                # company; say so here instead of failing at commit.
+                raise forms.ValidationError(
+                    f"{self.instance.full_name} is the contact or billing person of {held.name}. "
+                    f"Choose someone else for {held.name} first."
+                )
+        return company
+
+
 @admin.register(Member)
 class MemberAdmin(admin.ModelAdmin):
+    form = MemberAdminForm
     list_display = (
         "__str__",
         "email",
@@ -37,6 +66,18 @@ class MemberAdmin(admin.ModelAdmin):
     # see them; support staff change it from the admin portal.
     readonly_fields = ("status", *AUDIT)
     inlines = [StatusChangeInline]
+
+    def save_model(self, request, obj, form, change):
+        previous_company_id = form.initial.get("company")  # None when adding
+        super().save_model(request, obj, form, change)
+        member_edited(member=obj, previous_company_id=previous_company_id)
+
+    def delete_model(self, request, obj):
+        member_delete(member=obj)
+
+    def delete_queryset(self, request, queryset):
+        for member in queryset:
+            member_delete(member=member)
 
 
 @admin.register(StatusChange)

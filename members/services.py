@@ -119,3 +119,25 @@ def member_link_user(*, member: Member, user) -> Member:
         # A contact person who gets a login may now manage the team (R2.5).
         sync_team_access(member.company_id)
     return member
+
+
+@transaction.atomic
+def member_edited(*, member: Member, previous_company_id: int | None = None) -> None:
+    """Support edited the record directly (Django admin): tell the connected
+    systems (R3.2) and let team grants follow a changed company, login or
+    role (R2.5), as the actions do for their own changes."""
+    record_member_event(member=member, event=MemberEvent.UPDATED)
+    for company_id in {previous_company_id, member.company_id} - {None}:
+        sync_team_access(company_id)
+
+
+@transaction.atomic
+def member_delete(*, member: Member) -> None:
+    """Delete the record. The connected systems are told first (the event
+    keeps a snapshot), so door and printing access go with it (R3.3)."""
+    company_id = member.company_id
+    record_member_event(member=member, event=MemberEvent.REMOVED)
+    member.delete()
+    if company_id is not None:
+        # Roles pointing at it are cleared (SET_NULL); so is their grant.
+        sync_team_access(company_id)
