@@ -4,24 +4,11 @@ from functools import partial
 
 from django.db import transaction
 
-from organizations.models import Location, OrganizationAdmin
-from organizations.permissions import MANAGE_CUSTOMERS, admin_locations
+from organizations.models import Location
+from organizations.permissions import location_admin_users
 
 from .models import Notification
 from .tasks import send_notification_email
-
-
-def location_admins(location: Location) -> list:
-    """Admins who may manage customers at ``location`` (owners included)."""
-    roles = OrganizationAdmin.objects.filter(organization_id=location.organization_id)
-    return [
-        role.user
-        for role in roles.select_related("user")
-        if role.user.is_active
-        and admin_locations(role.user, location.organization, MANAGE_CUSTOMERS)
-        .filter(pk=location.pk)
-        .exists()
-    ]
 
 
 @transaction.atomic
@@ -42,7 +29,7 @@ def notify_location_admins(
             actor=actor,
             status_change=status_change,
         )
-        for user in location_admins(location)
+        for user in location_admin_users(location)
     )
     for notification in notifications:
         # robust: the change is committed; a broker that is down must not turn

@@ -5,7 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from members.models import Member, StatusChange, Via
+from members.policy import read_only_refusal
 from members.services import member_change_status
+from organizations.permissions import can_manage_location
 
 from .models import Notification
 
@@ -59,7 +61,15 @@ def notification_revert(*, notification: Notification, actor) -> StatusChange:
     change = notification.status_change
     if change is None:
         raise ValidationError("There is no status change to revert here.")
-    member = Member.objects.select_for_update().get(pk=change.member_id)
+    member = Member.objects.select_for_update().select_related("location").get(pk=change.member_id)
+    refusal = read_only_refusal(member)
+    if refusal:
+        raise ValidationError(refusal)
+    if not can_manage_location(actor, member.location):
+        raise ValidationError(
+            f"{member} is now at {member.location.name}, which you do not manage: "
+            "an admin there can change their status."
+        )
     if member.status != change.to_status:
         raise ValidationError(
             f"{member} is now {member.get_status_display()}: the status changed again after "

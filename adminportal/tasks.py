@@ -56,7 +56,7 @@ def send_notification_email(self, notification_id: int) -> bool:
     }
     try:
         send_mail(
-            subject=f"{notification.get_kind_display()}: {notification.member or ''}".strip(": "),
+            subject=_subject(notification),
             message=render_to_string("adminportal/email/notification.txt", context),
             from_email=None,
             recipient_list=[notification.recipient.email],
@@ -66,6 +66,12 @@ def send_notification_email(self, notification_id: int) -> bool:
         logger.warning("Notification %s email failed: %s", notification_id, exc)
         raise self.retry(exc=exc) from exc
     return True
+
+
+def _subject(notification: Notification) -> str:
+    subject = f"{notification.get_kind_display()}: {notification.member or ''}".strip(": ")
+    # One line whatever a name holds: a line break in a header is refused.
+    return " ".join(subject.split())
 
 
 #: Younger notifications are still in the hands of their own on-commit task.

@@ -15,6 +15,7 @@ urlpatterns = [
         views_team.company_add_member,
         name="company_add_member",
     ),
+    path("companies/<int:pk>/roles/", views_team.company_roles, name="company_roles"),
     path("notifications/", views_team.notifications, name="notifications"),
     path("notifications/read/", views_team.notifications_read, name="notifications_read"),
     path(

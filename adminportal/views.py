@@ -1,6 +1,7 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
+from companies.forms import CompanyRolesForm
 from companies.selectors import companies_for_admin, company_detail_for_admin
 from members.selectors import member_detail_for_admin, members_for_admin
 from organizations.decorators import admin_portal_view
@@ -45,7 +46,11 @@ def companies_list(request):
 def company_detail(request, pk):
     queryset = company_detail_for_admin(user=request.user, organization=request.organization)
     company = get_object_or_404(queryset, pk=pk)
-    return render(request, "adminportal/company_detail.html", {"company": company})
+    return render(
+        request,
+        "adminportal/company_detail.html",
+        {"company": company, "roles_form": CompanyRolesForm(company=company)},
+    )
 
 
 def _without_page(params):

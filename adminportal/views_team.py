@@ -7,7 +7,9 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from companies.selectors import companies_for_admin
+from companies.forms import CompanyRolesForm
+from companies.selectors import companies_for_admin, company_detail_for_admin
+from companies.services import company_update_roles
 from members.models import MemberStatus, Via
 from members.policy import read_only_refusal
 from members.selectors import members_for_admin
@@ -80,6 +82,30 @@ def company_add_member(request, pk):
     return render(
         request, "adminportal/company_add_member.html", {"company": company, "form": form}
     )
+
+
+@require_POST
+@admin_portal_view
+def company_roles(request, pk):
+    company = get_object_or_404(
+        company_detail_for_admin(user=request.user, organization=request.organization), pk=pk
+    )
+    form = CompanyRolesForm(request.POST, company=company)
+    if form.is_valid():
+        try:
+            company_update_roles(company=company, **form.cleaned_data)
+        except ValidationError as invalid:
+            messages.error(request, " ".join(invalid.messages))
+        else:
+            messages.success(
+                request,
+                f"Roles at {company.name} saved. Who may manage the team from the member "
+                "portal changed with them.",
+            )
+            return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
+    else:
+        messages.error(request, "; ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
 
 
 def _my_notifications(request):

@@ -59,6 +59,22 @@ def company_set_manager(*, company: Company, member: Member, is_manager: bool) -
     return member
 
 
+@transaction.atomic
+def company_update_roles(
+    *, company: Company, contact_person: Member | None, billing_person: Member | None, managers
+) -> Company:
+    """The admin portal's roles form: contact and billing person, and exactly
+    these managers. Grants follow in the same transaction (R2.5)."""
+    company_set_roles(company=company, contact_person=contact_person, billing_person=billing_person)
+    wanted = {member.pk for member in managers}
+    current = set(
+        Member.objects.filter(company=company, is_manager=True).values_list("pk", flat=True)
+    )
+    for member in Member.objects.filter(company=company, pk__in=wanted ^ current):
+        company_set_manager(company=company, member=member, is_manager=member.pk in wanted)
+    return company
+
+
 def _role_of(member: Member | None, company: Company) -> str:
     if member is None:
         return "someone"
@@ -134,6 +150,8 @@ def team_change_status(
     The policy is checked again here, whatever the view showed. Leaving
     Active is reported to the location's admins, who may revert it (R2.7).
     """
+    # Decide on the row as it is now, locked: not on what the page read.
+    member = Member.objects.select_for_update().get(pk=member.pk)
     refusal = TeamPolicy(user=actor, organization=member.organization).status_change_refusal(
         member, status
     )

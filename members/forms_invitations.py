@@ -6,14 +6,15 @@ from companies.models import Company
 from organizations.models import Location
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 
+from .fields import NameField
 from .mass_invite import COLUMNS, MAX_ROWS
 
 
 class InviteForm(forms.Form):
     """Invite one person (R4.1). Locations and companies are the admin's own."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = NameField()
+    last_name = NameField(required=False)
     email = forms.EmailField()
     phone = forms.CharField(max_length=40, required=False)
     location = forms.ModelChoiceField(queryset=Location.objects.none())
@@ -87,8 +88,8 @@ class MassInviteForm(forms.Form):
 
 
 class JoinRequestForm(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = NameField()
+    last_name = NameField(required=False)
     email = forms.EmailField()
     phone = forms.CharField(max_length=40, required=False)
     company_name = forms.CharField(label="Company", max_length=200, required=False)
@@ -100,8 +101,8 @@ class JoinRequestForm(forms.Form):
 
 
 class ProfileForm(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = NameField()
+    last_name = NameField(required=False)
     phone = forms.CharField(max_length=40, required=False)
     photo = forms.FileField(required=False, help_text="PNG or JPG, up to 10 MB.")
     remove_photo = forms.BooleanField(required=False, label="Remove my photo")
@@ -131,8 +132,8 @@ class MemberDetailsForm(forms.Form):
     """What an admin edits on a member record. Personal fields are shown
     read-only once a login is linked; the action refuses changes to them."""
 
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = NameField()
+    last_name = NameField(required=False)
     email = forms.EmailField(required=False)
     phone = forms.CharField(max_length=40, required=False)
     billing_name = forms.CharField(label="Legal business name", max_length=200, required=False)
@@ -142,12 +143,17 @@ class MemberDetailsForm(forms.Form):
 
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)
-        self.locked = member.personal_data_locked
+        self.locked = member.personal_data_locked or member.account_deleted_at is not None
         if self.locked:
+            why = (
+                "Erased when the person deleted their account."
+                if member.account_deleted_at
+                else "Managed by the member in the member portal."
+            )
             for name in ("first_name", "last_name", "email", "phone"):
                 self.fields[name].required = False
                 self.fields[name].widget.attrs.update(readonly=True)
-                self.fields[name].help_text = "Managed by the member in the member portal."
+                self.fields[name].help_text = why
 
 
 class AttachmentForm(forms.Form):

@@ -6,6 +6,7 @@ show its refusal; without one (admin portal) they do not (R2.4).
 
 from django import forms
 
+from .fields import NameField
 from .models import Member, MemberStatus
 from .policy import NEW_MEMBER_STATUSES, TeamPolicy
 
@@ -13,8 +14,8 @@ NEW_STATUS_CHOICES = [(s.value, s.label) for s in NEW_MEMBER_STATUSES]
 
 
 class NewTeamMemberForm(forms.Form):
-    first_name = forms.CharField(max_length=100)
-    last_name = forms.CharField(max_length=100, required=False)
+    first_name = NameField()
+    last_name = NameField(required=False)
     email = forms.EmailField(
         required=False, help_text="Needed for Active members: it is how they log in."
     )

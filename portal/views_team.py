@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from companies.services import team_add_member, team_change_status, team_invite_member
 from members.models import MemberStatus, PortalAccess
 from members.policy import policy_for
+from members.privacy import visible_contact
 from members.team_forms import NewTeamMemberForm, StatusChangeForm
 from members.team_selectors import team_of
 
@@ -24,12 +25,11 @@ def _refused(request, refusal: str):
     return render(request, "portal/team_refused.html", {"refusal": refusal}, status=403)
 
 
-def _is_htmx(request) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
-def _decorate(member, company, policy):
-    """What the row shows: roles, and why its controls are off (if they are)."""
+def _decorate(member, company, policy, viewer):
+    """What the row shows: roles, the contact details the viewer may see
+    (R5.2), and why its controls are off (if they are)."""
+    member.company, member.organization = company, policy.organization  # no query a row
+    member.contact = visible_contact(viewer, member)
     roles = []
     if member.pk == company.contact_person_id:
         roles.append("Contact person")
@@ -51,7 +51,7 @@ def team(request):
     refusal = policy.team_refusal(company)
     if refusal:
         return _refused(request, refusal)
-    members = [_decorate(m, company, policy) for m in team_of(company=company)]
+    members = [_decorate(m, company, policy, request.member) for m in team_of(company=company)]
     return render(
         request,
         "portal/team.html",
@@ -143,8 +143,10 @@ def team_member_invite(request, pk):
 def _row_response(request, company, policy, pk, *, note, error):
     """htmx: the row, fresh, with the outcome in it. Without JavaScript: back
     to the page with the outcome as a message."""
-    if _is_htmx(request):
-        fresh = _decorate(get_object_or_404(team_of(company=company), pk=pk), company, policy)
+    if request.htmx:
+        fresh = _decorate(
+            get_object_or_404(team_of(company=company), pk=pk), company, policy, request.member
+        )
         return render(
             request,
             "portal/_team_row.html",

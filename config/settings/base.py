@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "guardian",
     "django_filters",
     "django_ratelimit",
+    "django_htmx",
     "accounts",
     "organizations",
     "companies",
@@ -50,6 +51,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.OrganizationMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "portal.middleware.HtmxFullPageMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

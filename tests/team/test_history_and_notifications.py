@@ -5,10 +5,13 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from adminportal.models import Notification
+from adminportal.notifications import notify_location_admins
 from adminportal.tasks import send_notification_email, send_unsent_notification_emails
 from companies.services import team_add_member, team_change_status
 from members.models import Member, MemberStatus, PortalAccess, StatusChange, Via
@@ -268,3 +271,77 @@ def test_leaving_active_ends_the_members_sessions(client, team, django_capture_o
     response = teammate_browser.get(portal)
     assert response.status_code == 302 and reverse("account_login") in response.url
     assert other_browser.get(portal).status_code == 200  # only theirs ended
+
+
+def test_a_line_break_in_a_name_is_refused_at_the_field(client, team):
+    """A name ends up in email subjects: no header injection, and a clear message."""
+    client.force_login(team.cast.contact.user)
+    response = client.post(
+        reverse("portal:team_add", args=[team.cast.org.slug]),
+        {"first_name": "Eve\nBcc: x@example.test", "email": "eve@example.test", "status": "active"},
+    )
+    assert response.status_code == 200
+    assert shows(response, "no line breaks or tabs")
+    assert not Member.objects.filter(email="eve@example.test").exists()
+
+
+def test_notices_reach_owners_and_granted_admins_in_a_fixed_number_of_queries(team):
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
+    from tests import factories as f
+
+    cast = team.cast
+    by_group = f.OrganizationAdminFactory(organization=cast.org).user
+    group = Group.objects.create(name="Harbour desk")
+    assign_perm(MANAGE_CUSTOMERS, group, cast.harbour)
+    by_group.groups.add(group)
+    settings_only = f.OrganizationAdminFactory(organization=cast.org).user
+    assign_perm(MANAGE_SETTINGS, settings_only, cast.harbour)
+    gone = f.OrganizationAdminFactory(organization=cast.org).user
+    assign_perm(MANAGE_CUSTOMERS, gone, cast.harbour)
+    gone.is_active = False
+    gone.save()
+    no_role_any_more = f.UserFactory()  # a stale grant without an admin role
+    assign_perm(MANAGE_CUSTOMERS, no_role_any_more, cast.harbour)
+
+    recipients = {n.recipient for n in Notification.objects.filter(status_change=_notify(team))}
+    assert recipients == {cast.owner, cast.admin, by_group}
+
+    def notify_queries():
+        with CaptureQueriesContext(connection) as queries:
+            notify_location_admins(
+                location=cast.harbour, kind=Notification.Kind.JOIN_REQUEST, message="Hello"
+            )
+        return len(queries)
+
+    few = notify_queries()
+    for _ in range(5):  # more admins, not more queries
+        more = f.OrganizationAdminFactory(organization=cast.org).user
+        assign_perm(MANAGE_CUSTOMERS, more, cast.harbour)
+    assert notify_queries() == few
+
+
+def test_revert_refuses_a_deactivated_record_and_a_member_now_elsewhere(client, team):
+    from members.access import member_transfer
+
+    cast = team.cast
+    change = _notify(team)
+    mine = Notification.objects.get(status_change=change, recipient=cast.admin)
+    client.force_login(cast.admin)
+    url = reverse("adminportal:notification_revert", args=[cast.org.slug, mine.pk])
+
+    # Deactivated (set directly: the colleague never had a login to deactivate).
+    team.colleague.portal_access = PortalAccess.DEACTIVATED
+    team.colleague.save(update_fields=["portal_access"])
+    response = client.post(url, follow=True)
+    assert shows(response, "the record is read-only")
+    assert refreshed(team.colleague).status == MemberStatus.CONTACT
+
+    team.colleague.portal_access = PortalAccess.NONE
+    team.colleague.save(update_fields=["portal_access"])
+    member_transfer(member=team.colleague, to_location=cast.mill, actor=cast.owner)
+    response = client.post(url, follow=True)
+    assert shows(response, "which you do not manage")
+    assert refreshed(team.colleague).status == MemberStatus.CONTACT

@@ -111,6 +111,11 @@ def test_permission_matrix(client, team, actor_name, operation, expected):
         if outcome == OK:
             assert response.status_code == 200
             assert shows(response, actor_member.company.name if actor_member else "Acme")
+            # Their own team, and nobody else's.
+            own = actor_member.company if actor_member else team.cast.acme
+            page = response.content.decode()
+            for member in (team.cast.teammate, team.outsider, team.cast.globex_contact):
+                assert (member.full_name in page) == (member.company_id == own.pk), member
         else:
             assert response.status_code == int(outcome)
             if message:

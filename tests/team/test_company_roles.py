@@ -1,0 +1,69 @@
+"""Admins set a company's contact person, billing person and managers from
+the admin portal; team-management grants follow at once (R2.4, R2.5)."""
+
+from django.urls import reverse
+
+from companies.team_access import MANAGE_TEAM
+
+from .conftest import refreshed, shows
+
+
+def _url(team, company=None):
+    company = company or team.cast.acme
+    return reverse("adminportal:company_roles", args=[team.cast.org.slug, company.pk])
+
+
+def _fresh(user):
+    return type(user).objects.get(pk=user.pk)  # a fresh guardian permission cache
+
+
+def test_the_company_page_offers_the_roles_form(client, team):
+    client.force_login(team.cast.admin)
+    page = client.get(reverse("adminportal:company", args=[team.cast.org.slug, team.cast.acme.pk]))
+    assert _url(team) in page.content.decode() and shows(page, "Save roles")
+
+
+def test_an_admin_hands_the_roles_over_and_the_grants_follow(client, team):
+    cast = team.cast
+    new_contact = team.cast.teammate  # has a login
+    client.force_login(cast.admin)
+    response = client.post(
+        _url(team),
+        {"contact_person": new_contact.pk, "billing_person": cast.billing.pk, "managers": []},
+        follow=True,
+    )
+    assert shows(response, "Roles at Acme saved")
+    acme = refreshed(cast.acme)
+    assert acme.contact_person == new_contact and acme.billing_person == cast.billing
+    assert _fresh(new_contact.user).has_perm(MANAGE_TEAM, acme)
+    assert not _fresh(cast.contact.user).has_perm(MANAGE_TEAM, acme)  # the old contact
+    assert not _fresh(team.manager.user).has_perm(MANAGE_TEAM, acme)  # no longer a manager
+    assert not refreshed(team.manager).is_manager
+
+
+def test_someone_outside_the_company_cannot_be_given_a_role(client, team):
+    cast = team.cast
+    client.force_login(cast.admin)
+    response = client.post(
+        _url(team),
+        {"contact_person": cast.globex_contact.pk, "managers": [team.outsider.pk]},
+        follow=True,
+    )
+    assert shows(response, "Select a valid choice")
+    assert refreshed(cast.acme).contact_person == cast.contact
+    assert not refreshed(team.outsider).is_manager
+
+
+def test_admins_of_other_locations_and_organizations_get_404(client, team):
+    cast = team.cast
+    for admin in (cast.mill_admin, cast.other_admin):
+        client.force_login(admin)
+        assert client.post(_url(team), {"contact_person": ""}).status_code == 404
+    assert refreshed(cast.acme).contact_person == cast.contact
+
+
+def test_a_contact_person_cannot_post_to_the_admin_form(client, team):
+    client.force_login(team.cast.contact.user)
+    response = client.post(_url(team), {"contact_person": team.cast.teammate.pk})
+    assert response.status_code in (302, 403, 404)
+    assert refreshed(team.cast.acme).contact_person == team.cast.contact
