@@ -9,6 +9,8 @@ login (password, emailed code, invitation link) rather than by flipping
 everywhere and which would have to be recomputed on every change of access.
 """
 
+from django.db.models import Q
+
 from members.models import Member, MemberStatus, PortalAccess
 from organizations.models import OrganizationAdmin
 
@@ -26,6 +28,5 @@ def has_usable_access(user) -> bool:
     members = Member.objects.filter(status=MemberStatus.ACTIVE)
     if members.filter(user=user, portal_access=PortalAccess.ACTIVE).exists():
         return True
-    return members.filter(
-        user__isnull=True, email__iexact=user.email, portal_access=PortalAccess.PENDING
-    ).exists()
+    invited = Q(user__isnull=True, email__iexact=user.email) | Q(user=user)
+    return members.filter(invited, portal_access=PortalAccess.PENDING).exists()

@@ -20,6 +20,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -129,6 +130,10 @@ def invitation_resend(*, member: Member, actor=None) -> Member:
             f"Only pending invitations can be resent; {member.full_name}'s portal access is "
             f"{member.get_portal_access_display().lower()}."
         )
+    if member.status != MemberStatus.ACTIVE or not member.email:
+        # Nothing would be sent (send_invitation_emails skips them): say so
+        # instead of revoking the working link for nothing.
+        _check_invitable(member)
     Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -264,7 +269,6 @@ def send_invitation_emails(member_ids: list[int], *, invited_by_id=None, reminde
             pk__in=member_ids,
             portal_access=PortalAccess.PENDING,
             status=MemberStatus.ACTIVE,
-            user__isnull=True,
         )
         .exclude(email="")
         .select_related("organization", "location")
@@ -286,7 +290,6 @@ def invitations_send_reminders(*, now=None) -> int:
         Member.objects.filter(
             portal_access=PortalAccess.PENDING,
             status=MemberStatus.ACTIVE,
-            user__isnull=True,
             invited_at__lte=now - REMINDER_AFTER,
             organization__invitation_reminders=True,
         )
@@ -338,7 +341,8 @@ def invitation_accept(*, token: str) -> Member:
     member = Member.objects.select_for_update().get(pk=invitation.member_id)
     if member.portal_access != PortalAccess.PENDING or member.status != MemberStatus.ACTIVE:
         raise InvitationInvalid
-    user = ensure_user(member.email)
+    # A record that had a login (removed, then invited back) keeps it.
+    user = member.user if member.user_id is not None else ensure_user(member.email)
     if not user.is_active:
         raise InvitationInvalid
     if member.user_id is None and (
@@ -361,17 +365,21 @@ def invitation_accept(*, token: str) -> Member:
 @transaction.atomic
 def invitations_on_login(*, user) -> None:
     """After any successful login: accept pending invitations sent to this
-    address, and end the "New" label on the user's member records."""
+    address or to a record already linked to this login (invited back after
+    a removal), and end the "New" label on the user's member records."""
     pending = Member.objects.select_for_update().filter(
-        user__isnull=True,
-        email__iexact=user.email,
+        Q(user__isnull=True, email__iexact=user.email) | Q(user=user),
         status=MemberStatus.ACTIVE,
         portal_access=PortalAccess.PENDING,
     )
-    taken = set(Member.objects.filter(user=user).values_list("organization_id", flat=True))
+    taken = set(
+        Member.objects.filter(user=user)
+        .exclude(portal_access=PortalAccess.PENDING)
+        .values_list("organization_id", flat=True)
+    )
     now = timezone.now()
     for member in pending:
-        if member.organization_id in taken:
+        if member.user_id is None and member.organization_id in taken:
             continue
         Invitation.objects.filter(
             member=member, used_at__isnull=True, revoked_at__isnull=True

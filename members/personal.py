@@ -19,7 +19,7 @@ from adminportal.notifications import notify_location_admins
 from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
 
-from .models import Attachment, Invitation, Member, PortalAccess
+from .models import Attachment, Invitation, JoinRequest, Member, PortalAccess
 from .policy import read_only_refusal
 from .uploads import PHOTO_KINDS, check_upload
 
@@ -45,6 +45,10 @@ def member_update_details(*, member: Member, actor, **changes) -> Member:
         raise PermissionDenied(refusal)
     changed = [f for f, value in changes.items() if getattr(member, f) != value]
     personal = [f for f in changed if f in PERSONAL_FIELDS]
+    if personal and member.account_deleted_at is not None:
+        raise PermissionDenied(
+            "This person deleted their account; their personal details stay erased (R5.3)."
+        )
     if personal and member.personal_data_locked:
         raise PermissionDenied(
             f"{member.full_name} manages their own name, email and phone in the member "
@@ -182,6 +186,10 @@ def account_delete(*, user) -> list[Member]:
         member.account_deleted_at = now
         member.save()
         Invitation.objects.filter(member=member, used_at__isnull=True).update(revoked_at=now)
+        # The request that brought them in held the same details.
+        JoinRequest.objects.filter(member=member).update(
+            first_name=DELETED_NAME, last_name="", email="", phone="", company_name="", message=""
+        )
         record_member_event(member=member, event=MemberEvent.REMOVED)
         if member.company_id is not None:
             sync_team_access(member.company_id)

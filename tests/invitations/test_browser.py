@@ -36,3 +36,41 @@ def test_the_emailed_link_logs_a_new_person_in_and_lands_in_the_member_portal(ca
     page.goto(path)
     page.wait_for_url("**/accounts/login/")
     assert "expired or was already used" in page.content()
+
+
+def test_a_large_paste_shows_what_is_happening_and_cannot_be_sent_twice(
+    cast, browser_page, live_server
+):
+    from tests.factories import PASSWORD
+
+    page = browser_page
+    page.goto("/accounts/login/")
+    page.fill("input[name=login]", cast.admin.email)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").first.click()
+    page.wait_for_url(f"**/o/{cast.org.slug}/admin/")
+
+    page.goto(f"/o/{cast.org.slug}/admin/invite/many/")
+    rows = "\n".join(f"First{i}\tLast{i}\tperson{i}@bulk.test" for i in range(2000))
+    page.fill("textarea", rows)
+    # Stop the browser from leaving the page (a listener after ours), to look
+    # at it while "the server works"; count the submissions that got through.
+    page.evaluate(
+        """() => {
+        window.sent = 0;
+        window.addEventListener("submit", (e) => {
+            if (!e.defaultPrevented) window.sent += 1;
+            e.preventDefault();
+        });
+    }"""
+    )
+    page.get_by_role("button", name="Preview").click()
+    status = page.locator("[data-busy-status]")
+    assert status.is_visible() and "Checking 2,000 rows" in status.inner_text()
+    assert page.get_by_role("button", name="Preview").is_disabled()
+    page.evaluate("document.querySelector('form[data-busy]').requestSubmit()")  # impatient
+    assert page.evaluate("window.sent") == 1
+    # Now let it go: the button pressed is still sent along.
+    page.evaluate("document.querySelector('form[data-busy]').submit()")
+    page.wait_for_selector("#preview")
+    assert "2000 ready to invite" in page.locator("#preview").inner_text()
