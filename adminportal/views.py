@@ -46,10 +46,13 @@ def companies_list(request):
 def company_detail(request, pk):
     queryset = company_detail_for_admin(user=request.user, organization=request.organization)
     company = get_object_or_404(queryset, pk=pk)
+    team = list(company.members.all())
+    for member in team:
+        member.team_roles = company.roles_of(member)
     return render(
         request,
         "adminportal/company_detail.html",
-        {"company": company, "roles_form": CompanyRolesForm(company=company)},
+        {"company": company, "team": team, "roles_form": CompanyRolesForm(company=company)},
     )
 
 

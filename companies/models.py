@@ -47,6 +47,17 @@ class Company(TimeStamped):
     def __str__(self):
         return self.name
 
+    def roles_of(self, member) -> list[str]:
+        """The roles a member holds in this company, as people read them."""
+        roles = []
+        if member.pk == self.contact_person_id:
+            roles.append("Contact person")
+        if member.pk == self.billing_person_id:
+            roles.append("Billing person")
+        if member.is_manager:
+            roles.append("Manager")
+        return roles
+
 
 class CompanyUserObjectPermission(UserObjectPermissionBase):
     content_object = models.ForeignKey(Company, on_delete=models.CASCADE)

@@ -30,14 +30,7 @@ def _decorate(member, company, policy, viewer):
     (R5.2), and why its controls are off (if they are)."""
     member.company, member.organization = company, policy.organization  # no query a row
     member.contact = visible_contact(viewer, member)
-    roles = []
-    if member.pk == company.contact_person_id:
-        roles.append("Contact person")
-    if member.pk == company.billing_person_id:
-        roles.append("Billing person")
-    if member.is_manager:
-        roles.append("Manager")
-    member.team_roles = roles
+    member.team_roles = company.roles_of(member)
     member.status_refusal = policy.status_change_refusal(member)
     member.may_invite = policy.invite_refusal(member) is None
     member.is_me = member.user_id == policy.user.pk

@@ -3,6 +3,7 @@ the admin portal; team-management grants follow at once (R2.4, R2.5)."""
 
 from django.urls import reverse
 
+from companies.services import company_set_manager, company_set_roles
 from companies.team_access import MANAGE_TEAM
 
 from .conftest import refreshed, shows
@@ -21,6 +22,19 @@ def test_the_company_page_offers_the_roles_form(client, team):
     client.force_login(team.cast.admin)
     page = client.get(reverse("adminportal:company", args=[team.cast.org.slug, team.cast.acme.pk]))
     assert _url(team) in page.content.decode() and shows(page, "Save roles")
+
+
+def test_the_company_page_names_each_members_roles(client, team):
+    cast = team.cast
+    company_set_roles(company=cast.acme, contact_person=cast.contact, billing_person=cast.contact)
+    company_set_manager(company=cast.acme, member=cast.contact, is_manager=True)
+    client.force_login(cast.admin)
+    page = client.get(reverse("adminportal:company", args=[cast.org.slug, cast.acme.pk]))
+    html = page.content.decode()
+    row = html[html.index(cast.contact.full_name) :].split("</tr>")[0]
+    assert "Contact person, Billing person, Manager" in row
+    row = html[html.index(team.manager.full_name) :].split("</tr>")[0]
+    assert "<td>Manager</td>" in row
 
 
 def test_an_admin_hands_the_roles_over_and_the_grants_follow(client, team):
