@@ -27,17 +27,19 @@ def test_seed_demo_is_idempotent_and_covers_every_status(db, capsys):
     assert "owner@northwind.test" in capsys.readouterr().out
 
 
+PRODUCTION_ENV = {
+    "DJANGO_SETTINGS_MODULE": "config.settings.production",
+    "DJANGO_SECRET_KEY": "x" * 64 + "production-like-secret-key-for-the-check",
+    "DJANGO_ALLOWED_HOSTS": "flex.example.com",
+    "SITE_URL": "https://flex.example.com",
+    "DATABASE_URL": "postgres://flex:flex@127.0.0.1:5432/flex",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "FIELD_ENCRYPTION_KEY": "Z2V0LXlvdXItb3duLWtleS1mb3ItcHJvZHVjdGlvbi0=",
+}
+
+
 def test_production_settings_pass_the_deploy_check():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.production",
-        "DJANGO_SECRET_KEY": "x" * 64 + "production-like-secret-key-for-the-check",
-        "DJANGO_ALLOWED_HOSTS": "flex.example.com",
-        "SITE_URL": "https://flex.example.com",
-        "DATABASE_URL": "postgres://flex:flex@127.0.0.1:5432/flex",
-        "REDIS_URL": "redis://127.0.0.1:6379/0",
-        "FIELD_ENCRYPTION_KEY": "Z2V0LXlvdXItb3duLWtleS1mb3ItcHJvZHVjdGlvbi0=",
-    }
+    env = {**os.environ, **PRODUCTION_ENV}
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         env=env,
@@ -46,6 +48,22 @@ def test_production_settings_pass_the_deploy_check():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize(
+    "email_url, backend",
+    [
+        ("", "django.core.mail.backends.smtp.EmailBackend"),
+        ("consolemail://", "django.core.mail.backends.console.EmailBackend"),
+    ],
+)
+def test_production_email_follows_email_url(email_url, backend):
+    env = {**os.environ, **PRODUCTION_ENV, "EMAIL_URL": email_url}
+    env.pop("EMAIL_BACKEND", None)
+    code = "import django; django.setup(); from django.conf import settings; "
+    code += "print(settings.EMAIL_BACKEND)"
+    result = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert result.stdout.strip() == backend, result.stderr
 
 
 PROJECT_APPS = {"accounts", "organizations", "companies", "members", "integrations", "adminportal"}
