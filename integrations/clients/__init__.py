@@ -12,7 +12,8 @@ kind       credentials                  base_url
 =========  ===========================  ==================================================
 hubspot    ``access_token``             ``https://api.hubapi.com``
 capsule    ``api_token``                ``https://api.capsulecrm.com``
-kisi       ``api_key``, ``group_id``    ``https://api.kisi.io``
+kisi       ``api_key``, ``group_id``,   ``https://api.kisi.io``
+           ``role_id`` (optional)
 papercut   ``auth_token``               ``https://<papercut-server>:9192``
 webhook    ``secret``                   the complete endpoint URL
 =========  ===========================  ==================================================
@@ -56,20 +57,40 @@ def credential_keys(kind: str) -> tuple[str, ...]:
 
 
 def build_client(
-    kind: str, base_url: str, credentials: dict[str, Any], *, timeout: float = 10.0
+    kind: str,
+    base_url: str,
+    credentials: dict[str, Any],
+    *,
+    timeout: float = 10.0,
+    allow_private_hosts: bool = False,
 ) -> Client:
     """Construct the client for ``kind``.
 
     Keys in ``credentials`` that the kind does not use are ignored (so a connection can
     store extra metadata next to its secrets); a missing or empty one raises
-    :class:`ConfigurationError` (a permanent DeliveryError).
+    :class:`ConfigurationError` (a permanent DeliveryError). Optional settings
+    (``optional_keys``, e.g. Kisi's ``role_id``) are passed when not empty.
+    ``allow_private_hosts`` lets the client reach loopback and private networks
+    (self-hosted systems, local stubs); by default they are refused.
     """
     cls = _client_class(kind)
     missing = [key for key in cls.credential_keys if credentials.get(key) in (None, "")]
     if missing:
         raise ConfigurationError(f"{kind}: missing credential(s): {', '.join(missing)}")
     kwargs = {key: credentials[key] for key in cls.credential_keys}
-    return cls(base_url, **kwargs, timeout=timeout)
+    kwargs.update(
+        {
+            key: credentials[key]
+            for key in cls.optional_keys
+            if credentials.get(key) not in (None, "")
+        }
+    )
+    return cls(base_url, **kwargs, timeout=timeout, allow_private_hosts=allow_private_hosts)
+
+
+def optional_credential_keys(kind: str) -> tuple[str, ...]:
+    """Settings a connection of this kind may give (never secret, may be left empty)."""
+    return _client_class(kind).optional_keys
 
 
 def _client_class(kind: str) -> type[BaseClient]:
@@ -94,6 +115,7 @@ __all__ = [
     "build_client",
     "credential_keys",
     "make_http_client",
+    "optional_credential_keys",
     "parse_retry_after",
     "send",
 ]

@@ -181,22 +181,36 @@ def _ssl_context() -> ssl.SSLContext:
 
 
 def make_http_client(
-    base_url: str, *, headers: dict[str, str] | None = None, timeout: float = 10.0
+    base_url: str,
+    *,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10.0,
+    allow_private_hosts: bool = False,
 ) -> httpx.Client:
     """Build the httpx client every integration uses.
 
     Redirects are not followed: a remote API that redirects is misconfigured (or an
     http→https hop that would re-send credentials), and :func:`send` reports it as a
     permanent error instead of silently following it.
+
+    Unless ``allow_private_hosts``, connections to loopback, private, link-local and
+    other non-public addresses are refused when the socket is opened (see
+    :mod:`.addresses`), as a permanent :class:`ConfigurationError`.
     """
     merged = {"User-Agent": USER_AGENT, "Accept": "application/json"}
     merged.update(headers or {})
+    guard: dict[str, Any] = {}
+    if not allow_private_hosts:
+        from .addresses import public_only_transport
+
+        guard = {"transport": public_only_transport(_ssl_context()), "trust_env": False}
     return httpx.Client(
         base_url=base_url,
         headers=merged,
         timeout=make_timeout(timeout),
         follow_redirects=False,
         verify=_ssl_context(),
+        **guard,
     )
 
 
@@ -351,6 +365,8 @@ class BaseClient:
 
     kind: ClassVar[str] = ""
     credential_keys: ClassVar[tuple[str, ...]] = ()
+    #: Settings a connection may give; an empty or missing one means the default.
+    optional_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,
@@ -358,12 +374,15 @@ class BaseClient:
         *,
         headers: dict[str, str] | None = None,
         timeout: float = 10.0,
+        allow_private_hosts: bool = False,
     ) -> None:
         if not base_url or not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"{self.kind or type(self).__name__}: invalid base URL")
         self.base_url = base_url
         self.timeout = timeout
-        self._http = make_http_client(base_url, headers=headers, timeout=timeout)
+        self._http = make_http_client(
+            base_url, headers=headers, timeout=timeout, allow_private_hosts=allow_private_hosts
+        )
 
     def push(self, person: Person, *, idempotency_key: str) -> None:
         raise NotImplementedError

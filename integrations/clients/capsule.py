@@ -16,6 +16,11 @@ Member status is kept as a tag named ``Member: Active`` / ``Member: Contact`` /
 account, show up in lists and can be filtered on. On a status change the previous
 ``Member: …`` tag is deleted and the new one added, so a party carries exactly one.
 A "removed" member keeps their party (a CRM is history) with the ``Member: Removed`` tag.
+
+When the pipeline passes the email it pushed before and no party has the new one, the
+party under the previous email is updated: the new address is added and the previous
+one deleted, so a changed email never leaves a second party behind.
+:meth:`CapsuleClient.erase` deletes the person's parties (they deleted their account).
 """
 
 from __future__ import annotations
@@ -45,33 +50,67 @@ class CapsuleClient(BaseClient):
     kind: ClassVar[str] = "capsule"
     credential_keys: ClassVar[tuple[str, ...]] = ("api_token",)
 
-    def __init__(self, base_url: str, api_token: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        api_token: str,
+        *,
+        timeout: float = 10.0,
+        allow_private_hosts: bool = False,
+    ) -> None:
         token = require_credential(self.kind, "api_token", api_token)
-        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+        super().__init__(
+            base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            allow_private_hosts=allow_private_hosts,
+        )
 
     @unexpected_shape_is_transient
-    def push(self, person: Person, *, idempotency_key: str) -> None:
+    def push(
+        self, person: Person, *, idempotency_key: str, previous_email: str | None = None
+    ) -> None:
         email = require_email(person)
         # Capsule ignores Idempotency-Key; it is sent so the write can be correlated
         # with our delivery log in any proxy or request log in between.
         headers = {"Idempotency-Key": idempotency_key}
         existing = self.find_person(email)
+        moved = previous_email and previous_email.casefold() != email.casefold()
+        if existing is None and moved:
+            existing = self.find_person(previous_email)
         if existing is None:
             self._send("POST", PARTIES_PATH, json={"party": new_party(person)}, headers=headers)
         else:
             self._send(
                 "PUT",
                 f"{PARTIES_PATH}/{existing['id']}",
-                json={"party": party_update(person, existing)},
+                json={"party": party_update(person, existing, previous_email if moved else None)},
                 headers=headers,
+            )
+
+    @unexpected_shape_is_transient
+    def erase(self, email: str, *, idempotency_key: str) -> None:
+        """Delete every person party with this email; none left is done already."""
+        for party in self.find_people(email):
+            self._send(
+                "DELETE",
+                f"{PARTIES_PATH}/{party['id']}",
+                headers={"Idempotency-Key": idempotency_key},
+                ok_statuses=frozenset({404}),
             )
 
     def find_person(self, email: str) -> dict[str, Any] | None:
         """The person party whose email addresses include ``email`` (case-insensitive).
 
-        Search is full-text, so results are filtered exactly; if several parties match
-        (duplicates made by hand), the oldest (lowest id) is kept current.
+        If several parties match (duplicates made by hand), the oldest (lowest id) is
+        kept current.
         """
+        matches = self.find_people(email)
+        return min(matches, key=lambda party: int(party["id"])) if matches else None
+
+    def find_people(self, email: str) -> list[dict[str, Any]]:
+        """Every person party with ``email``: search is full-text, so results are
+        filtered exactly."""
         response = self._send(
             "GET", SEARCH_PATH, params={"q": email, "embed": "tags", "perPage": 100}
         )
@@ -81,7 +120,7 @@ class CapsuleClient(BaseClient):
                 f"Capsule search returned an unexpected body: {body!r:.200}", permanent=False
             )
         wanted = email.casefold()
-        matches = [
+        return [
             party
             for party in body["parties"]
             if party.get("type") == "person"
@@ -90,7 +129,6 @@ class CapsuleClient(BaseClient):
                 for entry in party.get("emailAddresses") or []
             )
         ]
-        return min(matches, key=lambda party: int(party["id"])) if matches else None
 
 
 def new_party(person: Person) -> dict[str, Any]:
@@ -110,14 +148,29 @@ def new_party(person: Person) -> dict[str, Any]:
     return party
 
 
-def party_update(person: Person, existing: dict[str, Any]) -> dict[str, Any]:
-    """A PUT body that changes only what differs and never duplicates nested entries."""
+def party_update(
+    person: Person, existing: dict[str, Any], previous_email: str | None = None
+) -> dict[str, Any]:
+    """A PUT body that changes only what differs and never duplicates nested entries.
+
+    ``previous_email``: an address the member no longer has, removed from the party.
+    """
     party: dict[str, Any] = {}
     if person.full_name:  # never blank both names (Capsule rejects a nameless person)
         party.update(firstName=person.first_name, lastName=person.last_name)
     email = require_email(person)
+    addresses: list[dict[str, Any]] = []
+    if previous_email:
+        addresses = [
+            {"id": entry["id"], "_delete": True}
+            for entry in existing.get("emailAddresses") or []
+            if "id" in entry
+            and _normalise(str(entry.get("address", ""))) == _normalise(previous_email)
+        ]
     if not _has(existing.get("emailAddresses"), "address", email):
-        party["emailAddresses"] = [{"address": email}]
+        addresses.append({"address": email})
+    if addresses:
+        party["emailAddresses"] = addresses
     if person.phone and not _has(existing.get("phoneNumbers"), "number", person.phone):
         party["phoneNumbers"] = [{"number": person.phone}]
     if person.company:

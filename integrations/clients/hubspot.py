@@ -7,11 +7,22 @@ never create a second contact (which search-then-create can, between the two cal
 ``member_status`` and ``location`` are custom contact properties; they must exist in the
 HubSpot portal (Settings → Properties) or HubSpot rejects the upsert with a permanent
 validation error that names them.
+
+A changed email would make the upsert create a second contact, so when the pipeline
+says which email it pushed before, the contact under that email is updated first
+(``PATCH /crm/v3/objects/contacts/{email}?idProperty=email``, the new email included).
+If none is found there (deleted in HubSpot), the upsert creates one; if the new email
+already belongs to another contact (409), that one is upserted and the old one left for
+a person to merge, since merging contacts is a sales decision.
+
+:meth:`HubSpotClient.erase` archives the contact (the person deleted their account):
+HubSpot keeps archived contacts in its recycling bin for 90 days, then deletes them.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
+from urllib.parse import quote
 
 from .base import (
     BaseClient,
@@ -24,20 +35,51 @@ from .base import (
 )
 
 UPSERT_PATH = "/crm/v3/objects/contacts/batch/upsert"
+CONTACTS_PATH = "/crm/v3/objects/contacts"
 
 
 class HubSpotClient(BaseClient):
     kind: ClassVar[str] = "hubspot"
     credential_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
-    def __init__(self, base_url: str, access_token: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        access_token: str,
+        *,
+        timeout: float = 10.0,
+        allow_private_hosts: bool = False,
+    ) -> None:
         token = require_credential(self.kind, "access_token", access_token)
-        super().__init__(base_url, headers={"Authorization": f"Bearer {token}"}, timeout=timeout)
+        super().__init__(
+            base_url,
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=timeout,
+            allow_private_hosts=allow_private_hosts,
+        )
 
     @unexpected_shape_is_transient
-    def push(self, person: Person, *, idempotency_key: str) -> None:
+    def push(
+        self, person: Person, *, idempotency_key: str, previous_email: str | None = None
+    ) -> None:
         """Upsert the contact. A "removed" member is kept, marked ``member_status=removed``:
-        the CRM is the sales team's history, and deleting would lose it."""
+        the CRM is the sales team's history, and deleting would lose it.
+
+        ``previous_email``: the address this member was last pushed under; if it differs,
+        the contact found under it takes the new address instead of a new contact being made.
+        """
+        email = require_email(person)
+        if previous_email and previous_email.casefold() != email.casefold():
+            response = self._send(
+                "PATCH",
+                f"{CONTACTS_PATH}/{quote(previous_email, safe='@')}",
+                params={"idProperty": "email"},
+                json={"properties": contact_properties(person)},
+                headers={"Idempotency-Key": f"{idempotency_key}-email"},
+                ok_statuses=frozenset({404, 409}),
+            )
+            if response.is_success:
+                return
         response = self._send(
             "POST",
             UPSERT_PATH,
@@ -55,23 +97,40 @@ class HubSpotClient(BaseClient):
                 status_code=response.status_code,
             )
 
+    @unexpected_shape_is_transient
+    def erase(self, email: str, *, idempotency_key: str) -> None:
+        """Archive the contact under ``email``; nothing there is done already."""
+        response = self._send(
+            "GET",
+            f"{CONTACTS_PATH}/{quote(email, safe='@')}",
+            params={"idProperty": "email", "properties": "email"},
+            ok_statuses=frozenset({404}),
+        )
+        if response.status_code == 404:
+            return
+        contact_id = json_body(response)["id"]
+        self._send(
+            "DELETE",
+            f"{CONTACTS_PATH}/{contact_id}",
+            headers={"Idempotency-Key": idempotency_key},
+            ok_statuses=frozenset({404}),
+        )
+
+
+def contact_properties(person: Person) -> dict[str, str]:
+    return {
+        "email": require_email(person),
+        "firstname": person.first_name,
+        "lastname": person.last_name,
+        "phone": person.phone,
+        "company": person.company,
+        "member_status": person.status,
+        "location": person.location,
+    }
+
 
 def contact_payload(person: Person) -> dict[str, Any]:
     email = require_email(person)
     return {
-        "inputs": [
-            {
-                "idProperty": "email",
-                "id": email,
-                "properties": {
-                    "email": email,
-                    "firstname": person.first_name,
-                    "lastname": person.last_name,
-                    "phone": person.phone,
-                    "company": person.company,
-                    "member_status": person.status,
-                    "location": person.location,
-                },
-            }
-        ]
+        "inputs": [{"idProperty": "email", "id": email, "properties": contact_properties(person)}]
     }

@@ -29,21 +29,37 @@ from .base import (
     unexpected_shape_is_transient,
 )
 
+#: The role active members get in the group unless the connection names another
+#: (Kisi's ``group_basic`` opens the group's doors; managers and admins can do more).
 DEFAULT_ROLE = "group_basic"
 
 
 class KisiClient(BaseClient):
     kind: ClassVar[str] = "kisi"
     credential_keys: ClassVar[tuple[str, ...]] = ("api_key", "group_id")
+    optional_keys: ClassVar[tuple[str, ...]] = ("role_id",)
 
     def __init__(
-        self, base_url: str, api_key: str, group_id: int | str, *, timeout: float = 10.0
+        self,
+        base_url: str,
+        api_key: str,
+        group_id: int | str,
+        *,
+        role_id: str = DEFAULT_ROLE,
+        timeout: float = 10.0,
+        allow_private_hosts: bool = False,
     ) -> None:
         key = require_credential(self.kind, "api_key", api_key)
         group = require_credential(self.kind, "group_id", group_id).strip()
         # Kisi ids are integers in JSON; accept "42" from a credentials form as well.
         self.group_id: int | str = int(group) if group.isdigit() else group
-        super().__init__(base_url, headers={"Authorization": f"KISI-LOGIN {key}"}, timeout=timeout)
+        self.role_id = (role_id or "").strip() or DEFAULT_ROLE
+        super().__init__(
+            base_url,
+            headers={"Authorization": f"KISI-LOGIN {key}"},
+            timeout=timeout,
+            allow_private_hosts=allow_private_hosts,
+        )
 
     @unexpected_shape_is_transient
     def push(self, person: Person, *, idempotency_key: str) -> None:
@@ -102,7 +118,7 @@ class KisiClient(BaseClient):
             "role_assignment": {
                 "user_id": user_id,
                 "group_id": self.group_id,
-                "role_id": DEFAULT_ROLE,
+                "role_id": self.role_id,
             }
         }
         self._send("POST", "/role_assignments", json=body)

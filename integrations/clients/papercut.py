@@ -56,10 +56,20 @@ class PaperCutClient(BaseClient):
     kind: ClassVar[str] = "papercut"
     credential_keys: ClassVar[tuple[str, ...]] = ("auth_token",)
 
-    def __init__(self, base_url: str, auth_token: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        auth_token: str,
+        *,
+        timeout: float = 10.0,
+        allow_private_hosts: bool = False,
+    ) -> None:
         self._token = require_credential(self.kind, "auth_token", auth_token)
         super().__init__(
-            base_url, headers={"Accept": "text/xml", "Content-Type": "text/xml"}, timeout=timeout
+            base_url,
+            headers={"Accept": "text/xml", "Content-Type": "text/xml"},
+            timeout=timeout,
+            allow_private_hosts=allow_private_hosts,
         )
 
     @unexpected_shape_is_transient

@@ -28,9 +28,16 @@ class WebhookClient(BaseClient):
     kind: ClassVar[str] = "webhook"
     credential_keys: ClassVar[tuple[str, ...]] = ("secret",)
 
-    def __init__(self, base_url: str, secret: str, *, timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        secret: str,
+        *,
+        timeout: float = 10.0,
+        allow_private_hosts: bool = False,
+    ) -> None:
         self._secret = require_credential(self.kind, "secret", secret)
-        super().__init__(base_url, timeout=timeout)
+        super().__init__(base_url, timeout=timeout, allow_private_hosts=allow_private_hosts)
 
     @unexpected_shape_is_transient
     def push(

@@ -115,7 +115,7 @@ def test_connection_refused_is_transient() -> None:
     with socket.socket() as sock:  # grab a free port, then close it: nothing listens there
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    client = make_http_client(f"http://127.0.0.1:{port}", timeout=1.0)
+    client = make_http_client(f"http://127.0.0.1:{port}", timeout=1.0, allow_private_hosts=True)
     with client, pytest.raises(DeliveryError) as info:
         send(client, "GET", "/x")
     assert not info.value.permanent

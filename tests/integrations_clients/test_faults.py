@@ -32,7 +32,13 @@ STUBS: dict[str, type[StubServer]] = {
 
 def client_for(kind: str, stub: StubServer, url: str | None = None) -> Client:
     """Built exactly as the delivery pipeline will: registry + stored credentials."""
-    return build_client(kind, url or stub.client_url, stub.credentials, timeout=FAST_TIMEOUT)
+    return build_client(
+        kind,
+        url or stub.client_url,
+        stub.credentials,
+        timeout=FAST_TIMEOUT,
+        allow_private_hosts=True,
+    )
 
 
 @pytest.fixture(params=sorted(STUBS))

@@ -11,7 +11,9 @@ from .helpers import make_person
 
 
 def client_for(stub: PaperCutStub, token: str | None = None) -> PaperCutClient:
-    return PaperCutClient(stub.url, auth_token=token or stub.auth_token, timeout=2.0)
+    return PaperCutClient(
+        stub.url, auth_token=token or stub.auth_token, timeout=2.0, allow_private_hosts=True
+    )
 
 
 def test_enable_disable_enable(papercut_stub: PaperCutStub) -> None:

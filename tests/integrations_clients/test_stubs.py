@@ -47,7 +47,9 @@ def test_fail_next_needs_something_to_do(hubspot_stub: HubSpotStub) -> None:
 
 def test_concurrent_upserts_of_one_email_make_one_contact(hubspot_stub: HubSpotStub) -> None:
     def push(index: int) -> None:
-        with HubSpotClient(hubspot_stub.url, hubspot_stub.access_token, timeout=5) as client:
+        with HubSpotClient(
+            hubspot_stub.url, hubspot_stub.access_token, timeout=5, allow_private_hosts=True
+        ) as client:
             client.push(make_person(email=f"m{index % 5}@example.com"), idempotency_key=str(index))
 
     with ThreadPoolExecutor(max_workers=16) as pool:
@@ -59,7 +61,13 @@ def test_concurrent_upserts_of_one_email_make_one_contact(hubspot_stub: HubSpotS
 
 def test_concurrent_kisi_members_each_get_exactly_one_assignment(kisi_stub: KisiStub) -> None:
     def push(index: int) -> None:
-        client = KisiClient(kisi_stub.url, kisi_stub.api_key, kisi_stub.group_id, timeout=5)
+        client = KisiClient(
+            kisi_stub.url,
+            kisi_stub.api_key,
+            kisi_stub.group_id,
+            timeout=5,
+            allow_private_hosts=True,
+        )
         with client:
             client.push(make_person(email=f"m{index}@example.com"), idempotency_key=str(index))
 

@@ -4,6 +4,8 @@ Parties are a *list*, not keyed by email — Capsule itself happily stores two p
 the same email, and that is precisely the bug a client must not cause. Tests assert with
 :meth:`CapsuleStub.parties_with_email` / :meth:`CapsuleStub.person`.
 
+``DELETE /api/v2/parties/{id}`` deletes a party (kept in :attr:`CapsuleStub.deleted`).
+
 Nested collections follow Capsule's write semantics: entries sent without ``id`` are
 appended (tags are de-duplicated by name), ``{"id": .., "_delete": true}`` removes one.
 """
@@ -33,6 +35,7 @@ class CapsuleStub(StubServer):
 
     def reset_state(self) -> None:
         self._parties: list[dict[str, Any]] = []
+        self.deleted: list[dict[str, Any]] = []
         self._ids = itertools.count(1)  # parties
         self._row_ids = itertools.count(500)  # nested rows (emails, phones, tags)
 
@@ -78,6 +81,13 @@ class CapsuleStub(StubServer):
         match = _PARTY_PATH.match(request.path)
         if match and request.method == "PUT":
             return self._put(int(match.group(1)), request.body)
+        if match and request.method == "DELETE":
+            party = self._find(int(match.group(1)))
+            if party is None:
+                return json_error(404, "party not found")
+            self._parties.remove(party)
+            self.deleted.append(party)
+            return Response(204)
         if match and request.method == "GET":
             party = self._find(int(match.group(1)))
             return Response(200, {"party": party}) if party else json_error(404, "not found")

@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from .base import RecordedRequest, Response, StubServer, bearer_ok, json_error
 
 UPSERT_PATH = "/crm/v3/objects/contacts/batch/upsert"
+_CONTACT_PATH = re.compile(r"^/crm/v3/objects/contacts/([^/]+)$")
 
 
 class HubSpotStub(StubServer):
-    """Implements ``POST /crm/v3/objects/contacts/batch/upsert`` (``idProperty=email``).
+    """Implements ``POST /crm/v3/objects/contacts/batch/upsert`` (``idProperty=email``),
+    and on ``/crm/v3/objects/contacts/{id}``: ``GET`` and ``PATCH`` (``{id}`` is the
+    contact id, or the email with ``?idProperty=email``) and ``DELETE`` (archive, by id).
 
     State: ``contacts`` keyed by lower-cased email, so HubSpot's "never two contacts
-    with one email" holds by construction; ``created_count`` counts creations so a test
-    can still see whether a push created or updated.
+    with one email" holds by construction (a PATCH to an email another contact has is a
+    409, as in HubSpot); ``created_count`` counts creations so a test can still see
+    whether a push created or updated; ``archived`` keeps archived contacts.
     """
 
     stub_name = "hubspot"
@@ -33,6 +38,7 @@ class HubSpotStub(StubServer):
         self._contacts: dict[str, dict[str, Any]] = {}
         self._ids = itertools.count(1001)
         self.created_count = 0
+        self.archived: list[dict[str, Any]] = []
 
     # -- assertions ----------------------------------------------------------------------
 
@@ -59,7 +65,55 @@ class HubSpotStub(StubServer):
             )
         if request.method == "POST" and request.path == UPSERT_PATH:
             return self._upsert(request.body)
+        match = _CONTACT_PATH.match(request.path)
+        if match and request.method in ("GET", "PATCH", "DELETE"):
+            by_email = request.query.get("idProperty") == "email"
+            if request.method == "DELETE" and by_email:
+                return json_error(400, "archive takes the contact id", category="VALIDATION_ERROR")
+            key = self._key(match.group(1), by_email=by_email)
+            if key is None:
+                return json_error(404, "Object not found", category="OBJECT_NOT_FOUND")
+            if request.method == "GET":
+                return Response(200, self._public(self._contacts[key]))
+            if request.method == "DELETE":
+                self.archived.append(self._contacts.pop(key))
+                return Response(204)
+            return self._patch(key, request.body)
         return json_error(404, f"no route {request.method} {request.path}")
+
+    def _key(self, identifier: str, *, by_email: bool) -> str | None:
+        if by_email:
+            key = identifier.casefold()
+            return key if key in self._contacts else None
+        return next((k for k, c in self._contacts.items() if c["id"] == identifier), None)
+
+    def _patch(self, key: str, body: Any) -> Response:
+        properties = body.get("properties") if isinstance(body, dict) else None
+        if not isinstance(properties, dict):
+            return json_error(400, "properties is required", category="VALIDATION_ERROR")
+        contact = self._contacts[key]
+        new_key = str(properties.get("email") or key).casefold()
+        if new_key != key and new_key in self._contacts:
+            existing = self._contacts[new_key]["id"]
+            return json_error(
+                409, f"Contact already exists. Existing ID: {existing}", category="CONFLICT"
+            )
+        contact["properties"].update(
+            {k: "" if v is None else str(v) for k, v in properties.items()}
+        )
+        contact["updatedAt"] = datetime.now(UTC).isoformat()
+        self._contacts[new_key] = self._contacts.pop(key)
+        return Response(200, self._public(contact))
+
+    @staticmethod
+    def _public(contact: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": contact["id"],
+            "properties": dict(contact["properties"]),
+            "createdAt": contact["createdAt"],
+            "updatedAt": contact.get("updatedAt", contact["createdAt"]),
+            "archived": False,
+        }
 
     def _upsert(self, body: Any) -> Response:
         inputs = body.get("inputs") if isinstance(body, dict) else None
