@@ -64,11 +64,14 @@ class MemberAdmin(admin.ModelAdmin):
     raw_id_fields = ("company", "user", "location")
     # Status changes go through the action so that history and integrations
     # see them; support staff change it from the admin portal.
-    readonly_fields = ("status", *AUDIT)
+    readonly_fields = ("status", "added_by", "added_via", *AUDIT)
     inlines = [StatusChangeInline]
 
     def save_model(self, request, obj, form, change):
         previous_company_id = form.initial.get("company")  # None when adding
+        if not change:
+            # Support staff added it here, not through an action: say who.
+            obj.added_by = request.user
         super().save_model(request, obj, form, change)
         member_edited(member=obj, previous_company_id=previous_company_id)
 

@@ -24,7 +24,7 @@ from organizations.models import Location, Organization
 from organizations.permissions import admin_locations
 
 from .invitations import ensure_users
-from .models import Member, Membership, MemberStatus, Plan, PortalAccess
+from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
 
 MAX_ROWS = 10_000
 EMAIL_CHUNK = 500
@@ -228,6 +228,8 @@ def mass_invite(*, organization: Organization, actor, rows: list[Row]) -> list[M
                 status=MemberStatus.ACTIVE,
                 portal_access=PortalAccess.PENDING,
                 invited_at=now,
+                added_by=actor,
+                added_via=Via.ADMIN,
             )
             for r in rows
         ],

@@ -81,6 +81,19 @@ class Member(TimeStamped):
     show_phone = models.BooleanField("show my phone to other members", null=True, blank=True)
     account_deleted_at = models.DateTimeField(null=True, blank=True)
 
+    # Who added the record, and through which door (R2.6: the history starts
+    # here). Set only by member_create and mass_invite. SET_NULL: a deleted
+    # account leaves "Deleted user", not a hole in the record.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    added_via = models.CharField(max_length=10, choices=Via, blank=True, editable=False)
+
     class Meta:
         ordering = ["first_name", "last_name", "id"]
         constraints = [

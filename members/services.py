@@ -58,6 +58,8 @@ def member_create(
         phone=phone.strip(),
         status=status,
         portal_access=PortalAccess.NONE,
+        added_by=actor,
+        added_via=via,
     )
     record_member_event(member=member, event=MemberEvent.CREATED)
     return member

@@ -145,6 +145,7 @@ class Command(BaseCommand):
             first_name=first,
             last_name=last,
             email=email,
+            via=Via.SYSTEM,  # demo data: nobody added it
         )
         status, with_membership = state
         if status == MemberStatus.ACTIVE:
