@@ -3,6 +3,7 @@ from django.shortcuts import get_object_or_404, render
 
 from companies.forms import CompanyRolesForm
 from companies.selectors import companies_for_admin, company_detail_for_admin
+from members.models import MemberStatus
 from members.selectors import member_detail_for_admin, members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
@@ -32,7 +33,11 @@ def members_list(request):
 def member_detail(request, pk):
     queryset = member_detail_for_admin(user=request.user, organization=request.organization)
     member = get_object_or_404(queryset, pk=pk)
-    return render(request, "adminportal/member_detail.html", {"member": member})
+    return render(
+        request,
+        "adminportal/member_detail.html",
+        {"member": member, "statuses": MemberStatus.choices},
+    )
 
 
 @admin_portal_view

@@ -37,9 +37,11 @@ def companies_managed_by(*, user, organization) -> QuerySet:
     Lazy, so it can sit inside another filter as a subquery. Only the
     object grants count: not groups, not a model-wide permission (which would
     leak every tenant), not superuser status (support staff work in Django
-    admin, not in someone's member portal).
+    admin, not in someone's member portal). The organization's setting is
+    not re-checked here: switching it off revokes the grants in the same
+    transaction, and members/policy.py's TeamPolicy is where the rule is read.
     """
-    if not organization.contacts_manage_team or not user.is_authenticated:
+    if not user.is_authenticated:
         return Company.objects.none()
     return get_objects_for_user(
         user,

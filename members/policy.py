@@ -7,13 +7,17 @@ forms use them to validate, and the actions in companies/services.py check
 them again inside their transaction. Admins in the admin portal are not
 bound by them (R2.4).
 
-``read_only_refusal`` is the one rule here that binds admins too: a
-deactivated person's record is frozen until it is activated again (R4.6).
+Two rules here bind admins too: ``read_only_refusal`` (a deactivated
+person's record is frozen until it is activated again, R4.6) and
+``new_member_email_refusal`` (a new Active member needs an email).
 
 "Who holds the role" is the django-guardian grant ``companies.manage_team``
 kept by companies/team_access.py; the rest are live conditions on the member.
-``members.team_selectors.members_manageable_by`` is the same rule as a
-queryset, and tests/team/test_policy_selector.py holds the two together.
+The organization's setting is checked here and nowhere else on the read
+side: selectors and template tags ask a TeamPolicy.
+
+Messages name who can help: "an admin of <organization>", the people the
+person knows as the operator (the page itself is called My team).
 """
 
 from functools import cached_property
@@ -25,23 +29,31 @@ from organizations.models import Organization
 from .models import Member, Membership, MemberStatus, PortalAccess
 
 SETTING_OFF = (
-    "Team management is switched off for this workspace. "
-    "Ask the workspace's team to add members or change their status."
+    "Team management is switched off at {organization}. "
+    "Ask an admin of {organization} to add members or change their status."
 )
 NOT_A_TEAM_MANAGER = (
     "Only your company's contact person, billing person and managers can manage its team."
 )
 NOT_IN_YOUR_COMPANY = "{member} is not a member of your company."
-OWN_STATUS = "You cannot change your own status. Ask the workspace's team if it should change."
+OWN_STATUS = (
+    "You cannot change your own status. Ask an admin of {organization} if it should change."
+)
 ACTIVE_MEMBERSHIP = (
-    "{member} has an active membership, so only the workspace's team can change their status."
+    "{member} has an active membership, so only an admin of {organization} can change their status."
+)
+DEACTIVATED_TEAMMATE = (
+    "{member}'s portal access is deactivated; only an admin of {organization} "
+    "can change their record."
 )
 UNKNOWN_STATUS = "Choose Active, Contact or Former."
 INVITE_NOT_ACTIVE = "Only active members use the member portal: set {member} to Active first."
 INVITE_NO_EMAIL = (
-    "{member} has no email address to send the invitation to. Ask the workspace's team to add one."
+    "{member} has no email address to send the invitation to. "
+    "Ask an admin of {organization} to add one."
 )
 INVITE_ALREADY_IN = "{member} already uses the member portal."
+ACTIVE_NEEDS_EMAIL = "An active member needs an email address to log in."
 NEW_MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.CONTACT)
 NEW_MEMBER_STATUS = "A new member starts as Active or Contact."
 
@@ -50,13 +62,23 @@ def read_only_refusal(member: Member) -> str | None:
     """Why ``member``'s record may not be changed right now (None: it may).
 
     Seed 004: "Edit is disabled for deactivated accounts"; only Activate is
-    offered.
+    offered. This is the admins' message: they can activate. A contact
+    person cannot, and gets TeamPolicy's own message instead.
     """
     if member.portal_access == PortalAccess.DEACTIVATED:
         return (
             f"{member.full_name}'s portal access is deactivated, so the record is read-only. "
             "Activate it first."
         )
+    return None
+
+
+def new_member_email_refusal(*, status: str | None, email: str | None) -> str | None:
+    """A new Active member needs an email: it is how they log in, and one a
+    contact person adds as Active is invited at once (R2.8). The forms show
+    this at the email field; ``team_add_member`` checks it again."""
+    if status == MemberStatus.ACTIVE and not (email or "").strip():
+        return ACTIVE_NEEDS_EMAIL
     return None
 
 
@@ -71,6 +93,9 @@ class TeamPolicy:
         self.user = user
         self.organization = organization
 
+    def _say(self, message: str, member: Member | None = None) -> str:
+        return message.format(member=member, organization=self.organization.name)
+
     @cached_property
     def managed_company_ids(self) -> frozenset[int]:
         if not self.organization.contacts_manage_team or not self.user.is_authenticated:
@@ -81,7 +106,7 @@ class TeamPolicy:
     def team_refusal(self, company: Company | None) -> str | None:
         """May this person see and manage ``company``'s team at all?"""
         if not self.organization.contacts_manage_team:
-            return SETTING_OFF
+            return self._say(SETTING_OFF)
         if (
             company is None
             or company.organization_id != self.organization.pk
@@ -97,15 +122,15 @@ class TeamPolicy:
         return refusal
 
     def _teammate_refusal(self, member: Member) -> str | None:
-        """Is ``member`` on a team this person manages?"""
+        """Is ``member`` on a team this person manages, and not frozen?"""
         if not self.organization.contacts_manage_team:
-            return SETTING_OFF
+            return self._say(SETTING_OFF)
         if not self.managed_company_ids:
             return NOT_A_TEAM_MANAGER
         if member.organization_id != self.organization.pk or (
             member.company_id not in self.managed_company_ids
         ):
-            return NOT_IN_YOUR_COMPANY.format(member=member)
+            return self._say(NOT_IN_YOUR_COMPANY, member)
         return None
 
     def status_change_refusal(self, member: Member, status: str | None = None) -> str | None:
@@ -114,12 +139,11 @@ class TeamPolicy:
         if refusal:
             return refusal
         if member.user_id is not None and member.user_id == self.user.pk:
-            return OWN_STATUS
+            return self._say(OWN_STATUS)
+        if member.portal_access == PortalAccess.DEACTIVATED:
+            return self._say(DEACTIVATED_TEAMMATE, member)
         if has_active_membership(member):
-            return ACTIVE_MEMBERSHIP.format(member=member)
-        refusal = read_only_refusal(member)
-        if refusal:
-            return refusal
+            return self._say(ACTIVE_MEMBERSHIP, member)
         if status is not None and status not in MemberStatus.values:
             return UNKNOWN_STATUS
         return None
@@ -130,15 +154,14 @@ class TeamPolicy:
         refusal = self._teammate_refusal(member)
         if refusal:
             return refusal
-        refusal = read_only_refusal(member)
-        if refusal:
-            return refusal
+        if member.portal_access == PortalAccess.DEACTIVATED:
+            return self._say(DEACTIVATED_TEAMMATE, member)
         if member.status != MemberStatus.ACTIVE:
-            return INVITE_NOT_ACTIVE.format(member=member)
+            return self._say(INVITE_NOT_ACTIVE, member)
         if not member.email:
-            return INVITE_NO_EMAIL.format(member=member)
+            return self._say(INVITE_NO_EMAIL, member)
         if member.portal_access == PortalAccess.ACTIVE:
-            return INVITE_ALREADY_IN.format(member=member)
+            return self._say(INVITE_ALREADY_IN, member)
         return None
 
 
@@ -148,20 +171,6 @@ def has_active_membership(member: Member) -> bool:
     if annotated is not None:
         return annotated
     return Membership.objects.active().filter(member=member).exists()
-
-
-def team_refusal(*, user, company: Company) -> str | None:
-    return TeamPolicy(user=user, organization=company.organization).team_refusal(company)
-
-
-def add_member_refusal(*, user, company: Company, status: str | None = None) -> str | None:
-    policy = TeamPolicy(user=user, organization=company.organization)
-    return policy.add_member_refusal(company, status)
-
-
-def status_change_refusal(*, user, member: Member, status: str | None = None) -> str | None:
-    policy = TeamPolicy(user=user, organization=member.organization)
-    return policy.status_change_refusal(member, status)
 
 
 def policy_for(request) -> TeamPolicy:

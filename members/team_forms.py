@@ -8,7 +8,7 @@ from django import forms
 
 from .fields import NameField
 from .models import Member, MemberStatus
-from .policy import NEW_MEMBER_STATUSES, TeamPolicy
+from .policy import NEW_MEMBER_STATUSES, TeamPolicy, new_member_email_refusal
 
 NEW_STATUS_CHOICES = [(s.value, s.label) for s in NEW_MEMBER_STATUSES]
 
@@ -42,8 +42,9 @@ class NewTeamMemberForm(forms.Form):
             refusal = self.policy.add_member_refusal(self.company, cleaned.get("status"))
             if refusal:
                 raise forms.ValidationError(refusal)
-        if cleaned.get("status") == MemberStatus.ACTIVE and not cleaned.get("email"):
-            self.add_error("email", "An active member needs an email address to log in.")
+        refusal = new_member_email_refusal(status=cleaned.get("status"), email=cleaned.get("email"))
+        if refusal and "email" not in self.errors:
+            self.add_error("email", refusal)
         return cleaned
 
 

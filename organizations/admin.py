@@ -2,6 +2,7 @@ from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
 from .models import Location, LocationUserObjectPermission, Organization, OrganizationAdmin
+from .services import SETTINGS, organization_update_settings
 
 AUDIT = ("created_at", "updated_at")
 
@@ -23,13 +24,25 @@ class OrganizationModelAdmin(admin.ModelAdmin):
     inlines = [LocationInline]
 
     def save_model(self, request, obj, form, change):
+        """Settings go through ``organization_update_settings`` like the admin
+        portal's Settings page, so whatever follows a setting (the team
+        grants, R2.5) is written once, there. The rest saves as usual."""
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        saved = Organization.objects.get(pk=obj.pk)
+        settings = {
+            name: getattr(obj, name)
+            for name in SETTINGS
+            if name in form.changed_data and getattr(saved, name) != getattr(obj, name)
+        }
+        for name in settings:
+            setattr(obj, name, getattr(saved, name))
         super().save_model(request, obj, form, change)
-        if change and "contacts_manage_team" in form.changed_data:
-            # Grants follow the setting, as with organization_update_settings.
-            from companies.models import Company
-            from companies.team_access import sync_team_access_for
-
-            sync_team_access_for(Company.objects.filter(organization=obj))
+        if settings:
+            # actor=None: support staff stand outside the organization's own
+            # admin permissions; Django admin's log records who did it.
+            organization_update_settings(organization=obj, actor=None, **settings)
 
 
 @admin.register(Location)

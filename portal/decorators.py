@@ -2,7 +2,9 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.shortcuts import render
 
+from members.policy import policy_for
 from members.selectors import member_for_user
 
 
@@ -17,6 +19,25 @@ def portal_view(view):
         request.member = member_for_user(user=request.user, organization=request.organization)
         if request.member is None or not request.member.can_use_portal:
             raise Http404("No member portal access in this organization.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def team_view(view):
+    """My team pages (R2.2): a portal view whose person may manage their
+    company's team. Sets ``request.team_company`` and ``request.team_policy``;
+    anyone else gets the policy's refusal (403), forged requests included."""
+
+    @portal_view
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        policy = policy_for(request)
+        company = request.member.company
+        refusal = policy.team_refusal(company)
+        if refusal:
+            return render(request, "portal/team_refused.html", {"refusal": refusal}, status=403)
+        request.team_policy, request.team_company = policy, company
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -13,16 +13,11 @@ from django.views.decorators.http import require_POST
 
 from companies.services import team_add_member, team_change_status, team_invite_member
 from members.models import MemberStatus, PortalAccess
-from members.policy import policy_for
 from members.privacy import visible_contact
 from members.team_forms import NewTeamMemberForm, StatusChangeForm
 from members.team_selectors import team_of
 
-from .decorators import portal_view
-
-
-def _refused(request, refusal: str):
-    return render(request, "portal/team_refused.html", {"refusal": refusal}, status=403)
+from .decorators import team_view
 
 
 def _decorate(member, company, policy, viewer):
@@ -37,13 +32,9 @@ def _decorate(member, company, policy, viewer):
     return member
 
 
-@portal_view
+@team_view
 def team(request):
-    policy = policy_for(request)
-    company = request.member.company
-    refusal = policy.team_refusal(company)
-    if refusal:
-        return _refused(request, refusal)
+    company, policy = request.team_company, request.team_policy
     members = [_decorate(m, company, policy, request.member) for m in team_of(company=company)]
     return render(
         request,
@@ -52,13 +43,9 @@ def team(request):
     )
 
 
-@portal_view
+@team_view
 def team_add(request):
-    policy = policy_for(request)
-    company = request.member.company
-    refusal = policy.team_refusal(company)
-    if refusal:
-        return _refused(request, refusal)
+    company, policy = request.team_company, request.team_policy
     form = NewTeamMemberForm(
         request.POST if request.method == "POST" else None, company=company, policy=policy
     )
@@ -73,48 +60,46 @@ def team_add(request):
             messages.success(
                 request,
                 f"{member.full_name} is now on {company.name}'s team as "
-                f"{member.get_status_display()}. The workspace's team has been told.",
+                f"{member.get_status_display()}. The admins of "
+                f"{request.organization.name} have been told.",
             )
             return redirect("portal:team", org_slug=request.organization.slug)
     return render(request, "portal/team_add.html", {"company": company, "form": form})
 
 
 @require_POST
-@portal_view
+@team_view
 def team_member_status(request, pk):
-    policy = policy_for(request)
-    company = request.member.company
-    refusal = policy.team_refusal(company)
-    if refusal:
-        return _refused(request, refusal)
+    company, policy = request.team_company, request.team_policy
     member = get_object_or_404(team_of(company=company), pk=pk)
     form = StatusChangeForm(request.POST, member=member, policy=policy)
     error = note = None
     if form.is_valid():
-        status = form.cleaned_data["status"]
+        # As it stood before the change: the message says what they lost.
+        had_portal = member.can_use_portal
         try:
             change = team_change_status(
-                actor=request.user, member=member, status=status, reason=form.cleaned_data["reason"]
+                actor=request.user,
+                member=member,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
             )
         except PermissionDenied as refused:
             error = str(refused)
         else:
-            note = _outcome(member, change)
+            note = _outcome(
+                member, change, had_portal=had_portal, organization=request.organization
+            )
     else:
         error = form.error_text()
 
-    return _row_response(request, company, policy, pk, note=note, error=error)
+    return _row_response(request, pk, note=note, error=error)
 
 
 @require_POST
-@portal_view
+@team_view
 def team_member_invite(request, pk):
-    policy = policy_for(request)
-    company = request.member.company
-    refusal = policy.team_refusal(company)
-    if refusal:
-        return _refused(request, refusal)
-    member = get_object_or_404(team_of(company=company), pk=pk)
+    member = get_object_or_404(team_of(company=request.team_company), pk=pk)
     resend = member.portal_access == PortalAccess.PENDING
     error = note = None
     try:
@@ -130,15 +115,19 @@ def team_member_invite(request, pk):
             else f"{member.full_name} is invited: the email with their link is on its way to "
             f"{member.email}."
         )
-    return _row_response(request, company, policy, pk, note=note, error=error)
+    return _row_response(request, pk, note=note, error=error)
 
 
-def _row_response(request, company, policy, pk, *, note, error):
+def _row_response(request, pk, *, note, error):
     """htmx: the row, fresh, with the outcome in it. Without JavaScript: back
     to the page with the outcome as a message."""
     if request.htmx:
+        company = request.team_company
         fresh = _decorate(
-            get_object_or_404(team_of(company=company), pk=pk), company, policy, request.member
+            get_object_or_404(team_of(company=company), pk=pk),
+            company,
+            request.team_policy,
+            request.member,
         )
         return render(
             request,
@@ -158,10 +147,13 @@ def _row_response(request, company, policy, pk, *, note, error):
     return redirect("portal:team", org_slug=request.organization.slug)
 
 
-def _outcome(member, change) -> str:
+def _outcome(member, change, *, had_portal: bool, organization) -> str:
     if change is None:
         return f"{member.full_name} is already {member.get_status_display()}."
     text = f"{member.full_name} is now {change.get_to_status_display()}."
     if change.from_status == MemberStatus.ACTIVE:
-        text += " They can no longer use the member portal, and the workspace's team has been told."
+        # Only say they lost the portal if they had it: many members never log in.
+        if had_portal:
+            text += " They can no longer use the member portal."
+        text += f" The admins of {organization.name} have been told."
     return text

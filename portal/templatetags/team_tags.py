@@ -7,9 +7,12 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def may_manage_team(context) -> bool:
-    """Whether to show "My team": only to people who may manage a team (R2.2)."""
+    """Whether to show "My team": only to people who may manage a team (R2.2).
+
+    The policy decides, setting included; it answers without a query when the
+    setting is off or the member has no company."""
     request = context.get("request")
     member = getattr(request, "member", None)
-    if member is None or not request.organization.contacts_manage_team or not member.company_id:
+    if member is None:
         return False
     return policy_for(request).team_refusal(member.company) is None

@@ -44,5 +44,10 @@ def refreshed(member: Member) -> Member:
     return member
 
 
+def said(message: str, member=None) -> str:
+    """A members/policy.py message as the cast's organization shows it."""
+    return message.format(member=member, organization="Northwind")
+
+
 def shows(response, text: str) -> bool:
     return escape(text) in response.content.decode()

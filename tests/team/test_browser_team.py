@@ -6,6 +6,8 @@ from members.models import Member, MemberStatus
 from members.policy import OWN_STATUS
 from tests.factories import PASSWORD
 
+from .conftest import said
+
 pytestmark = pytest.mark.browser
 
 
@@ -21,7 +23,7 @@ def test_contact_person_manages_the_team_in_a_browser(team, browser_page):
     page.get_by_role("link", name="My team").click()
     page.wait_for_url("**/portal/team/")
     own_row = page.locator(f"#member-{cast.contact.pk}")
-    assert OWN_STATUS in own_row.inner_text()
+    assert said(OWN_STATUS) in own_row.inner_text()
     assert own_row.locator("select").count() == 0
 
     page.get_by_role("link", name="Add a member").first.click()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from members.models import Member, MemberStatus
 from members.policy import ACTIVE_MEMBERSHIP, NOT_A_TEAM_MANAGER, OWN_STATUS
 
-from .conftest import refreshed, shows
+from .conftest import refreshed, said, shows
 
 PORTAL_ACTORS = {
     "contact person": lambda t: t.cast.contact,
@@ -38,9 +38,9 @@ FORBIDDEN = ("403", NOT_A_TEAM_MANAGER)
 MANAGER_ROW = {
     "view team": OK,
     "add member": OK,
-    "self": ("refused", OWN_STATUS),
+    "self": ("refused", said(OWN_STATUS)),
     "teammate": OK,
-    "teammate with active membership": ("refused", ACTIVE_MEMBERSHIP.format(member="Cora Vance")),
+    "teammate with active membership": ("refused", said(ACTIVE_MEMBERSHIP, "Cora Vance")),
     "member of another company": NOT_FOUND,
 }
 EXPECTED = {
@@ -53,7 +53,7 @@ EXPECTED = {
     "other company's contact": {
         "view team": OK,
         "add member": OK,
-        "self": ("refused", OWN_STATUS),
+        "self": ("refused", said(OWN_STATUS)),
         "teammate": NOT_FOUND,
         "teammate with active membership": NOT_FOUND,
         "member of another company": NOT_FOUND,

@@ -1,10 +1,19 @@
-"""The manageable-members selector and the policy are the same rule (R2.3)."""
+"""TeamPolicy's status rule, member by member, over every kind of member
+(R2.3), and its cost: one query for any number of companies (R7.2).
+
+The expectation is written out here independently of members/policy.py,
+so a change to either one shows up as a disagreement.
+"""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from guardian.shortcuts import assign_perm
 
-from members.models import Member, MemberStatus
-from members.policy import TeamPolicy, status_change_refusal
-from members.team_selectors import members_manageable_by
+from companies.models import Company
+from companies.team_access import MANAGE_TEAM
+from members.models import Member, Membership, MemberStatus, PortalAccess
+from members.policy import TeamPolicy
 from organizations.services import organization_update_settings
 from tests import factories as f
 
@@ -17,6 +26,12 @@ ACTORS = {
     "admin": lambda t: t.cast.admin,
     "other organization's member": lambda t: t.cast.other_member.user,
 }
+MANAGES = {
+    "contact person": lambda t: {t.cast.acme.pk},
+    "billing person": lambda t: {t.cast.acme.pk},
+    "manager": lambda t: {t.cast.acme.pk},
+    "other company's contact": lambda t: {t.cast.globex.pk},
+}
 
 
 @pytest.fixture
@@ -27,29 +42,54 @@ def crowd(team):
         for status in MemberStatus.values:
             f.MemberFactory(location=cast.harbour, company=company, status=status)
         f.MembershipFactory(member=f.MemberFactory(location=cast.harbour, company=company))
+        f.MemberFactory(
+            location=cast.harbour, company=company, portal_access=PortalAccess.DEACTIVATED
+        )
     f.MemberFactory(location=cast.mill, company=None)
     return team
 
 
 @pytest.mark.parametrize("setting", [True, False], ids=["on", "off"])
 @pytest.mark.parametrize("actor", ACTORS)
-def test_selector_matches_policy_member_by_member(crowd, actor, setting):
+def test_the_policy_allows_exactly_these_members(crowd, actor, setting):
     org = crowd.cast.org
     organization_update_settings(organization=org, actor=None, contacts_manage_team=setting)
     org.refresh_from_db()
     user = ACTORS[actor](crowd)
     policy = TeamPolicy(user=user, organization=org)
-    selected = set(members_manageable_by(user=user, organization=org).values_list("pk", flat=True))
-    everyone = Member.objects.filter(organization=org).select_related("company")
+    managed = MANAGES.get(actor, lambda t: set())(crowd) if setting else set()
+    committed = set(Membership.objects.active().values_list("member_id", flat=True))
+    everyone = Member.objects.filter(organization=org)
     assert everyone.count() > 20
+    allowed_somewhere = False
     for member in everyone:
-        allowed = policy.status_change_refusal(member) is None
-        assert allowed == (member.pk in selected), (
-            actor,
-            member,
-            policy.status_change_refusal(member),
+        expected = (
+            member.company_id in managed
+            and member.user_id != user.pk
+            and member.pk not in committed
+            and member.portal_access != PortalAccess.DEACTIVATED
         )
-        # The standalone function (no per-request cache) says the same.
-        assert (status_change_refusal(user=user, member=member) is None) == allowed
-    if setting and actor in ("contact person", "billing person", "manager"):
-        assert selected  # the comparison is not vacuous
+        refusal = policy.status_change_refusal(member)
+        assert (refusal is None) == expected, (actor, member, refusal)
+        allowed_somewhere |= expected
+    if setting and actor in MANAGES:
+        assert allowed_somewhere  # the comparison is not vacuous
+
+
+def test_asking_about_thirty_companies_costs_one_query(team):
+    """The grants are read once per policy, however many companies it is
+    asked about (the nav, a team page, a list of companies)."""
+    cast = team.cast
+    user = cast.contact.user
+    more = [f.CompanyFactory(location=cast.harbour) for _ in range(30)]
+    # Grants written directly (one person is contact of one company here; the
+    # policy reads grants, whoever wrote them).
+    for company in more[::3]:
+        assign_perm(MANAGE_TEAM, user, company)
+    companies = list(Company.objects.filter(organization=cast.org))
+    assert len(companies) > 30
+    policy = TeamPolicy(user=user, organization=cast.org)
+    with CaptureQueriesContext(connection) as queries:
+        allowed = {c.pk for c in companies if policy.team_refusal(c) is None}
+    assert len(queries) == 1
+    assert allowed == {cast.acme.pk, *(c.pk for c in more[::3])}

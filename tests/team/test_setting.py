@@ -8,7 +8,7 @@ from members.models import Member, MemberStatus
 from members.policy import SETTING_OFF
 from organizations.services import organization_update_settings
 
-from .conftest import refreshed, shows
+from .conftest import refreshed, said, shows
 
 
 def grants(company):
@@ -44,7 +44,7 @@ def test_setting_off_refuses_every_team_url(client, team, index):
     method, url, data = team_requests(team)[index]
     response = getattr(client, method)(url, data)
     assert response.status_code == 403
-    assert shows(response, SETTING_OFF)
+    assert shows(response, said(SETTING_OFF))
     assert refreshed(team.colleague).status == MemberStatus.ACTIVE
     assert not Member.objects.filter(first_name="X").exists()
 

@@ -61,7 +61,7 @@ def test_resend_revokes_the_earlier_link(client, team, django_capture_on_commit_
     [
         ("contact", "Only active members use the member portal"),
         ("billing", "already uses the member portal"),
-        ("deactivated", "the record is read-only"),
+        ("deactivated", "only an admin of Northwind can change their record"),
         ("no_email", "has no email address"),
     ],
 )

@@ -12,7 +12,7 @@ from members.policy import ACTIVE_MEMBERSHIP, OWN_STATUS
 from organizations.services import organization_update_settings
 from tests import factories as f
 
-from .conftest import refreshed, shows
+from .conftest import refreshed, said, shows
 
 
 def team_url(team):
@@ -32,8 +32,8 @@ def test_page_lists_the_team_with_roles_and_disables_what_is_refused(client, tea
         assert member.full_name in html
     assert "Contact person" in html and "Billing person" in html and "Manager" in html
     assert team.outsider.full_name not in html and team.cast.globex_contact.full_name not in html
-    assert shows(response, OWN_STATUS)
-    assert shows(response, ACTIVE_MEMBERSHIP.format(member="Cora Vance"))
+    assert shows(response, said(OWN_STATUS))
+    assert shows(response, said(ACTIVE_MEMBERSHIP, "Cora Vance"))
     # No status form on the rows it refuses.
     assert status_url(team, team.cast.contact) not in html
     assert status_url(team, team.committed) not in html
@@ -60,7 +60,7 @@ def test_htmx_refusal_comes_back_in_the_row(client, team):
     )
     assert response.status_code == 200
     assert 'role="alert"' in response.content.decode()
-    assert shows(response, ACTIVE_MEMBERSHIP.format(member="Cora Vance"))
+    assert shows(response, said(ACTIVE_MEMBERSHIP, "Cora Vance"))
     assert refreshed(team.committed).status == MemberStatus.ACTIVE
 
 
