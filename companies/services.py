@@ -3,12 +3,13 @@ the team management their contact persons do from the member portal (R2)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from adminportal.models import Notification
 from adminportal.notifications import notify_location_admins
 from members.invitations import member_invite
 from members.models import Member, MemberStatus, StatusChange, Via
-from members.policy import TeamPolicy
+from members.policy import TeamPolicy, new_member_email_refusal
 from members.services import member_change_status, member_create
 from organizations.models import Location, Organization
 from organizations.scoping import scoped
@@ -28,6 +29,21 @@ def company_create(
     )
 
 
+def _check_in_company(company: Company, **members: Member | None) -> None:
+    for field, member in members.items():
+        if member is not None and member.company_id != company.pk:
+            raise ValidationError({field: f"{member} is not a member of {company}."})
+
+
+def _save_roles(
+    company: Company, contact_person: Member | None, billing_person: Member | None
+) -> None:
+    _check_in_company(company, contact_person=contact_person, billing_person=billing_person)
+    company.contact_person = contact_person
+    company.billing_person = billing_person
+    company.save(update_fields=["contact_person", "billing_person", "updated_at"])
+
+
 @transaction.atomic
 def company_set_roles(
     *,
@@ -37,12 +53,7 @@ def company_set_roles(
 ) -> Company:
     """Make these members the company's contact and billing person; whoever
     stops being one loses team management at once (R2.5)."""
-    for field, member in (("contact_person", contact_person), ("billing_person", billing_person)):
-        if member is not None and member.company_id != company.pk:
-            raise ValidationError({field: f"{member} is not a member of {company}."})
-    company.contact_person = contact_person
-    company.billing_person = billing_person
-    company.save(update_fields=["contact_person", "billing_person", "updated_at"])
+    _save_roles(company, contact_person, billing_person)
     sync_team_access(company)
     return company
 
@@ -50,8 +61,7 @@ def company_set_roles(
 @transaction.atomic
 def company_set_manager(*, company: Company, member: Member, is_manager: bool) -> Member:
     """Make ``member`` one of the company's managers, or stop them being one."""
-    if member.company_id != company.pk:
-        raise ValidationError({"member": f"{member} is not a member of {company}."})
+    _check_in_company(company, member=member)
     if member.is_manager != is_manager:
         member.is_manager = is_manager
         member.save(update_fields=["is_manager", "updated_at"])
@@ -64,14 +74,21 @@ def company_update_roles(
     *, company: Company, contact_person: Member | None, billing_person: Member | None, managers
 ) -> Company:
     """The admin portal's roles form: contact and billing person, and exactly
-    these managers. Grants follow in the same transaction (R2.5)."""
-    company_set_roles(company=company, contact_person=contact_person, billing_person=billing_person)
-    wanted = {member.pk for member in managers}
-    current = set(
-        Member.objects.filter(company=company, is_manager=True).values_list("pk", flat=True)
-    )
-    for member in Member.objects.filter(company=company, pk__in=wanted ^ current):
-        company_set_manager(company=company, member=member, is_manager=member.pk in wanted)
+    these managers. Grants follow in the same transaction (R2.5).
+
+    Two UPDATEs and one sync whatever the number of managers: the cost of
+    saving the form does not grow with the team.
+    """
+    managers = list(managers)
+    for member in managers:
+        _check_in_company(company, managers=member)
+    _save_roles(company, contact_person, billing_person)
+    wanted = [member.pk for member in managers]
+    team = Member.objects.filter(company=company)
+    now = timezone.now()  # .update() does not touch auto_now fields
+    team.filter(pk__in=wanted, is_manager=False).update(is_manager=True, updated_at=now)
+    team.filter(is_manager=True).exclude(pk__in=wanted).update(is_manager=False, updated_at=now)
+    sync_team_access(company)
     return company
 
 
@@ -110,8 +127,9 @@ def team_add_member(
     )
     if refusal:
         raise PermissionDenied(refusal)
-    if status == MemberStatus.ACTIVE and not email.strip():
-        raise ValidationError({"email": "An active member needs an email address to log in."})
+    refusal = new_member_email_refusal(status=status, email=email)
+    if refusal:
+        raise ValidationError({"email": refusal})
     member = member_create(
         organization=company.organization,
         location=company.location,
