@@ -2,7 +2,8 @@
 
 The grant is a django-guardian object permission on Company, derived from
 facts held elsewhere: the organization's setting, who is contact person,
-billing person or manager, and whether that member is active with a login.
+billing person or manager, and whether that member is active with a login
+whose portal access an admin has not deactivated (R4.6).
 ``sync_team_access`` recomputes it from those facts and makes the guardian
 rows match. Every action that changes one of the facts calls it inside its
 own transaction, so the grant never outlives the role.
@@ -14,7 +15,7 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
-from members.models import Member, MemberStatus
+from members.models import Member, MemberStatus, PortalAccess
 
 from .models import Company, CompanyUserObjectPermission
 
@@ -38,6 +39,9 @@ def team_managers_should_be(companies: QuerySet) -> set[tuple[int, int]]:
             user__isnull=False,
             user__is_active=True,
         )
+        # A deactivated person cannot use the member portal, so they hold no
+        # grant there either; activating them gives it back.
+        .exclude(portal_access=PortalAccess.DEACTIVATED)
         .filter(
             Q(is_manager=True)
             | Q(pk=F("company__contact_person_id"))

@@ -50,6 +50,9 @@ def member_deactivate_access(*, member: Member, actor=None) -> Member:
     member.save(update_fields=["portal_access", "updated_at"])
     _revoke_links(member)
     record_member_event(member=member, event=MemberEvent.UPDATED)
+    if member.company_id is not None:
+        # A deactivated contact person stops managing the team (R2.5).
+        sync_team_access(member.company_id)
     if member.user_id is not None:
         transaction.on_commit(partial(end_sessions, member.user_id))
     return member
@@ -65,6 +68,9 @@ def member_activate_access(*, member: Member, actor=None) -> Member:
     member.portal_access = PortalAccess.ACTIVE if member.user_id else PortalAccess.NONE
     member.save(update_fields=["portal_access", "updated_at"])
     record_member_event(member=member, event=MemberEvent.UPDATED)
+    if member.company_id is not None:
+        # ...and gets it back with their access.
+        sync_team_access(member.company_id)
     return member
 
 

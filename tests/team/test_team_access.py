@@ -89,3 +89,33 @@ def test_support_edits_in_django_admin_keep_the_grants_in_step(rf, team):
     form = SimpleNamespace(changed_data=["contacts_manage_team"])
     site._registry[Organization].save_model(rf.post("/"), cast.org, form, True)
     assert grants(cast.acme) == set()
+
+
+def test_deactivating_a_contact_persons_access_revokes_the_grant_and_activating_restores_it(
+    client, team
+):
+    """R4.6 with R2.5: a deactivated person cannot use the member portal,
+    so no guardian row may outlive the deactivation."""
+    from members.access import member_activate_access, member_deactivate_access
+
+    cast = team.cast
+    member_deactivate_access(member=cast.contact, actor=cast.admin)
+    assert cast.contact.user_id not in grants(cast.acme)
+    assert cast.billing.user_id in grants(cast.acme)  # the others keep theirs
+
+    member_activate_access(member=cast.contact, actor=cast.admin)
+    assert cast.contact.user_id in grants(cast.acme)
+    client.force_login(cast.contact.user)
+    assert client.get(reverse("portal:team", args=[cast.org.slug])).status_code == 200
+
+
+def test_an_inactive_login_holds_no_grant(team):
+    from companies.team_access import sync_team_access
+
+    cast = team.cast
+    user = cast.contact.user
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    sync_team_access(cast.acme)
+    assert user.pk not in grants(cast.acme)
+    assert cast.billing.user_id in grants(cast.acme)
