@@ -13,6 +13,24 @@ def with_active_membership(queryset: QuerySet) -> QuerySet:
     return queryset.annotate(has_active_membership=Exists(active))
 
 
+def history_prefetches(*, organization, names: bool = False) -> list[Prefetch]:
+    """What members/status_history.html shows, fetched for any number of
+    members at once: the status changes and their actors. With ``names``
+    (the member portal, where people are named, not emailed), also each
+    actor's and adder's member record in ``organization``, as
+    ``members_here``: one query more per page, none per row."""
+    lookups = [Prefetch("status_changes", queryset=StatusChange.objects.select_related("actor"))]
+    if names:
+        people = scoped(Member, organization).only(
+            "id", "organization_id", "user_id", "first_name", "last_name"
+        )
+        lookups += [
+            Prefetch("status_changes__actor__members", queryset=people, to_attr="members_here"),
+            Prefetch("added_by__members", queryset=people, to_attr="members_here"),
+        ]
+    return lookups
+
+
 def members_for_admin(*, user, organization) -> QuerySet:
     """Members at the locations where ``user`` may manage customers (R1.2)."""
     queryset = scoped(Member, organization).filter(location__in=admin_locations(user, organization))
@@ -20,9 +38,13 @@ def members_for_admin(*, user, organization) -> QuerySet:
 
 
 def member_detail_for_admin(*, user, organization) -> QuerySet:
-    return members_for_admin(user=user, organization=organization).prefetch_related(
-        Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
-        Prefetch("status_changes", queryset=StatusChange.objects.select_related("actor")),
+    return (
+        members_for_admin(user=user, organization=organization)
+        .select_related("added_by")
+        .prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
+            *history_prefetches(organization=organization),
+        )
     )
 
 
