@@ -1,6 +1,6 @@
 """Tell a location's admins that something needs their eyes (R2.7, R5.3)."""
 
-from functools import partial
+import logging
 
 from django.db import transaction
 
@@ -9,6 +9,8 @@ from organizations.permissions import location_admin_users
 
 from .models import Notification
 from .tasks import send_notification_email
+
+logger = logging.getLogger(__name__)
 
 
 @transaction.atomic
@@ -31,8 +33,21 @@ def notify_location_admins(
         )
         for user in location_admin_users(location)
     )
-    for notification in notifications:
-        # robust: the change is committed; a broker that is down must not turn
-        # the response into an error. The periodic sweep sends it later.
-        transaction.on_commit(partial(send_notification_email.delay, notification.pk), robust=True)
+    ids = [n.pk for n in notifications]
+    if ids:
+        # robust: the change is committed; a failing callback must not turn
+        # the response into an error. Each notification is its own "email
+        # owed" row (emailed_at is null): what the broker refuses now, the
+        # beat sweep (adminportal.tasks.send_unsent_notification_emails) sends.
+        transaction.on_commit(lambda: enqueue_notification_emails(ids), robust=True)
     return notifications
+
+
+def enqueue_notification_emails(notification_ids: list[int]) -> None:
+    """Queue one email task per notification; never raises."""
+    for pk in notification_ids:
+        try:
+            send_notification_email.delay(pk)
+        except Exception as exc:  # noqa: BLE001 - any broker failure means "later"
+            logger.warning("could not queue notification emails (%s); the sweep will", exc)
+            return

@@ -5,22 +5,27 @@ which only a SHA-256 hash is stored, good for 24 hours and once, confirmed
 with a POST from the page it opens (mail scanners follow links with GET).
 Issuing a link revokes the member's earlier ones.
 
-The token exists only in the email: links are issued by the sending task,
-after the inviting transaction committed, so a token never travels through
-the broker and a rolled-back invitation never mails anyone.
+The inviting transaction writes an Invitation row without a token: the
+durable record that an email is owed (the same outbox pattern as the
+integration events). After commit a task claims the row, issues the token,
+mails it and marks it sent; rows whose task never ran (broker down, worker
+killed) are swept from beat. So a token never travels through the broker,
+a rolled-back invitation never mails anyone, and a committed one is never
+lost. A member's earlier links are revoked only once the new email is sent.
 """
 
 import hashlib
+import logging
 import secrets
+import smtplib
 from datetime import timedelta
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +40,20 @@ from organizations.permissions import MANAGE_CUSTOMERS, admin_locations, can_man
 from .models import Invitation, Member, MemberStatus, PortalAccess, Via
 from .services import member_create, member_link_user
 
+logger = logging.getLogger(__name__)
+
 REMINDER_AFTER = timedelta(days=3)
+#: Reminders go out between 3 and 4 days after the latest invitation: an
+#: organization that switches reminders on does not remind everyone who has
+#: been pending for months, and a missed hourly run is caught by the next.
+REMINDER_WINDOW = timedelta(days=1)
+#: Invitations per sending task (and per reminder batch).
+SEND_CHUNK = 500
+#: A claim older than this is taken back by the sweep (the task's hard time
+#: limit is 3 minutes).
+SEND_LEASE = timedelta(minutes=10)
+#: Younger unsent rows are still in the hands of their own on-commit task.
+SWEEP_GRACE = timedelta(minutes=2)
 
 
 class InvitationInvalid(Exception):
@@ -118,36 +136,86 @@ def member_invite(*, member: Member, actor=None, via: str = Via.ADMIN) -> Member
     member.first_login_at = None
     member.save(update_fields=["portal_access", "invited_at", "first_login_at", "updated_at"])
     record_member_event(member=member, event=MemberEvent.UPDATED)
-    _send_after_commit([member.pk], actor)
+    invitations_queue([member], invited_by_id=getattr(actor, "pk", None))
     return member
 
 
 @transaction.atomic
 def invitation_resend(*, member: Member, actor=None) -> Member:
-    """A fresh 24-hour link for a pending member; earlier links stop working (R4.3)."""
+    """A fresh 24-hour link for a pending member (R4.3).
+
+    Earlier links stop working once the new email is sent (not before: if
+    sending fails, the person still has the link they had). Resending
+    starts a new invitation round, so the 3-day reminder counts from now.
+    """
+    member = Member.objects.select_for_update().get(pk=member.pk)
     if member.portal_access != PortalAccess.PENDING:
         raise ValidationError(
             f"Only pending invitations can be resent; {member.full_name}'s portal access is "
             f"{member.get_portal_access_display().lower()}."
         )
     if member.status != MemberStatus.ACTIVE or not member.email:
-        # Nothing would be sent (send_invitation_emails skips them): say so
-        # instead of revoking the working link for nothing.
+        # Nothing would be sent (the sending task skips them): say so.
         _check_invitable(member)
-    Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(
-        revoked_at=timezone.now()
-    )
-    _send_after_commit([member.pk], actor)
+    member.invited_at = timezone.now()
+    member.save(update_fields=["invited_at", "updated_at"])
+    waiting = Invitation.objects.filter(
+        member=member,
+        sent_at__isnull=True,
+        claimed_at__isnull=True,
+        revoked_at__isnull=True,
+        used_at__isnull=True,
+        reminded_at__isnull=True,
+    ).exists()
+    if not waiting:
+        # A second click before the first email left needs no second email.
+        invitations_queue([member], invited_by_id=getattr(actor, "pk", None))
     return member
 
 
-def _send_after_commit(member_ids: list[int], actor) -> None:
+def invitations_queue(members, *, invited_by_id=None, reminder: bool = False) -> list[int]:
+    """Record that an invitation email is owed to each of ``members``, in the
+    caller's transaction, and hand the rows to the sending task once it
+    commits. Returns the new invitations' ids."""
+    now = timezone.now()
+    rows = Invitation.objects.bulk_create(
+        [
+            Invitation(
+                organization_id=member.organization_id,
+                member_id=member.pk,
+                invited_by_id=invited_by_id,
+                created_at=now,
+                reminded_at=now if reminder else None,
+            )
+            for member in members
+        ],
+        batch_size=2000,
+    )
+    ids = [row.pk for row in rows]
+    for start in range(0, len(ids), SEND_CHUNK):
+        chunk = ids[start : start + SEND_CHUNK]
+        # robust: the invitation is committed; a failing callback must not
+        # turn the response into an error (enqueue_invitation_emails does
+        # not raise anyway, and the sweep sends what it could not queue).
+        transaction.on_commit(lambda chunk=chunk: enqueue_invitation_emails(chunk), robust=True)
+    return ids
+
+
+def enqueue_invitation_emails(invitation_ids: list[int]) -> bool:
+    """Hand invitations to a worker. Never raises: the rows are committed,
+    and whatever the broker refuses is picked up by the sweep."""
     from .tasks import send_invitations
 
-    actor_id = getattr(actor, "pk", None)
-    # robust: the invitation is committed; a broker that is down must not turn
-    # the response into an error. The member shows as pending, and Resend works.
-    transaction.on_commit(partial(send_invitations.delay, member_ids, actor_id), robust=True)
+    try:
+        send_invitations.delay(invitation_ids)
+    except Exception as exc:  # noqa: BLE001 - any broker failure means "later"
+        logger.warning(
+            "could not queue %d invitation emails (%s); the sweep will send them",
+            len(invitation_ids),
+            exc,
+        )
+        return False
+    return True
 
 
 def _check_admin_grant(actor, organization, locations, permissions) -> None:
@@ -214,30 +282,8 @@ def member_invite_new(
 # ----------------------------------------------------------------- sending
 
 
-def issue_invitations(members: list[Member], *, invited_by_id=None, reminder=False) -> list[tuple]:
-    """New links for ``members`` (revoking their earlier ones); returns
-    (member, token) pairs. Called by the sending task."""
-    now = timezone.now()
-    Invitation.objects.filter(
-        member__in=[m.pk for m in members], used_at__isnull=True, revoked_at__isnull=True
-    ).update(revoked_at=now)
-    pairs, rows = [], []
-    for member in members:
-        token = secrets.token_urlsafe(32)
-        pairs.append((member, token))
-        rows.append(
-            Invitation(
-                organization_id=member.organization_id,
-                member=member,
-                token_hash=hash_token(token),
-                invited_by_id=invited_by_id,
-                created_at=now,
-                expires_at=now + timedelta(hours=Invitation.LIFETIME_HOURS),
-                reminded_at=now if reminder else None,
-            )
-        )
-    Invitation.objects.bulk_create(rows)
-    return pairs
+class InvitationSendFailed(Exception):
+    """The mail server refused or could not be reached; the task retries."""
 
 
 def invitation_email(member: Member, token: str, *, reminder: bool = False) -> EmailMessage:
@@ -262,45 +308,179 @@ def invitation_email(member: Member, token: str, *, reminder: bool = False) -> E
     )
 
 
-def send_invitation_emails(member_ids: list[int], *, invited_by_id=None, reminder=False) -> int:
-    """Issue links and mail them to those of ``member_ids`` still pending."""
-    members = list(
-        Member.objects.filter(
-            pk__in=member_ids,
-            portal_access=PortalAccess.PENDING,
-            status=MemberStatus.ACTIVE,
-        )
-        .exclude(email="")
-        .select_related("organization", "location")
+def _sendable(member: Member) -> bool:
+    return (
+        member.portal_access == PortalAccess.PENDING
+        and member.status == MemberStatus.ACTIVE
+        and bool(member.email)
     )
-    if not members:
+
+
+@transaction.atomic
+def _claim(invitation_ids: list[int]) -> list[tuple[Invitation, str]]:
+    """Take the owed rows among ``invitation_ids`` and issue their tokens.
+
+    ``skip_locked`` and the lease make the on-commit task and the sweep
+    safe to overlap: a row is mailed by whoever claims it. Rows that should
+    not go out any more (member no longer pending, or a newer link is on
+    its way) are withdrawn instead.
+    """
+    now = timezone.now()
+    newer = Invitation.objects.filter(
+        member_id=OuterRef("member_id"),
+        pk__gt=OuterRef("pk"),
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+    )
+    rows = list(
+        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            pk__in=invitation_ids,
+            sent_at__isnull=True,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
+        .annotate(superseded=Exists(newer))
+        .select_related("member", "member__organization", "member__location")
+        .order_by("pk")
+    )
+    withdrawn = [r.pk for r in rows if r.superseded or not _sendable(r.member)]
+    if withdrawn:
+        Invitation.objects.filter(pk__in=withdrawn).update(revoked_at=now)
+    pairs = []
+    for invitation in rows:
+        if invitation.pk in withdrawn:
+            continue
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash = hash_token(token)
+        invitation.expires_at = now + timedelta(hours=Invitation.LIFETIME_HOURS)
+        invitation.claimed_at = now
+        invitation.send_attempts += 1
+        pairs.append((invitation, token))
+    Invitation.objects.bulk_update(
+        [i for i, _ in pairs],
+        ["token_hash", "expires_at", "claimed_at", "send_attempts"],
+        batch_size=SEND_CHUNK,
+    )
+    return pairs
+
+
+@transaction.atomic
+def _mark_sent(invitations: list[Invitation]) -> None:
+    """The emails left: mark them sent, and only now end the members'
+    earlier links (revoking before would leave nobody a working link if
+    the send failed)."""
+    if not invitations:
+        return
+    now = timezone.now()
+    ids = [i.pk for i in invitations]
+    Invitation.objects.filter(pk__in=ids).update(sent_at=now)
+    newer_sent = Invitation.objects.filter(
+        pk__in=ids, member_id=OuterRef("member_id"), pk__gt=OuterRef("pk")
+    )
+    Invitation.objects.filter(
+        member_id__in=[i.member_id for i in invitations],
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+    ).filter(Exists(newer_sent)).update(revoked_at=now)
+
+
+def _release(invitations: list[Invitation]) -> None:
+    """Give claimed rows back unsent: their tokens were never delivered."""
+    if invitations:
+        Invitation.objects.filter(pk__in=[i.pk for i in invitations], sent_at__isnull=True).update(
+            claimed_at=None, token_hash=None, expires_at=None
+        )
+
+
+def invitations_send(invitation_ids: list[int]) -> int:
+    """Issue and mail the owed invitations among ``invitation_ids``; returns
+    how many were sent. Raises InvitationSendFailed (after recording what
+    did go out) when the mail server fails, so the task can retry."""
+    pairs = _claim(invitation_ids)
+    if not pairs:
         return 0
-    with transaction.atomic():
-        pairs = issue_invitations(members, invited_by_id=invited_by_id, reminder=reminder)
-    messages = [invitation_email(m, token, reminder=reminder) for m, token in pairs]
-    with get_connection() as connection:
-        return connection.send_messages(messages) or 0
+    sent: list[Invitation] = []
+    try:
+        with get_connection() as connection:
+            for invitation, token in pairs:
+                message = invitation_email(
+                    invitation.member, token, reminder=invitation.reminded_at is not None
+                )
+                connection.send_messages([message])
+                sent.append(invitation)
+    except (smtplib.SMTPException, OSError) as exc:
+        _mark_sent(sent)
+        _release([i for i, _ in pairs[len(sent) :]])
+        raise InvitationSendFailed(f"{len(pairs) - len(sent)} invitation emails not sent") from exc
+    _mark_sent(sent)
+    return len(sent)
 
 
-def invitations_send_reminders(*, now=None) -> int:
-    """Once, 3 days after an unaccepted invitation, where the organization
-    enabled reminders (R4.3). Returns how many were sent."""
+def invitations_send_unsent(*, grace: timedelta = SWEEP_GRACE, now=None) -> int:
+    """Queue every invitation email still owed: its task never reached the
+    broker, a worker died holding it, or it gave up retrying. Returns how
+    many invitations were queued. Run from beat."""
     now = now or timezone.now()
-    due = (
+    ids = list(
+        Invitation.objects.filter(
+            sent_at__isnull=True,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            send_attempts__lt=Invitation.MAX_SEND_ATTEMPTS,
+            created_at__lte=now - grace,
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:20_000]
+    )
+    for start in range(0, len(ids), SEND_CHUNK):
+        if not enqueue_invitation_emails(ids[start : start + SEND_CHUNK]):
+            break
+    return len(ids)
+
+
+def members_due_a_reminder(*, now=None):
+    """Pending members whose latest invitation round (invite or resend) is
+    3 to 4 days old and has had no reminder yet, where the organization
+    enabled reminders (R4.3)."""
+    now = now or timezone.now()
+    reminded_this_round = Invitation.objects.filter(
+        member_id=OuterRef("pk"),
+        reminded_at__isnull=False,
+        created_at__gte=OuterRef("invited_at"),
+    )
+    return (
         Member.objects.filter(
             portal_access=PortalAccess.PENDING,
             status=MemberStatus.ACTIVE,
             invited_at__lte=now - REMINDER_AFTER,
+            invited_at__gt=now - REMINDER_AFTER - REMINDER_WINDOW,
             organization__invitation_reminders=True,
         )
-        .exclude(invitations__reminded_at__isnull=False)
-        .values_list("pk", flat=True)
+        .exclude(email="")
+        .filter(~Exists(reminded_this_round))
     )
-    ids = list(due)
-    sent = 0
-    for start in range(0, len(ids), 500):
-        sent += send_invitation_emails(ids[start : start + 500], reminder=True)
-    return sent
+
+
+def invitations_send_reminders(*, now=None) -> int:
+    """Queue one reminder per due member, with a fresh link (R4.3).
+    Returns how many were queued; the emails go out after commit."""
+    ids = list(members_due_a_reminder(now=now).values_list("pk", flat=True))
+    queued = 0
+    for start in range(0, len(ids), SEND_CHUNK):
+        with transaction.atomic():
+            # Checked again under the lock: an accept or a resend may have
+            # come in since the ids were read.
+            members = list(
+                Member.objects.select_for_update()
+                .filter(pk__in=ids[start : start + SEND_CHUNK])
+                .filter(pk__in=members_due_a_reminder(now=now).values("pk"))
+            )
+            invitations_queue(members, reminder=True)
+            queued += len(members)
+    return queued
 
 
 # --------------------------------------------------------------- accepting

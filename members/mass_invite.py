@@ -10,7 +10,6 @@ Celery one task per chunk.
 import csv
 import datetime
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -23,11 +22,10 @@ from integrations import outbox
 from organizations.models import Location, Organization
 from organizations.permissions import admin_locations
 
-from .invitations import ensure_users
+from .invitations import ensure_users, invitations_queue
 from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
 
 MAX_ROWS = 10_000
-EMAIL_CHUNK = 500
 COLUMNS = ("first name", "last name", "email", "phone", "company ID", "plan ID", "start date")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
@@ -249,11 +247,7 @@ def mass_invite(*, organization: Organization, actor, rows: list[Row]) -> list[M
         batch_size=2000,
     )
     outbox.record_member_events(members=members, event=outbox.MemberEvent.CREATED)
-    from .tasks import send_invitations
-
-    ids = [m.pk for m in members]
-    for start in range(0, len(ids), EMAIL_CHUNK):
-        transaction.on_commit(
-            partial(send_invitations.delay, ids[start : start + EMAIL_CHUNK], actor.pk)
-        )
+    # One owed-email row per person, in this transaction; sent after commit
+    # one task per chunk, and swept from beat if the broker is down.
+    invitations_queue(members, invited_by_id=actor.pk)
     return members

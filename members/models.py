@@ -237,34 +237,82 @@ class Membership(TimeStamped):
 class Invitation(models.Model):
     """One "Get started" link (R4.2). Only a hash of its token is stored.
 
-    A link is good for 24 hours, once; issuing a new one revokes the earlier
-    ones. ``reminded_at`` marks the link sent as the 3-day reminder (R4.3).
+    A row is written in the inviting transaction with no token: it is the
+    durable "an invitation email is owed" marker. The sending task issues
+    the token (``token_hash``, ``expires_at``) when it claims the row,
+    mails it, then sets ``sent_at`` and only then revokes the member's
+    earlier links, so a person is never left without a working link. Rows
+    the task never got (broker down, worker killed) are swept from beat.
+
+    A link is good for 24 hours from sending, once. ``reminded_at`` marks
+    the row written as the 3-day reminder (R4.3).
     """
 
     LIFETIME_HOURS = 24
+    #: After this many failed sends the sweep stops; the admin sees
+    #: "email failed" and may resend.
+    MAX_SEND_ATTEMPTS = 8
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
-    token_hash = models.CharField(max_length=64, unique=True)
+    # Null until the sending task issues the link.
+    token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # The sending task's lease: a claim older than the lease is taken back.
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["member", "created_at"])]
+        indexes = [
+            models.Index(fields=["member", "created_at"]),
+            # The sweep's question: which emails are still owed?
+            models.Index(
+                fields=["created_at"],
+                condition=Q(sent_at__isnull=True, revoked_at__isnull=True, used_at__isnull=True),
+                name="invitation_unsent",
+            ),
+        ]
 
     def __str__(self):
         return f"Invitation for {self.member} ({self.created_at:%Y-%m-%d %H:%M})"
 
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
-        return self.used_at is None and self.revoked_at is None and self.expires_at > now
+        return (
+            self.token_hash is not None
+            and self.expires_at is not None
+            and self.used_at is None
+            and self.revoked_at is None
+            and self.expires_at > now
+        )
+
+    @property
+    def send_failed(self) -> bool:
+        return self.sent_at is None and self.send_attempts >= self.MAX_SEND_ATTEMPTS
+
+    @property
+    def state(self) -> str:
+        """One line for the admin portal."""
+        if self.used_at:
+            return f"Used {timezone.localtime(self.used_at):%-d %b %Y %H:%M}"
+        if self.revoked_at:
+            return f"Replaced or withdrawn {timezone.localtime(self.revoked_at):%-d %b %Y %H:%M}"
+        if self.send_failed:
+            return "The email could not be sent; check the address and resend"
+        if self.sent_at is None:
+            return "Email being sent"
+        if self.is_usable():
+            return f"Valid until {timezone.localtime(self.expires_at):%-d %b %Y %H:%M}"
+        return f"Expired {timezone.localtime(self.expires_at):%-d %b %Y %H:%M}"
 
 
 class JoinRequest(models.Model):

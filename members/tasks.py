@@ -4,17 +4,30 @@ fresh rows and call the actions in members/invitations.py and members/access.py.
 from celery import shared_task
 
 
-@shared_task(max_retries=3, default_retry_delay=60, soft_time_limit=120, time_limit=180)
-def send_invitations(member_ids: list[int], invited_by_id: int | None = None) -> int:
-    """Issue and mail "Get started" links for up to one chunk of members.
+@shared_task(bind=True, max_retries=5, soft_time_limit=120, time_limit=180)
+def send_invitations(self, invitation_ids: list[int]) -> int:
+    """Mail up to one chunk of owed invitations (members/invitations.py).
 
-    Not acks_late: a redelivered run would mail a second link (which
-    revokes the first), harmless but confusing; a lost run is visible as a
-    pending member the admin can resend to.
+    Each row is claimed before it is mailed and marked sent after, so a
+    redelivered or overlapping run does not mail it twice. When the mail
+    server fails, what went out is recorded and the rest is retried with
+    backoff (1, 2, 4, 8, 16 minutes); after that the beat sweep keeps
+    trying until the row's attempts run out.
     """
-    from .invitations import send_invitation_emails
+    from .invitations import InvitationSendFailed, invitations_send
 
-    return send_invitation_emails(member_ids, invited_by_id=invited_by_id)
+    try:
+        return invitations_send(invitation_ids)
+    except InvitationSendFailed as failed:
+        raise self.retry(exc=failed, countdown=60 * 2**self.request.retries) from failed
+
+
+@shared_task(soft_time_limit=60, time_limit=90)
+def send_unsent_invitations() -> int:
+    """Beat: queue invitation emails whose task never ran or gave up."""
+    from .invitations import invitations_send_unsent
+
+    return invitations_send_unsent()
 
 
 @shared_task(soft_time_limit=300, time_limit=360)

@@ -177,6 +177,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "integrations-sweep": {"task": "integrations.sweep", "schedule": 30.0},
     # Invitation reminders 3 days on (R4.3); Former when a membership ended (R4.7).
     "invitation-reminders": {"task": "members.tasks.send_invitation_reminders", "schedule": 3600.0},
+    # Invitation emails whose task never reached the broker or gave up (R4.1).
+    "invitation-emails": {"task": "members.tasks.send_unsent_invitations", "schedule": 120.0},
     # Emails of notifications whose task never reached the broker (R2.7).
     "notification-emails": {
         "task": "adminportal.tasks.send_unsent_notification_emails",

@@ -1,4 +1,5 @@
 import re
+from contextlib import contextmanager
 
 from django.core import mail
 from django.urls import reverse
@@ -30,3 +31,53 @@ def admin_invite(client, cast, capture, *, email="newbie@example.test", **extra)
         response = client.post(reverse("adminportal:invite", args=[cast.org.slug]), data)
     client.logout()
     return response
+
+
+CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
+
+
+@contextmanager
+def broker_down():
+    """Send tasks for real, to a port nobody listens on (the shared Redis is
+    never touched): what production sees while its broker is down."""
+    from config.celery import app
+
+    conf = app.conf
+    saved = conf.task_always_eager, conf.broker_url, conf.broker_write_url
+
+    def reset_pools():
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    conf.task_always_eager = False
+    conf.broker_url = conf.broker_write_url = CLOSED_PORT_BROKER
+    reset_pools()
+    try:
+        yield
+    finally:
+        conf.task_always_eager, conf.broker_url, conf.broker_write_url = saved
+        reset_pools()
+
+
+class FailingMailServer:
+    """An email backend whose server refuses every message."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def open(self):
+        return True
+
+    def close(self):
+        pass
+
+    def send_messages(self, messages):
+        import smtplib
+
+        raise smtplib.SMTPServerDisconnected("the mail server went away")

@@ -9,7 +9,13 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from members.invitations import invitations_send_reminders, member_invite
+from members.access import member_activate_access, member_deactivate_access
+from members.invitations import (
+    invitation_resend,
+    invitations_send_reminders,
+    invitations_send_unsent,
+    member_invite,
+)
 from members.models import Invitation, Member, PortalAccess
 
 from .helpers import admin_invite, last_link
@@ -165,31 +171,98 @@ def _reminders_to(email):
     return [m for m in mail.outbox if email in m.to and m.subject.startswith("Reminder")]
 
 
-def test_reminder_goes_out_once_on_day_3(cast, django_capture_on_commit_callbacks):
+def _remind(capture):
+    with capture(execute=True):
+        return invitations_send_reminders()
+
+
+def test_reminder_goes_out_once_on_day_3_and_its_link_opens_the_portal(
+    client, cast, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        member = _invite_quietly(
-            cast, django_capture_on_commit_callbacks, invitation_reminders=True
-        )
+        member = _invite_quietly(cast, capture, invitation_reminders=True)
     with time_machine.travel(start + datetime.timedelta(days=2, hours=23)):
-        assert invitations_send_reminders() == 0
+        assert _remind(capture) == 0
     with time_machine.travel(start + datetime.timedelta(days=3, minutes=1)):
-        assert invitations_send_reminders() == 1
-        assert invitations_send_reminders() == 0
+        assert _remind(capture) == 1
+        assert _remind(capture) == 0
+        assert len(_reminders_to(member.email)) == 1
+        # The reminder carries a fresh link that logs the person in.
+        path, _ = last_link(member.email)
+        response = client.post(path)
+        assert response.status_code == 302
+        assert response["Location"] == reverse("portal:home", args=[cast.org.slug])
+        assert client.get(response["Location"]).status_code == 200
+    member.refresh_from_db()
+    assert member.portal_access == PortalAccess.ACTIVE
     with time_machine.travel(start + datetime.timedelta(days=9)):
-        assert invitations_send_reminders() == 0
+        assert _remind(capture) == 0
     assert len(_reminders_to(member.email)) == 1
-    # The reminder carries a fresh link that works.
-    reminder = Invitation.objects.get(member=member, reminded_at__isnull=False)
-    assert reminder.expires_at > reminder.created_at
+
+
+def test_a_resend_restarts_the_reminder_clock(client, cast, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        member = _invite_quietly(cast, capture, invitation_reminders=True)
+    resent_at = start + datetime.timedelta(days=2, hours=23)
+    with time_machine.travel(resent_at, tick=False):
+        with capture(execute=True):
+            invitation_resend(member=member, actor=cast.admin)
+        fresh_path, _ = last_link(member.email)
+    # An hour after the resend is 3 days after the first invitation: no
+    # reminder, and the fresh link keeps working.
+    with time_machine.travel(resent_at + datetime.timedelta(hours=1)):
+        assert _remind(capture) == 0
+        assert client.get(fresh_path).status_code == 200
+    with time_machine.travel(resent_at + datetime.timedelta(days=3, minutes=5)):
+        assert _remind(capture) == 1
+    assert len(_reminders_to(member.email)) == 1
+
+
+def test_a_person_invited_again_gets_a_reminder_again(cast, django_capture_on_commit_callbacks):
+    capture = django_capture_on_commit_callbacks
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        member = _invite_quietly(cast, capture, invitation_reminders=True)
+    with time_machine.travel(start + datetime.timedelta(days=3, minutes=1)):
+        assert _remind(capture) == 1
+    later = start + datetime.timedelta(days=20)
+    with time_machine.travel(later, tick=False):
+        member_deactivate_access(member=member, actor=cast.admin)
+        member_activate_access(member=member, actor=cast.admin)
+        with capture(execute=True):
+            member_invite(member=member, actor=cast.admin)
+    with time_machine.travel(later + datetime.timedelta(days=3, minutes=1)):
+        assert _remind(capture) == 1
+    assert len(_reminders_to(member.email)) == 2
+
+
+def test_switching_reminders_on_does_not_remind_people_pending_for_months(
+    cast, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    start = timezone.now()
+    with time_machine.travel(start, tick=False):
+        _invite_quietly(cast, capture, invitation_reminders=False)
+    with time_machine.travel(start + datetime.timedelta(days=90)):
+        cast.org.invitation_reminders = True
+        cast.org.save()
+        assert _remind(capture) == 0
+    # Only within a day of the 3-day mark.
+    with time_machine.travel(start + datetime.timedelta(days=4, minutes=1)):
+        assert _remind(capture) == 0
+    assert not _reminders_to("late@example.test")
 
 
 def test_no_reminder_when_the_organization_has_them_off(cast, django_capture_on_commit_callbacks):
     start = timezone.now()
     with time_machine.travel(start, tick=False):
         _invite_quietly(cast, django_capture_on_commit_callbacks, invitation_reminders=False)
-    with time_machine.travel(start + datetime.timedelta(days=4)):
-        assert invitations_send_reminders() == 0
+    with time_machine.travel(start + datetime.timedelta(days=3, hours=2)):
+        assert _remind(django_capture_on_commit_callbacks) == 0
     assert not _reminders_to("late@example.test")
 
 
@@ -199,8 +272,8 @@ def test_no_reminder_once_accepted(client, cast, django_capture_on_commit_callba
         _invite_quietly(cast, django_capture_on_commit_callbacks, invitation_reminders=True)
         path, _ = last_link("late@example.test")
         client.post(path)
-    with time_machine.travel(start + datetime.timedelta(days=4)):
-        assert invitations_send_reminders() == 0
+    with time_machine.travel(start + datetime.timedelta(days=3, hours=2)):
+        assert _remind(django_capture_on_commit_callbacks) == 0
     assert not _reminders_to("late@example.test")
 
 
@@ -210,3 +283,26 @@ def test_the_beat_task_is_scheduled():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "members.tasks.send_invitation_reminders" in tasks
     assert "members.tasks.set_former_when_membership_ended" in tasks
+    assert "members.tasks.send_unsent_invitations" in tasks
+
+
+def test_a_mail_server_failure_keeps_the_email_owed_and_the_old_link(
+    client, cast, settings, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    member = _invite_quietly(cast, capture)
+    old_path, _ = last_link(member.email)
+    settings.EMAIL_BACKEND = "tests.invitations.helpers.FailingMailServer"
+    with capture(execute=True):
+        invitation_resend(member=member, actor=cast.admin)
+    owed = Invitation.objects.get(member=member, sent_at__isnull=True)
+    # The row is left for a retry or the sweep, with no token issued.
+    assert owed.send_attempts >= 1 and owed.token_hash is None and owed.claimed_at is None
+    assert client.get(old_path).status_code == 200
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with capture(execute=True):
+        assert invitations_send_unsent(grace=datetime.timedelta(0)) == 1
+    assert len([m for m in mail.outbox if member.email in m.to]) == 2
+    assert client.get(old_path).status_code == 302  # replaced once the new email left
+    with capture(execute=True):
+        assert invitations_send_unsent(grace=datetime.timedelta(0)) == 0

@@ -172,5 +172,5 @@ def test_ten_thousand_rows_preview_and_commit_in_a_fixed_number_of_queries(
         range(0, n, 3)
     )
     # Emails leave from Celery, one task per chunk of 500, after commit.
-    assert len([c for c in callbacks if "send_invitations" in repr(c)]) == -(-n // 500)
+    assert len([c for c in callbacks if "invitations_queue" in repr(c)]) == -(-n // 500)
     assert done - started < 10
