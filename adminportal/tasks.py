@@ -47,7 +47,11 @@ def send_notification_email(self, notification_id: int) -> bool:
     ).get(pk=notification_id)
     if not notification.recipient.is_active:
         return False
-    path = reverse("adminportal:notifications", args=[notification.organization.slug])
+    # The notification itself (open or resolved by the time it is read), not
+    # the list, where it may be on another page or already hidden as resolved.
+    path = reverse(
+        "adminportal:notification", args=[notification.organization.slug, notification.pk]
+    )
     context = {
         "notification": notification,
         "change": notification.status_change,

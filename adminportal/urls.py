@@ -18,6 +18,7 @@ urlpatterns = [
     path("companies/<int:pk>/roles/", views_team.company_roles, name="company_roles"),
     path("notifications/", views_team.notifications, name="notifications"),
     path("notifications/read/", views_team.notifications_read, name="notifications_read"),
+    path("notifications/<int:pk>/", views_team.notification_detail, name="notification"),
     path(
         "notifications/<int:pk>/confirm/",
         views_team.notification_confirm_view,

@@ -37,6 +37,7 @@ def member_status(request, pk):
     elif not form.is_valid():
         messages.error(request, form.error_text())
     else:
+        had_portal = member.can_use_portal  # before the change, for the message
         change = member_change_status(
             member=member,
             status=form.cleaned_data["status"],
@@ -48,7 +49,8 @@ def member_status(request, pk):
             messages.info(request, f"{member.full_name} is already {member.get_status_display()}.")
         else:
             text = f"{member.full_name} is now {change.get_to_status_display()}."
-            if change.from_status == MemberStatus.ACTIVE:
+            if change.from_status == MemberStatus.ACTIVE and had_portal:
+                # Only those who could log in had sessions to end.
                 text += " Their member portal sessions have ended."
             messages.success(request, text)
     return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
@@ -112,10 +114,8 @@ def _my_notifications(request):
     return Notification.objects.filter(recipient=request.user, organization=request.organization)
 
 
-@admin_portal_view
-def notifications(request):
-    show_all = request.GET.get("show") == "all"
-    queryset = _my_notifications(request).select_related(
+def _with_facts(queryset):
+    return queryset.select_related(
         "location",
         "actor",
         "member",
@@ -124,24 +124,53 @@ def notifications(request):
         "status_change__actor",
         "resolved_by",
     )
+
+
+def _managed_locations(request):
+    """Where this admin may still act on a notification: confirm/revert are
+    offered, and accepted, only there (one rule for the page and the POST)."""
+    return admin_locations(request.user, request.organization)
+
+
+def _render_notifications(request, template, notifications, **context):
+    # One query each for the page, not one per row: which members this admin
+    # can still open, and which notifications they can still act on.
+    visible = set(
+        members_for_admin(user=request.user, organization=request.organization)
+        .filter(pk__in=[n.member_id for n in notifications if n.member_id])
+        .values_list("pk", flat=True)
+    )
+    actionable = set(_managed_locations(request).values_list("pk", flat=True))
+    return render(
+        request,
+        template,
+        {"visible_member_ids": visible, "actionable_location_ids": actionable, **context},
+    )
+
+
+@admin_portal_view
+def notifications(request):
+    show_all = request.GET.get("show") == "all"
+    queryset = _with_facts(_my_notifications(request))
     if not show_all:
         queryset = queryset.filter(resolution=Notification.Resolution.OPEN)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
-    # Which members this admin can still open: one query for the page, not one per row.
-    visible = set(
-        members_for_admin(user=request.user, organization=request.organization)
-        .filter(pk__in=[n.member_id for n in page.object_list if n.member_id])
-        .values_list("pk", flat=True)
-    )
-    return render(
+    return _render_notifications(
         request,
         "adminportal/notifications.html",
-        {
-            "page": page,
-            "show_all": show_all,
-            "visible_member_ids": visible,
-            "querystring": "show=all" if show_all else "",
-        },
+        page.object_list,
+        page=page,
+        show_all=show_all,
+        querystring="show=all" if show_all else "",
+    )
+
+
+@admin_portal_view
+def notification_detail(request, pk):
+    """One notification, open or resolved: where its email links to."""
+    notification = get_object_or_404(_with_facts(_my_notifications(request)), pk=pk)
+    return _render_notifications(
+        request, "adminportal/notification_detail.html", [notification], n=notification
     )
 
 
@@ -149,7 +178,7 @@ def _actionable(request, pk) -> Notification:
     """A notification addressed to this admin, about a location they still manage."""
     return get_object_or_404(
         _my_notifications(request)
-        .filter(location__in=admin_locations(request.user, request.organization))
+        .filter(location__in=_managed_locations(request))
         .select_related("member", "status_change", "status_change__actor"),
         pk=pk,
     )
