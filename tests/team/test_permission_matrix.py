@@ -8,8 +8,15 @@ actors use the member portal; admins use the admin portal (R2.4).
 import pytest
 from django.urls import reverse
 
+from members.access import member_deactivate_access
 from members.models import Member, MemberStatus
-from members.policy import ACTIVE_MEMBERSHIP, NOT_A_TEAM_MANAGER, OWN_STATUS
+from members.policy import (
+    ACTIVE_MEMBERSHIP,
+    DEACTIVATED_TEAMMATE,
+    NOT_A_TEAM_MANAGER,
+    OWN_STATUS,
+)
+from tests import factories as f
 
 from .conftest import refreshed, said, shows
 
@@ -25,12 +32,24 @@ ADMIN_ACTORS = {
     "admin of another location": lambda t: t.cast.mill_admin,
     "other organization's admin": lambda t: t.cast.other_admin,
 }
+
+
+def _deactivated_teammate(team) -> Member:
+    """An Acme member whose portal access an admin deactivated (R4.6)."""
+    member = f.PortalMemberFactory(
+        location=team.cast.harbour, company=team.cast.acme, first_name="Dee", last_name="Off"
+    )
+    return member_deactivate_access(member=member, actor=team.cast.admin)
+
+
 TARGETS = {
     "self": None,  # the actor's own member record
     "teammate": lambda t: t.colleague,
     "teammate with active membership": lambda t: t.committed,
+    "deactivated teammate": _deactivated_teammate,
     "member of another company": lambda t: t.outsider,
 }
+READ_ONLY = "Dee Off's portal access is deactivated, so the record is read-only."
 
 OK, NOT_FOUND = "ok", "404"
 FORBIDDEN = ("403", NOT_A_TEAM_MANAGER)
@@ -41,6 +60,8 @@ MANAGER_ROW = {
     "self": ("refused", said(OWN_STATUS)),
     "teammate": OK,
     "teammate with active membership": ("refused", said(ACTIVE_MEMBERSHIP, "Cora Vance")),
+    # Not "activate it first": a contact person cannot; only an admin can.
+    "deactivated teammate": ("refused", said(DEACTIVATED_TEAMMATE, "Dee Off")),
     "member of another company": NOT_FOUND,
 }
 EXPECTED = {
@@ -56,6 +77,7 @@ EXPECTED = {
         "self": ("refused", said(OWN_STATUS)),
         "teammate": NOT_FOUND,
         "teammate with active membership": NOT_FOUND,
+        "deactivated teammate": NOT_FOUND,
         "member of another company": NOT_FOUND,
     },
     # Admins: no restrictions at their locations (R2.4); outsiders see nothing.
@@ -64,6 +86,8 @@ EXPECTED = {
         "add member": OK,
         "teammate": OK,
         "teammate with active membership": OK,
+        # Admins are bound by the read-only rule too, with their own message.
+        "deactivated teammate": ("refused", READ_ONLY),
         "member of another company": OK,
     },
     "admin of another location": dict.fromkeys(
