@@ -1,13 +1,17 @@
 """What admins are offered on a notification, where its email leads, and
 success messages that claim only what happened (R2.7)."""
 
+import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from guardian.shortcuts import remove_perm
 
 from adminportal.models import Notification
 from adminportal.tasks import send_notification_email
-from companies.services import team_change_status
+from companies.services import team_add_member, team_change_status
+from members.policy import ACTIVE_NEEDS_EMAIL, TeamPolicy
+from members.team_forms import NewTeamMemberForm
 from organizations.permissions import MANAGE_CUSTOMERS
 
 from .conftest import shows
@@ -82,3 +86,20 @@ def test_portal_message_mentions_the_portal_only_for_someone_who_used_it(client,
     assert not shows(no_login, "can no longer use the member portal")
     with_login = _portal_status(client, team, team.cast.teammate)
     assert shows(with_login, "They can no longer use the member portal.")
+
+
+def test_an_active_member_without_email_is_refused_at_the_email_field(team):
+    cast = team.cast
+    policy = TeamPolicy(user=cast.contact.user, organization=cast.org)
+    for form_policy in (policy, None):  # member portal and admin portal
+        form = NewTeamMemberForm(
+            {"first_name": "Nia", "status": "active", "email": ""},
+            company=cast.acme,
+            policy=form_policy,
+        )
+        assert not form.is_valid()
+        assert form.errors == {"email": [ACTIVE_NEEDS_EMAIL]}
+    # The action says the same to a caller that skipped the form.
+    with pytest.raises(ValidationError) as refused:
+        team_add_member(actor=cast.contact.user, company=cast.acme, first_name="Nia")
+    assert refused.value.message_dict == {"email": [ACTIVE_NEEDS_EMAIL]}
