@@ -23,7 +23,10 @@ def has_usable_access(user) -> bool:
     """
     if not user.is_active:
         return False
-    if user.is_staff or OrganizationAdmin.objects.filter(user=user).exists():
+    if user.is_staff:
+        return True
+    # A suspended admin role (deactivated or removed here) opens nothing.
+    if OrganizationAdmin.objects.filter(user=user, suspended_at__isnull=True).exists():
         return True
     members = Member.objects.filter(status=MemberStatus.ACTIVE)
     if members.filter(user=user, portal_access=PortalAccess.ACTIVE).exists():

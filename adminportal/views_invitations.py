@@ -306,9 +306,13 @@ def member_remove(request, pk):
     if refusal:
         messages.error(request, refusal)
         return _to_member(request, member)
-    member_remove_from_location(
-        member=member, actor=request.user, reason=request.POST.get("reason", "").strip()[:500]
-    )
+    try:
+        member_remove_from_location(
+            member=member, actor=request.user, reason=request.POST.get("reason", "").strip()[:500]
+        )
+    except ValidationError as invalid:
+        messages.error(request, _error_text(invalid))
+        return _to_member(request, member)
     messages.success(
         request,
         f"{member.full_name} is removed from {member.location.name}: now Former, without "

@@ -11,12 +11,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from guardian.shortcuts import get_objects_for_user
 
 from accounts.sessions import end_sessions
 from companies.services import company_set_roles
 from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
-from organizations.models import Location
+from organizations.models import Location, OrganizationAdmin
+from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS, admin_role
 
 from .models import (
     Invitation,
@@ -36,16 +38,97 @@ def _revoke_links(member: Member) -> None:
     )
 
 
+def _admin_role_of(member: Member) -> OrganizationAdmin | None:
+    """The admin role in the member's organization of the person behind the
+    record: its login, or (invited, not accepted yet) the login its email
+    will use."""
+    roles = OrganizationAdmin.objects.select_related("user").filter(
+        organization_id=member.organization_id
+    )
+    if member.user_id is not None:
+        return roles.filter(user_id=member.user_id).first()
+    if member.email:
+        return roles.filter(user__email__iexact=member.email).first()
+    return None
+
+
+def _held_locations(user, role: OrganizationAdmin, perm: str) -> set[int]:
+    # Read from the grants themselves: a suspended role gives no access,
+    # but restoring it needs to know what it holds.
+    locations = Location.objects.filter(organization_id=role.organization_id)
+    if role.is_owner:
+        return set(locations.values_list("pk", flat=True))
+    return set(
+        get_objects_for_user(user, perm, klass=locations, accept_global_perms=False).values_list(
+            "pk", flat=True
+        )
+    )
+
+
+def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None) -> str | None:
+    """Why ``actor`` may not suspend or restore ``role`` along with the
+    member record (None: they may). Taking admin access away is like
+    granting it: only an admin who holds everything the role holds may
+    (owners hold everything), and nobody shuts themselves out."""
+    if role is None or actor is None:
+        return None
+    if role.user_id == actor.pk:
+        return "This is your own record: another admin must deactivate or remove you."
+    actor_role = admin_role(actor, member.organization)
+    if actor_role is not None and actor_role.is_owner:
+        return None
+    if role.is_owner:
+        return (
+            f"{member.full_name} is an owner of {member.organization.name}: only an owner can "
+            "change their access."
+        )
+    for perm in (MANAGE_CUSTOMERS, MANAGE_SETTINGS):
+        if actor_role is None or _held_locations(role.user, role, perm) - _held_locations(
+            actor, actor_role, perm
+        ):
+            return (
+                f"{member.full_name} is also an administrator, with permissions you do not "
+                "hold: an owner, or an admin who holds them, can change their access."
+            )
+    return None
+
+
+def _suspend_admin_role(member: Member, actor) -> None:
+    """The person's admin portal closes with their member access (R4.6):
+    the role is kept, suspended, so activating gives it back as it was."""
+    role = _admin_role_of(member)
+    if role is None or role.suspended_at is not None:
+        return
+    refusal = admin_role_refusal(actor=actor, member=member, role=role)
+    if refusal:
+        raise ValidationError(refusal)
+    OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=timezone.now())
+    user_id = role.user_id
+    transaction.on_commit(lambda: end_sessions(user_id))
+
+
+def _restore_admin_role(member: Member, actor) -> None:
+    role = _admin_role_of(member)
+    if role is None or role.suspended_at is None:
+        return
+    refusal = admin_role_refusal(actor=actor, member=member, role=role)
+    if refusal:
+        raise ValidationError(refusal)
+    OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=None)
+
+
 @transaction.atomic
 def member_deactivate_access(*, member: Member, actor=None) -> Member:
     """Shut the member portal to this person (R4.6): sessions end, links die,
-    and the login refuses them unless they have access somewhere else."""
+    and the login refuses them unless they have access somewhere else. An
+    admin role they hold in this organization is suspended with it."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.portal_access not in (PortalAccess.ACTIVE, PortalAccess.PENDING):
         raise ValidationError(
             f"Only active or pending access can be deactivated; {member.full_name}'s is "
             f"{member.get_portal_access_display().lower()}."
         )
+    _suspend_admin_role(member, actor)
     member.portal_access = PortalAccess.DEACTIVATED
     member.save(update_fields=["portal_access", "updated_at"])
     _revoke_links(member)
@@ -65,6 +148,7 @@ def member_activate_access(*, member: Member, actor=None) -> Member:
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.portal_access != PortalAccess.DEACTIVATED:
         raise ValidationError(f"{member.full_name}'s portal access is not deactivated.")
+    _restore_admin_role(member, actor)
     member.portal_access = PortalAccess.ACTIVE if member.user_id else PortalAccess.NONE
     member.save(update_fields=["portal_access", "updated_at"])
     record_member_event(member=member, event=MemberEvent.UPDATED)
@@ -75,16 +159,25 @@ def member_activate_access(*, member: Member, actor=None) -> Member:
 
 
 @transaction.atomic
-def member_remove_from_location(*, member: Member, actor=None, reason: str = "") -> Member:
+def member_remove_from_location(
+    *, member: Member, actor=None, reason: str = "", via: str = Via.ADMIN
+) -> Member:
     """Remove a member from their location (R4.7): status Former (recorded),
     portal access ends, unused links die. The record, billing and
-    memberships stay."""
+    memberships stay.
+
+    Removed by an admin, the person's admin role here is suspended too. The
+    automatic Former (``via=SYSTEM``) leaves it: a membership that ended
+    says nothing about whether someone still works at the space.
+    """
     member = Member.objects.select_for_update().get(pk=member.pk)
+    if via != Via.SYSTEM:
+        _suspend_admin_role(member, actor)
     member_change_status(
         member=member,
         status=MemberStatus.FORMER,
         actor=actor,
-        via=Via.ADMIN,
+        via=via,
         reason=reason or f"Removed from {member.location.name}",
     )
     had_access = member.portal_access != PortalAccess.NONE
@@ -156,15 +249,14 @@ def members_whose_membership_ended(*, today=None):
 
 
 def members_auto_former(*, today=None) -> int:
-    """Set members to Former when their membership ended; returns how many."""
+    """Set members to Former when their membership ended; returns how many.
+
+    Through the same removal action as an admin's Remove, so portal access
+    and unused links end the same way (R4.7)."""
     changed = 0
     for member in members_whose_membership_ended(today=today).iterator():
-        if member_change_status(
-            member=member,
-            status=MemberStatus.FORMER,
-            actor=None,
-            via=Via.SYSTEM,
-            reason="Membership ended",
-        ):
-            changed += 1
+        member_remove_from_location(
+            member=member, actor=None, via=Via.SYSTEM, reason="Membership ended"
+        )
+        changed += 1
     return changed

@@ -92,6 +92,10 @@ class OrganizationAdmin(TimeStamped):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_roles"
     )
     is_owner = models.BooleanField(default=False)
+    # Set while the person's member record here is deactivated or removed
+    # (members/access.py): the role is kept, but gives no access, so
+    # activating the record gives it back as it was (R4.6).
+    suspended_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -22,13 +22,14 @@ MANAGE_SETTINGS = "organizations.manage_settings"
 
 def admin_role(user, organization: Organization) -> OrganizationAdmin | None:
     """The user's admin role in ``organization``, looked up once per user object
-    (in a view: once per request)."""
+    (in a view: once per request). A suspended role (the person's member
+    record here is deactivated or removed) is no role."""
     if not user.is_authenticated or not user.is_active:
         return None
     cache = user.__dict__.setdefault("_admin_roles", {})
     if organization.pk not in cache:
         cache[organization.pk] = OrganizationAdmin.objects.filter(
-            user=user, organization=organization
+            user=user, organization=organization, suspended_at__isnull=True
         ).first()
     return cache[organization.pk]
 
@@ -77,7 +78,9 @@ def location_admin_users(location: Location, perm: str = MANAGE_CUSTOMERS) -> Qu
         "permission__codename": codename,
         "permission__content_type__app_label": app_label,
     }
-    roles = OrganizationAdmin.objects.filter(organization_id=location.organization_id)
+    roles = OrganizationAdmin.objects.filter(
+        organization_id=location.organization_id, suspended_at__isnull=True
+    )
     granted = Q(pk__in=LocationUserObjectPermission.objects.filter(**grants).values("user")) | Q(
         groups__in=LocationGroupObjectPermission.objects.filter(**grants).values("group")
     )

@@ -201,6 +201,8 @@ def test_auto_former_when_the_membership_ended(cast):
     cast.teammate.refresh_from_db()
     cast.billing.refresh_from_db()
     assert cast.teammate.status == MemberStatus.FORMER
+    # The same removal as an admin's: portal access ends too.
+    assert cast.teammate.portal_access == PortalAccess.NONE
     assert cast.billing.status == MemberStatus.ACTIVE  # a membership is still to come
     change = StatusChange.objects.get(member=cast.teammate)
     assert change.via == Via.SYSTEM and change.reason == "Membership ended"
