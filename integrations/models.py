@@ -38,9 +38,11 @@ DEFAULT_BASE_URLS = {
 
 #: Door and printing hand out access; they only ever grant it to active members.
 ACCESS_KINDS = frozenset({ConnectionKind.KISI, ConnectionKind.PAPERCUT})
+#: CRMs keep one contact per member, moved when the email changes.
+CRM_KINDS = frozenset({ConnectionKind.HUBSPOT, ConnectionKind.CAPSULE})
 
 #: Credential values that are identifiers, not secrets: shown back in full.
-NON_SECRET_CREDENTIALS = frozenset({"group_id"})
+NON_SECRET_CREDENTIALS = frozenset({"group_id", "role_id"})
 
 
 class Connection(TimeStamped):
@@ -160,6 +162,10 @@ class Delivery(models.Model):
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
+    # When an attempt last failed, whatever came after: the connection's health
+    # counts deliveries that failed in the last hour, even ones that got through
+    # on a later try.
+    last_failed_at = models.DateTimeField(null=True, blank=True)
     # The email this delivery pushed; when a member's email changes, access
     # held under the previous one is revoked first.
     sent_email = models.CharField(max_length=254, blank=True)

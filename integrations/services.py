@@ -35,9 +35,12 @@ from django.utils import timezone
 from members.models import Member
 
 from .clients import DeliveryError, build_client
+from .clients.addresses import refusal
 from .crypto import UndecryptableCredentials
 from .models import (
     CLAIMABLE,
+    CRM_KINDS,
+    NON_SECRET_CREDENTIALS,
     UNFINISHED,
     Connection,
     ConnectionKind,
@@ -60,6 +63,11 @@ def _setting(name: str, default):
 
 def lease_seconds() -> float:
     return float(_setting("INTEGRATIONS_LEASE_SECONDS", 120))
+
+
+def allow_private_hosts() -> bool:
+    """Checked when a connection is saved and again by the client at send time."""
+    return bool(_setting("INTEGRATIONS_ALLOW_PRIVATE_HOSTS", False))
 
 
 # -- connections ----------------------------------------------------------------------
@@ -89,6 +97,10 @@ def connection_save(
         .exists()
     ):
         raise ValidationError({"name": "Another connection already has this name."})
+    if not allow_private_hosts():
+        problem = refusal(base_url)
+        if problem:
+            raise ValidationError({"base_url": problem})
     is_new = connection is None
     stored = {} if is_new else connection.credentials
     merged = {
@@ -283,7 +295,11 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
     )
     timeout = float(_setting("INTEGRATIONS_HTTP_TIMEOUT", 10))
     with build_client(
-        connection.kind, connection.base_url, connection.credentials, timeout=timeout
+        connection.kind,
+        connection.base_url,
+        connection.credentials,
+        timeout=timeout,
+        allow_private_hosts=allow_private_hosts(),
     ) as client:
         email_changed = previous_email and previous_email.casefold() != person.email.casefold()
         if connection.is_access_system and email_changed:
@@ -291,6 +307,8 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
             # address holds must go before anything is granted to the new one.
             old = replace(person, email=previous_email, status=REMOVED)
             client.push(old, idempotency_key=f"{delivery.idempotency_key}-previous")
+        if connection.kind in CRM_KINDS:
+            return _push_crm(client, delivery, person, previous_email or None)
         if connection.kind == ConnectionKind.WEBHOOK:
             client.push(
                 person, idempotency_key=delivery.idempotency_key, event_type=_event_type(delivery)
@@ -305,6 +323,21 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
     return person.email, None
 
 
+def _push_crm(client, delivery: Delivery, person, previous_email: str | None):
+    """A CRM keeps one contact per member: a changed email moves that contact
+    instead of creating a second one, and a deleted account deletes it (R5.3:
+    the person asked for their data to go, and the CRM holds a copy)."""
+    if person.email:
+        client.push(person, idempotency_key=delivery.idempotency_key, previous_email=previous_email)
+        return person.email, None
+    if Member.objects.filter(pk=delivery.member_ref, account_deleted_at__isnull=False).exists():
+        if previous_email is None:
+            return "", "The person deleted their account before anything was sent here."
+        client.erase(previous_email, idempotency_key=delivery.idempotency_key)
+        return "", None
+    return "", "The member has no email address, which this system needs."
+
+
 def _event_type(delivery: Delivery) -> str:
     return delivery.event.event
 
@@ -312,6 +345,7 @@ def _event_type(delivery: Delivery) -> str:
 def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
     max_attempts = int(_setting("INTEGRATIONS_MAX_ATTEMPTS", 10))
     now = timezone.now()
+    message = _redacted(message, delivery.connection)
     if permanent or attempt >= max_attempts:
         status = DeliveryStatus.DEAD
         next_attempt_at = now
@@ -328,6 +362,7 @@ def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
         last_error=message[:2000],
         next_attempt_at=next_attempt_at,
         lease_expires_at=None,
+        last_failed_at=now,
     )
     if not updated:
         return "busy"
@@ -339,6 +374,20 @@ def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
         # recurse; tests call the sweep instead.
         enqueue("deliver", delivery.pk, countdown=(next_attempt_at - now).total_seconds())
     return status
+
+
+def _redacted(message: str, connection: Connection) -> str:
+    """The error without the connection's secrets: a remote may echo a token back
+    in its error body, and the log is shown to admins and kept (R3.5)."""
+    try:
+        credentials = connection.credentials
+    except UndecryptableCredentials:
+        return message
+    for key, value in credentials.items():
+        value = str(value)
+        if key not in NON_SECRET_CREDENTIALS and len(value) >= 4:
+            message = message.replace(value, "••••")
+    return message
 
 
 def _enqueue_next(delivery: Delivery) -> None:

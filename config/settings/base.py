@@ -200,6 +200,10 @@ INTEGRATIONS_BACKOFF_BASE = env.float("INTEGRATIONS_BACKOFF_BASE", default=15.0)
 INTEGRATIONS_BACKOFF_MAX = env.float("INTEGRATIONS_BACKOFF_MAX", default=3600.0)
 INTEGRATIONS_LEASE_SECONDS = env.float("INTEGRATIONS_LEASE_SECONDS", default=120.0)
 INTEGRATIONS_SWEEP_GRACE = env.float("INTEGRATIONS_SWEEP_GRACE", default=60.0)
+# Connections may only reach public addresses: an admin must not be able to
+# point one at loopback, the private network or a cloud metadata address.
+# Turn on for self-hosted systems on a private network (a PaperCut server).
+INTEGRATIONS_ALLOW_PRIVATE_HOSTS = env.bool("INTEGRATIONS_ALLOW_PRIVATE_HOSTS", default=False)
 
 LOGGING = {
     "version": 1,

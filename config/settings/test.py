@@ -19,3 +19,5 @@ ACCOUNT_RATE_LIMITS = False
 # Per test process, whatever REDIS_URL says: counters must not leak between tests.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+# The stub remotes listen on 127.0.0.1; tests of the guard switch this off.
+INTEGRATIONS_ALLOW_PRIVATE_HOSTS = True

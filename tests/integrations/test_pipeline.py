@@ -4,8 +4,11 @@ do not need a real worker. Real HTTP to the stubs throughout."""
 import hashlib
 import hmac
 import json
+import os
+import subprocess
 from io import StringIO
 
+import httpx
 import pytest
 from django.core.management import call_command
 from django.db import connection as db_connection
@@ -199,11 +202,19 @@ def test_webhook_is_signed_with_the_documented_algorithm(cast, run, webhook):
     assert body["type"] == "member.status_changed" and body["data"]["status"] == "former"
     assert body["id"] == received.idempotency_key == Delivery.objects.get().idempotency_key
 
-    tampered = received.raw.replace(b"former", b"active")
-    forged = hmac.new(
-        webhook.secret.encode(), f"{received.timestamp}.".encode() + tampered, hashlib.sha256
-    ).hexdigest()
-    assert forged != expected
+    # Replay the request to the receiver, which verifies with that algorithm:
+    # as sent it is accepted, with one word of the body changed it is not.
+    headers = {
+        "Content-Type": "application/json",
+        "X-Flex-Timestamp": received.timestamp,
+        "X-Flex-Signature": received.signature,
+        "Idempotency-Key": received.idempotency_key,
+    }
+    tampered = received.raw.replace(b'"former"', b'"active"')
+    assert tampered != received.raw
+    assert httpx.post(webhook.endpoint, content=tampered, headers=headers).status_code == 401
+    assert httpx.post(webhook.endpoint, content=received.raw, headers=headers).status_code == 200
+    assert [d.verified for d in webhook.deliveries] == [True, False, True]
 
 
 def test_a_receiver_with_another_secret_rejects_and_the_delivery_is_dead(cast, run, webhook):
@@ -215,18 +226,60 @@ def test_a_receiver_with_another_secret_rejects_and_the_delivery_is_dead(cast, r
     assert Delivery.objects.get().status == DeliveryStatus.DEAD
 
 
-def test_secrets_are_not_in_the_database_in_plain_text(cast, kisi, webhook):
-    connect(cast.org, kisi)
-    connect(cast.org, webhook)
-    with db_connection.cursor() as cursor:
-        cursor.execute("SELECT * FROM integrations_connection")
-        dump = repr(cursor.fetchall())
-    assert kisi.api_key not in dump and webhook.secret not in dump
-    assert "gAAAA" in dump  # Fernet tokens
+@pytest.mark.django_db(transaction=True)
+def test_secrets_are_not_in_the_database_dump_in_plain_text(
+    cast, hubspot, capsule, kisi, papercut, webhook, django_capture_on_commit_callbacks, caplog
+):
+    """R3.5, over the whole database: every kind's secret, after deliveries that
+    succeeded and ones whose remote echoed the secret back in its error."""
+    stubs = (hubspot, capsule, kisi, papercut, webhook)
+    secrets = {
+        "hubspot": "pat-na1-hubspot-secret-0001",
+        "capsule": "capsule-secret-token-0002",
+        "kisi": "kisi-secret-api-key-0003",
+        "papercut": "papercut-secret-auth-0004",
+        "webhook": "webhook-signing-secret-0005",
+    }
+    hubspot.access_token, capsule.api_token = secrets["hubspot"], secrets["capsule"]
+    kisi.api_key, papercut.auth_token = secrets["kisi"], secrets["papercut"]
+    webhook.secret = secrets["webhook"]
+    for stub in stubs:
+        connect(cast.org, stub)
+        # A careless remote quoting the credential it was given in its error.
+        stub.fail_next(400, body={"message": f"bad request for token {_secret_of(stub)}"})
+    with django_capture_on_commit_callbacks(execute=True):
+        member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    dead = Delivery.objects.filter(status=DeliveryStatus.DEAD)
+    assert dead.count() == 5 and all("400" in d.last_error for d in dead)
+    with django_capture_on_commit_callbacks(execute=True):
+        for delivery in dead:
+            delivery_retry(delivery=delivery)
+    assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+
+    dump = _database_dump()
+    assert "integrations_connection" in dump or '"integrations.connection"' in dump
+    assert "gAAAA" in dump  # the credentials are there, as Fernet tokens
+    for kind, secret in secrets.items():
+        assert secret not in dump, f"{kind} secret readable in the database dump"
+        assert secret not in caplog.text, f"{kind} secret in the logs"
+    assert Connection.objects.get(kind="kisi").credentials["api_key"] == secrets["kisi"]
+
+
+def _secret_of(stub):
+    return next(str(v) for k, v in stub.credentials.items() if k != "group_id")
+
+
+def _database_dump() -> str:
+    """``pg_dump`` of the whole database on PostgreSQL, else ``dumpdata`` of everything."""
+    if db_connection.vendor == "postgresql":
+        db = db_connection.settings_dict
+        env = {**os.environ, "PGPASSWORD": db["PASSWORD"] or ""}
+        command = ["pg_dump", "--data-only", "-h", db["HOST"] or "127.0.0.1"]
+        command += ["-p", str(db["PORT"] or 5432), "-U", db["USER"], db["NAME"]]
+        return subprocess.run(command, env=env, capture_output=True, text=True, check=True).stdout
     out = StringIO()
-    call_command("dumpdata", "integrations", stdout=out)
-    assert kisi.api_key not in out.getvalue() and webhook.secret not in out.getvalue()
-    assert Connection.objects.get(kind="kisi").credentials["api_key"] == kisi.api_key
+    call_command("dumpdata", stdout=out)
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
