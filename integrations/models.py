@@ -161,6 +161,10 @@ class Delivery(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     lease_expires_at = models.DateTimeField(null=True, blank=True)
+    # When the last "deliver" message handed to the broker is due to run: the
+    # sweep only sends another once that is a lease period ago (not while a
+    # backlog still holds the first).
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     # When an attempt last failed, whatever came after: the connection's health
     # counts deliveries that failed in the last hour, even ones that got through

@@ -26,12 +26,19 @@ def record_member_event(*, member, event: str) -> None:
     from .models import OutboxEvent
     from .snapshots import member_snapshot
 
+    payload = member_snapshot(member.pk) or {}
+    if event == MemberEvent.STATUS_CHANGED:
+        # The webhook tells receivers what the status changed from; the action
+        # wrote that in its history row a moment ago, in this transaction.
+        change = member.status_changes.order_by("-pk").values("from_status").first()
+        if change:
+            payload["previous"] = {"status": change["from_status"]}
     outbox_event = OutboxEvent.objects.create(
         organization_id=member.organization_id,
         member_id=member.pk,
         member_ref=member.pk,
         event=event,
-        payload=member_snapshot(member.pk),
+        payload=payload,
     )
     transaction.on_commit(partial(dispatch_after_commit, [outbox_event.pk]))
 

@@ -2,8 +2,8 @@
 
 Flow: an action records an ``OutboxEvent`` in its transaction
 (``outbox.record_member_event``) → ``outbox_fan_out`` creates one ``Delivery``
-per enabled connection → ``delivery_attempt`` pushes the member's current
-state and records the outcome → ``outbox_sweep`` (beat) picks up whatever a
+per connection → ``delivery_attempt`` pushes the member and records the
+outcome → ``outbox_sweep`` (beat) picks up whatever a
 lost broker message or a killed worker left behind.
 
 Guarantees, and where they come from:
@@ -15,8 +15,14 @@ Guarantees, and where they come from:
   only claimed when no earlier delivery for the same member and connection is
   unfinished and no earlier event of that member is still waiting to be fanned
   out (one conditional UPDATE, see ``_claim``).
-- No regressions: each push loads the member fresh, so a retry sends today's
-  status, not the one from when it was first tried.
+- No regressions: CRM, door and printing pushes load the member fresh, so a
+  retry sends today's status, not the one from when it was first tried. The
+  webhook sends the event itself (each change, in order) with a ``current``
+  block beside it.
+- A switched-off connection still gets its deliveries; they wait (claims skip
+  it) and go out when it is switched on.
+- Nothing loops: an attempt whose worker died counts like a failed one, so a
+  delivery that kills its worker every time ends dead, not retried for ever.
 - No duplicates: remotes are idempotent by construction (upsert / converge)
   and every retry reuses the delivery's idempotency key.
 """
@@ -29,7 +35,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from members.models import Member
@@ -55,6 +61,7 @@ from .tasks import eager, enqueue
 logger = logging.getLogger(__name__)
 
 REMOVED = "removed"
+WORKER_LOST = "The worker stopped before the attempt finished (killed, or over its time limit)."
 
 
 def _setting(name: str, default):
@@ -132,7 +139,8 @@ def partial_enqueue_due(connection_id: int):
 
 
 def outbox_fan_out(*, event_id: int) -> list[int]:
-    """Create the event's deliveries (one per enabled connection) and send them.
+    """Create the event's deliveries (one per connection) and send the ones
+    whose connection is on; a switched-off connection's deliveries wait.
 
     Claims the event row with ``SELECT … FOR UPDATE SKIP LOCKED``: two workers
     given the same event (a sweep racing the on-commit task) fan it out once.
@@ -145,7 +153,9 @@ def outbox_fan_out(*, event_id: int) -> list[int]:
         )
         if event is None:
             return []
-        connections = Connection.objects.filter(organization_id=event.organization_id, enabled=True)
+        # Switched-off connections too: their admins were promised that
+        # changes wait and are sent once it is on again.
+        connections = Connection.objects.filter(organization_id=event.organization_id)
         if event.connection_id is not None:
             connections = connections.filter(pk=event.connection_id)
         now = timezone.now()
@@ -167,11 +177,11 @@ def outbox_fan_out(*, event_id: int) -> list[int]:
         event.processed_at = now
         event.save(update_fields=["processed_at"])
         delivery_ids = list(
-            Delivery.objects.filter(event=event, status=DeliveryStatus.PENDING).values_list(
-                "pk", flat=True
-            )
+            Delivery.objects.filter(
+                event=event, status=DeliveryStatus.PENDING, connection__enabled=True
+            ).values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: [enqueue("deliver", pk) for pk in delivery_ids])
+        transaction.on_commit(lambda: _hand_to_broker(delivery_ids))
     return delivery_ids
 
 
@@ -231,7 +241,9 @@ def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
     # that failed together (a remote outage) do not come back together.
     delay = delay / 2 + random.uniform(0, delay / 2)
     if retry_after is not None:
-        delay = max(delay, retry_after)
+        # Capped: a remote asking for a day would park the task in a worker
+        # past the broker's visibility timeout, and Redis would hand it out again.
+        delay = max(delay, min(retry_after, cap))
     return delay
 
 
@@ -311,7 +323,10 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
             return _push_crm(client, delivery, person, previous_email or None)
         if connection.kind == ConnectionKind.WEBHOOK:
             client.push(
-                person, idempotency_key=delivery.idempotency_key, event_type=_event_type(delivery)
+                _event_person(delivery, current=person),
+                idempotency_key=delivery.idempotency_key,
+                event_type=_event_type(delivery),
+                extra=_webhook_extra(delivery, current=person),
             )
             return person.email, None
         if not person.email:
@@ -340,6 +355,24 @@ def _push_crm(client, delivery: Delivery, person, previous_email: str | None):
 
 def _event_type(delivery: Delivery) -> str:
     return delivery.event.event
+
+
+def _event_person(delivery: Delivery, *, current):
+    """The member as the event recorded them. A webhook receiver is told each
+    change (Former, then Active), not the latest state twice; the systems that
+    only hold state (CRM, door, printing) converge on the current one instead."""
+    payload = delivery.event.payload
+    if not payload:
+        return current
+    removed = delivery.event.event == MemberEvent.REMOVED
+    return person_from_snapshot(payload, status=REMOVED if removed else None)
+
+
+def _webhook_extra(delivery: Delivery, *, current) -> dict:
+    extra = {"current": current.to_dict()}
+    if previous := delivery.event.payload.get("previous"):
+        extra["previous"] = previous
+    return extra
 
 
 def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
@@ -372,7 +405,7 @@ def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
     elif not eager():
         # In eager mode a countdown is ignored, which would retry at once and
         # recurse; tests call the sweep instead.
-        enqueue("deliver", delivery.pk, countdown=(next_attempt_at - now).total_seconds())
+        _hand_to_broker([delivery.pk], countdown=(next_attempt_at - now).total_seconds())
     return status
 
 
@@ -404,25 +437,34 @@ def _enqueue_next(delivery: Delivery) -> None:
         .first()
     )
     if next_id is not None:
-        enqueue("deliver", next_id)
+        _hand_to_broker([next_id])
+
+
+def _hand_to_broker(delivery_ids, *, countdown: float | None = None) -> None:
+    """Send ``deliver`` tasks and note when each message is due, so the sweep
+    leaves a delivery alone while its message may still be queued."""
+    sent = [pk for pk in delivery_ids if enqueue("deliver", pk, countdown=countdown)]
+    if sent and not eager():
+        due = timezone.now() + timedelta(seconds=countdown or 0)
+        Delivery.objects.filter(pk__in=sent).update(enqueued_at=due)
 
 
 # -- the sweep -------------------------------------------------------------------------
 
 
-def _enqueue_head_of_line(queryset, *, limit: int, due_before=None) -> int:
+def _enqueue_head_of_line(queryset, *, limit: int, due_before=None, idle_before=None) -> int:
+    """Send the deliveries whose turn it is; with ``idle_before``, only those
+    with no message handed to the broker since then."""
     due_before = due_before or timezone.now()
-    ids = list(
-        _head_of_line(
-            queryset.filter(
-                status__in=CLAIMABLE, next_attempt_at__lte=due_before, connection__enabled=True
-            )
-        )
-        .order_by("next_attempt_at")
-        .values_list("pk", flat=True)[:limit]
+    queryset = queryset.filter(
+        status__in=CLAIMABLE, next_attempt_at__lte=due_before, connection__enabled=True
     )
-    for pk in ids:
-        enqueue("deliver", pk)
+    if idle_before is not None:
+        queryset = queryset.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=idle_before))
+    ids = list(
+        _head_of_line(queryset).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
+    )
+    _hand_to_broker(ids)
     return len(ids)
 
 
@@ -445,23 +487,26 @@ def outbox_sweep(*, grace: float | None = None, limit: int = 1000) -> dict[str, 
     for event_id in event_ids:
         outbox_fan_out(event_id=event_id)
 
-    expired = list(
-        Delivery.objects.filter(
-            status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now
-        ).values_list("pk", flat=True)[:limit]
+    # An attempt whose worker died (killed, or over its time limit) counts
+    # like a failed one: backoff, then dead once the budget is spent. Retrying
+    # it at once for ever would block the member's later changes behind a
+    # delivery that kills its worker every time.
+    expired = Delivery.objects.filter(
+        status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now
+    ).select_related("connection")[:limit]
+    reclaimed = sum(
+        _record_failure(delivery, delivery.attempts, WORKER_LOST, False, None) != "busy"
+        for delivery in expired
     )
-    reclaimed = Delivery.objects.filter(
-        pk__in=expired, status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now
-    ).update(
-        status=DeliveryStatus.FAILED,
-        next_attempt_at=now,
-        lease_expires_at=None,
-        last_error="The worker stopped before the attempt finished; trying again.",
-    )
-    for pk in expired:
-        enqueue("deliver", pk)
 
-    requeued = _enqueue_head_of_line(Delivery.objects.all(), limit=limit, due_before=cutoff)
+    # A delivery whose message went to the broker less than a lease ago is
+    # probably still queued (a backlog): sending it again only adds work.
+    requeued = _enqueue_head_of_line(
+        Delivery.objects.all(),
+        limit=limit,
+        due_before=cutoff,
+        idle_before=now - timedelta(seconds=lease_seconds()),
+    )
     return {"events": len(event_ids), "reclaimed": reclaimed, "requeued": requeued}
 
 
@@ -476,7 +521,7 @@ def delivery_retry(*, delivery: Delivery, actor=None) -> bool:
     ).update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
     if updated:
         logger.info("delivery %s retried by %s", delivery.pk, actor)
-        transaction.on_commit(lambda: enqueue("deliver", delivery.pk))
+        transaction.on_commit(lambda: _hand_to_broker([delivery.pk]))
     return bool(updated)
 
 

@@ -1,10 +1,16 @@
 """Celery tasks of the integration pipeline: thin, id-taking wrappers.
 
 Every task loads fresh rows and is safe to run twice (rows are claimed
-atomically), so all of them are ``acks_late`` with
-``reject_on_worker_lost``: a worker killed mid-task gives its message back.
-Whatever still slips through (broker down at commit, a message lost with a
-dead worker) is found by ``sweep``, which beat runs every 30 seconds.
+atomically), so all of them are ``acks_late`` with ``reject_on_worker_lost``.
+That keeps messages for work that had not started yet (a dispatch, a
+``deliver`` still queued in a dying worker's prefetch); it does not recover
+an attempt that was under way: the redelivered ``deliver`` finds the
+delivery still leased and returns "busy". Recovery of those, and of anything
+else that slips through (broker down at commit, messages a SIGKILLed worker
+held unacknowledged until Redis's visibility timeout), comes from the rows:
+``sweep``, which beat runs every 30 seconds, fans out unprocessed events,
+takes back deliveries whose lease expired (``INTEGRATIONS_LEASE_SECONDS``)
+and re-sends due ones that no message is waiting for.
 """
 
 import logging

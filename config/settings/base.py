@@ -163,14 +163,18 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Sending a task while Redis is down fails in well under a second instead of
-# retrying for ~6 s inside a web request; the integration outbox's sweep
-# sends whatever was refused (R3.2).
+# Sending a task while Redis is down or hung gives up within a few seconds
+# (two tries) instead of retrying, or waiting for ever on a Redis that takes
+# the connection but never answers, inside a web request; the outboxes'
+# sweeps send whatever was refused (R3.2). The read timeout stays above
+# kombu's 1 s BRPOP poll, so an idle worker never trips it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
     "interval_start": 0,
     "interval_step": 0.2,
     "interval_max": 0.2,
+    "socket_connect_timeout": 1,
+    "socket_timeout": 2,
 }
 CELERY_BEAT_SCHEDULE: dict = {
     # Finds what a lost broker message or a killed worker left behind (R3.2).
@@ -198,6 +202,10 @@ INTEGRATIONS_HTTP_TIMEOUT = env.float("INTEGRATIONS_HTTP_TIMEOUT", default=10.0)
 INTEGRATIONS_MAX_ATTEMPTS = env.int("INTEGRATIONS_MAX_ATTEMPTS", default=10)
 INTEGRATIONS_BACKOFF_BASE = env.float("INTEGRATIONS_BACKOFF_BASE", default=15.0)
 INTEGRATIONS_BACKOFF_MAX = env.float("INTEGRATIONS_BACKOFF_MAX", default=3600.0)
+# A retry waits in a worker as an unacknowledged countdown task, which Redis
+# hands out again after its visibility timeout: that must outlast the longest
+# wait (backoff and Retry-After are capped at INTEGRATIONS_BACKOFF_MAX).
+CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = max(3600.0, INTEGRATIONS_BACKOFF_MAX + 600)
 INTEGRATIONS_LEASE_SECONDS = env.float("INTEGRATIONS_LEASE_SECONDS", default=120.0)
 INTEGRATIONS_SWEEP_GRACE = env.float("INTEGRATIONS_SWEEP_GRACE", default=60.0)
 # Connections may only reach public addresses: an admin must not be able to

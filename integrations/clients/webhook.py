@@ -4,7 +4,7 @@ The body is serialised once and the exact bytes sent are the bytes signed (see
 :mod:`.signing` for the receiver's side of the contract). Body shape::
 
     {"id": <idempotency key>, "type": "member.updated", "created": <unix seconds>,
-     "data": {<Person fields>}}
+     "data": {<Person fields>}, ...extra top-level blocks the caller adds}
 
 ``id`` and the ``Idempotency-Key`` header carry the same key on every retry of one
 delivery, so receivers can drop duplicates. ``created`` and the signature timestamp are
@@ -15,7 +15,7 @@ freshness check).
 from __future__ import annotations
 
 import json
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from .base import BaseClient, Person, require_credential, unexpected_shape_is_transient, unix_now
 from .signing import sign
@@ -41,10 +41,16 @@ class WebhookClient(BaseClient):
 
     @unexpected_shape_is_transient
     def push(
-        self, person: Person, *, idempotency_key: str, event_type: str = "member.updated"
+        self,
+        person: Person,
+        *,
+        idempotency_key: str,
+        event_type: str = "member.updated",
+        extra: dict[str, Any] | None = None,
     ) -> None:
+        """``extra``: more top-level blocks (e.g. ``previous``, ``current``)."""
         timestamp = unix_now()
-        body = encode_body(person, idempotency_key, event_type, timestamp)
+        body = encode_body(person, idempotency_key, event_type, timestamp, extra)
         headers = {
             "Content-Type": "application/json",
             "X-Flex-Timestamp": str(timestamp),
@@ -56,11 +62,18 @@ class WebhookClient(BaseClient):
         self._send("POST", self.base_url, content=body, headers=headers)
 
 
-def encode_body(person: Person, idempotency_key: str, event_type: str, timestamp: int) -> bytes:
+def encode_body(
+    person: Person,
+    idempotency_key: str,
+    event_type: str,
+    timestamp: int,
+    extra: dict[str, Any] | None = None,
+) -> bytes:
     payload = {
         "id": idempotency_key,
         "type": event_type,
         "created": timestamp,
         "data": person.to_dict(),
     }
+    payload |= {key: value for key, value in (extra or {}).items() if key not in payload}
     return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode("utf-8")

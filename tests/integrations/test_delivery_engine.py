@@ -1,0 +1,175 @@
+"""The delivery engine's rules, in-process (eager tasks, on-commit callbacks
+run): what a switched-off connection, a dead worker, a greedy Retry-After and
+a backlog do to deliveries; what the webhook is told about each change."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from integrations.models import Delivery, DeliveryStatus, OutboxEvent
+from integrations.services import (
+    backoff_seconds,
+    connection_save,
+    outbox_sweep,
+)
+from members.models import MemberStatus
+from members.services import member_change_status
+
+from .conftest import connect
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def run(django_capture_on_commit_callbacks, fast_pipeline):
+    """Run an action and everything it schedules after commit."""
+
+    def runner(action, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(**kwargs)
+
+    return runner
+
+
+def switch(connection, *, enabled):
+    return connection_save(
+        organization=connection.organization,
+        kind=connection.kind,
+        name=connection.name,
+        base_url=connection.base_url,
+        credentials={},
+        enabled=enabled,
+        connection=connection,
+    )
+
+
+def test_a_switched_off_connection_keeps_changes_and_sends_them_when_on(cast, run, kisi, hubspot):
+    doors = connect(cast.org, kisi, enabled=False)
+    connect(cast.org, hubspot)
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    run(member_change_status, member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
+    run(member_change_status, member=cast.billing, status=MemberStatus.FORMER, via="admin")
+
+    assert kisi.requests == []
+    waiting = Delivery.objects.filter(connection=doors)
+    assert waiting.count() == 3
+    assert set(waiting.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
+    assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
+    run(outbox_sweep, grace=0)
+    assert kisi.requests == [], "the sweep sent to a switched-off connection"
+
+    run(switch, connection=doors, enabled=True)
+
+    assert set(waiting.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+    assert kisi.has_access(cast.teammate.email)
+    assert not kisi.has_access(cast.billing.email)
+    looked_up = [r.query["query"] for r in kisi.requests_to("GET", "/users")]
+    # The teammate's two changes in order, then the billing person's.
+    assert looked_up == [cast.teammate.email, cast.teammate.email, cast.billing.email]
+
+
+def _leased_out(delivery, *, attempts):
+    """The state a worker leaves behind when it dies mid-attempt."""
+    Delivery.objects.filter(pk=delivery.pk).update(
+        status=DeliveryStatus.IN_FLIGHT,
+        attempts=attempts,
+        lease_expires_at=timezone.now() - timedelta(seconds=1),
+    )
+
+
+def test_an_attempt_whose_worker_died_counts_and_backs_off(cast, kisi, fast_pipeline, settings):
+    settings.INTEGRATIONS_BACKOFF_BASE = 60
+    settings.INTEGRATIONS_BACKOFF_MAX = 600
+    connect(cast.org, kisi)
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    outbox_sweep(grace=0)  # fans out; nothing is sent (no on-commit here)
+    delivery = Delivery.objects.get()
+    _leased_out(delivery, attempts=1)
+
+    assert outbox_sweep(grace=0)["reclaimed"] == 1
+
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.FAILED
+    assert delivery.attempts == 1
+    assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=25)
+    assert "worker stopped" in delivery.last_error
+    assert kisi.requests == []
+
+
+def test_a_delivery_that_kills_its_worker_every_time_ends_dead(
+    cast, kisi, django_capture_on_commit_callbacks, fast_pipeline
+):
+    """...and the member's next change goes out instead of waiting for ever."""
+    connect(cast.org, kisi)
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    outbox_sweep(grace=0)
+    first = Delivery.objects.get()
+    _leased_out(first, attempts=fast_pipeline.INTEGRATIONS_MAX_ATTEMPTS)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_change_status(member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
+    second = Delivery.objects.exclude(pk=first.pk).get()
+    assert second.status == DeliveryStatus.PENDING  # behind the stuck one
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox_sweep(grace=0)["reclaimed"] == 1
+
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert first.status == DeliveryStatus.DEAD
+    assert first.last_error.startswith("Gave up after 4 attempts")
+    assert second.status == DeliveryStatus.SUCCEEDED
+    assert kisi.has_access(cast.teammate.email)
+
+
+def test_retry_after_is_capped(cast, run, hubspot, settings):
+    settings.INTEGRATIONS_BACKOFF_MAX = 300
+    assert backoff_seconds(1, retry_after=86400) == 300
+    assert backoff_seconds(1, retry_after=120) >= 120
+
+    connect(cast.org, hubspot)
+    hubspot.fail_next(429, retry_after=86400)
+    settings.INTEGRATIONS_BACKOFF_MAX = 300  # run's fast_pipeline lowered it
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    delivery = Delivery.objects.get()
+    assert delivery.status == DeliveryStatus.FAILED
+    wait = delivery.next_attempt_at - delivery.last_attempt_at
+    assert timedelta(seconds=290) < wait <= timedelta(seconds=301)
+
+
+def test_the_webhook_is_told_each_change_not_the_latest_state_twice(cast, run, webhook):
+    """Former, then Active while the broker was down: the receiver gets both,
+    in order, each with what it changed from and the member's current state."""
+    connect(cast.org, webhook)
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    member_change_status(member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
+    assert webhook.requests == []  # on-commit tasks never ran: as if Redis were down
+
+    run(outbox_sweep, grace=0)
+
+    bodies = [json.loads(d.raw) for d in webhook.deliveries]
+    assert [b["data"]["status"] for b in bodies] == ["former", "active"]
+    assert [b["previous"]["status"] for b in bodies] == ["active", "former"]
+    assert [b["current"]["status"] for b in bodies] == ["active", "active"]
+    assert all(b["type"] == "member.status_changed" for b in bodies)
+    assert all(d.verified for d in webhook.deliveries)
+
+
+def test_the_sweep_leaves_a_delivery_alone_while_its_message_may_be_queued(
+    cast, run, kisi, settings
+):
+    connect(cast.org, kisi)
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    outbox_sweep(grace=0)  # fanned out; its on-commit send never happened
+    long_ago = timezone.now() - timedelta(hours=1)
+    Delivery.objects.update(created_at=long_ago, next_attempt_at=long_ago)
+
+    settings.INTEGRATIONS_LEASE_SECONDS = 120
+    Delivery.objects.update(enqueued_at=timezone.now() - timedelta(seconds=30))
+    assert run(outbox_sweep, grace=0)["requeued"] == 0
+    assert kisi.requests == []
+
+    Delivery.objects.update(enqueued_at=timezone.now() - timedelta(seconds=130))
+    assert run(outbox_sweep, grace=0)["requeued"] == 1
+    assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
