@@ -3,6 +3,7 @@ and (for ``worker`` tests) a real Celery worker over the local Redis."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -88,11 +89,17 @@ def _redis_reachable(url: str) -> bool:
 
 
 class Worker:
-    """``celery -A config worker`` in a subprocess, against the test database."""
+    """``celery -A config worker`` in a subprocess, against the test database.
 
-    def __init__(self, env: dict[str, str], log: Path):
+    Prefork with several processes by default, as in production: deliveries
+    run concurrently, so a later change really could overtake an earlier one
+    if the ordering rule did not hold them back.
+    """
+
+    def __init__(self, env: dict[str, str], log: Path, *, concurrency: int = 4):
         self.env = env
         self.log = log
+        self.concurrency = concurrency
         self.process: subprocess.Popen | None = None
 
     def start(self) -> Worker:
@@ -105,7 +112,8 @@ class Worker:
                 "-A",
                 "config",
                 "worker",
-                "--pool=solo",
+                "--pool=prefork",
+                f"--concurrency={self.concurrency}",
                 "--without-gossip",
                 "--without-mingle",
                 "--without-heartbeat",
@@ -117,6 +125,8 @@ class Worker:
             env=self.env,
             stdout=handle,
             stderr=subprocess.STDOUT,
+            # Its own process group: kill() takes the pool processes down too.
+            start_new_session=True,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
@@ -128,18 +138,20 @@ class Worker:
         raise RuntimeError(f"worker did not start:\n{self.log.read_text()[-3000:]}")
 
     def kill(self) -> None:
-        """SIGKILL: no chance to finish, ack or clean up."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(timeout=10)
+        """SIGKILL to the main process and its pool processes: no chance to
+        finish, ack or clean up."""
+        if self.process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            try:
+            with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.kill()
+        self.kill()  # whatever is left of the group
 
 
 @pytest.fixture
@@ -167,7 +179,7 @@ def worker_factory(transactional_db, tmp_path):
     celery_app.conf.task_always_eager = False
     workers: list[Worker] = []
 
-    def start(**overrides) -> Worker:
+    def start(*, concurrency: int = 4, **overrides) -> Worker:
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings.local",
@@ -177,14 +189,21 @@ def worker_factory(transactional_db, tmp_path):
             "CELERY_BROKER_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "FIELD_ENCRYPTION_KEY": _encryption_key(),
-            "INTEGRATIONS_HTTP_TIMEOUT": "1",
+            "INTEGRATIONS_HTTP_TIMEOUT": "2",
             "INTEGRATIONS_BACKOFF_BASE": "0.1",
-            "INTEGRATIONS_BACKOFF_MAX": "0.5",
-            "INTEGRATIONS_LEASE_SECONDS": "4",
+            # Above the 1 s Retry-After the tests ask for (it is capped by this).
+            "INTEGRATIONS_BACKOFF_MAX": "2",
+            # Time limits are 50 % / 75 % of it: room for a sweep that fans
+            # out a few hundred events in one go.
+            "INTEGRATIONS_LEASE_SECONDS": "8",
+            # Beat's sweep (which tests send through the broker) leaves
+            # changes younger than this to their own task.
+            "INTEGRATIONS_SWEEP_GRACE": "1",
             "LOG_LEVEL": "WARNING",
             **overrides,
         }
-        worker = Worker(env, tmp_path / f"worker-{len(workers)}.log").start()
+        log = tmp_path / f"worker-{len(workers)}.log"
+        worker = Worker(env, log, concurrency=concurrency).start()
         workers.append(worker)
         return worker
 

@@ -1,33 +1,48 @@
 """End-to-end delivery through a real Celery worker over Redis (R3.2, R3.3).
 
-The web side (this process) commits changes; a worker subprocess delivers
-them to stub remotes over real HTTP. Outages are made honestly: the web
-side's broker points at a closed port, the worker is SIGKILLed, the remote
-answers 429 and 500.
+The web side (this process) commits changes; a prefork worker subprocess with
+four processes (so deliveries really run side by side) delivers them to the
+five stub remotes over real HTTP. Beat's sweep is sent through the broker, as
+beat sends it. Outages are made honestly: the web side's broker points at a
+closed port or at a socket that accepts and never answers, the worker's whole
+process group is SIGKILLed mid-delivery, the remotes answer 429 with
+Retry-After, 500, or hang past the client's timeout.
+
+Every scenario ends with the same check, per member and per stub: the
+member's changes arrived exactly once each, in the order they were made.
 """
 
+import socket
+import time
 from collections import defaultdict
 from contextlib import contextmanager
 
 import pytest
+from django.conf import settings
 
 from config.celery import app as celery_app
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent
-from integrations.services import outbox_sweep
 from members.models import Member, MemberStatus
 from members.services import member_change_status
 from tests import factories as f
+from tests.stubs.hubspot import UPSERT_PATH
 
 from .conftest import connect, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
+# What beat sends every 30 s in production; tests send it every second.
+SWEEP = settings.CELERY_BEAT_SCHEDULE["integrations-sweep"]["task"]
+
+RETRY_AFTER = {"status": 429, "retry_after": 1}
+SERVER_ERROR = {"status": 500}
+TIMEOUT = {"status": 503, "hang": 3}  # the worker's client gives up after 2 s
 
 
 @contextmanager
-def broker_unreachable():
-    """Point this process's producer at a port nobody listens on."""
+def broker_at(url):
+    """Point this process's producer (the web side) at ``url``."""
     conf = celery_app.conf
     saved = conf.broker_url, conf.broker_write_url
 
@@ -35,13 +50,37 @@ def broker_unreachable():
         celery_app._pool = None
         celery_app.amqp._producer_pool = None
 
-    conf.broker_url = conf.broker_write_url = CLOSED_PORT_BROKER
+    conf.broker_url = conf.broker_write_url = url
     reset_pools()
     try:
         yield
     finally:
         conf.broker_url, conf.broker_write_url = saved
         reset_pools()
+
+
+@contextmanager
+def silent_broker():
+    """A port that accepts TCP connections and never answers: a hung Redis."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
+
+
+@pytest.fixture
+def stubs(cast, hubspot, capsule, kisi, papercut, webhook):
+    """All five remotes, each connected to the cast's organization."""
+    remotes = {
+        "hubspot": hubspot,
+        "capsule": capsule,
+        "kisi": kisi,
+        "papercut": papercut,
+        "webhook": webhook,
+    }
+    for stub in remotes.values():
+        connect(cast.org, stub)
+    return remotes
 
 
 def all_finished():
@@ -53,112 +92,247 @@ def all_finished():
     )
 
 
-def assert_webhook_exactly_once_in_order(webhook, connection):
-    """Every delivery reached the receiver (after Idempotency-Key dedupe),
-    nothing else did, and each member's events arrived in event order."""
-    deliveries = {
-        d.idempotency_key: d
-        for d in Delivery.objects.filter(connection=connection).select_related("event")
-    }
-    received = webhook.unique_deliveries()
-    keys = [r.idempotency_key for r in received]
-    assert sorted(keys) == sorted(deliveries), "missing or unknown webhook deliveries"
-    assert all(r.verified for r in webhook.deliveries)
-    by_member = defaultdict(list)
-    for key in keys:
-        delivery = deliveries[key]
-        by_member[delivery.member_ref].append(delivery.event_id)
-    for member_ref, event_ids in by_member.items():
-        assert event_ids == sorted(event_ids), f"member {member_ref} out of order: {event_ids}"
+def beat_until(done, *, timeout, message="every delivery to finish"):
+    """Send beat's sweep through the broker once a second until ``done()``."""
+    deadline = time.monotonic() + timeout
+    next_sweep = 0.0
+    while not done():
+        now = time.monotonic()
+        if now > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        if now >= next_sweep:
+            celery_app.send_task(SWEEP)
+            next_sweep = now + 1.0
+        time.sleep(0.2)
 
 
-def assert_remote_state_matches(kisi, hubspot, members):
-    for member in Member.objects.filter(pk__in=[m.pk for m in members]):
-        assert kisi.has_access(member.email) == (member.status == MemberStatus.ACTIVE), member
-        assert len(kisi.assignments_for(member.email)) <= 1
-        assert hubspot.contact(member.email)["member_status"] == member.status
-
-
-def test_broker_outage_loses_nothing(cast, worker_factory, webhook, kisi, hubspot):
-    hook = connect(cast.org, webhook)
-    connect(cast.org, kisi)
-    connect(cast.org, hubspot)
-    members = f.MemberFactory.create_batch(200, location=cast.harbour)
-    worker_factory()
-
-    with broker_unreachable():
-        for member in members:
-            member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
-        for member in members[::4]:
+def make_changes(members, *, twice_every=4):
+    """Every member to Former; every ``twice_every``-th straight on to Active,
+    so its two events sit side by side in the queue and, with four pool
+    processes, the second could overtake a first that has to be retried."""
+    for index, member in enumerate(members):
+        member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
+        if index % twice_every == 0:
             member_change_status(member=member, status=MemberStatus.ACTIVE, via="admin")
-
-    changes = 200 + 50
-    assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == changes
-    assert webhook.requests == [] and kisi.requests == []
-
-    # The broker is back; beat's sweep finds the events.
-    outbox_sweep(grace=0)
-    wait_until(all_finished, timeout=120, message="every delivery to finish")
-
-    assert Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == changes * 3
-    assert len(webhook.deliveries) == changes  # not even a duplicate to dedupe
-    assert_webhook_exactly_once_in_order(webhook, hook)
-    assert hubspot.created_count == 200
-    assert_remote_state_matches(kisi, hubspot, members)
+    return members[::twice_every]
 
 
-def test_worker_killed_mid_delivery(cast, worker_factory, webhook, kisi, hubspot):
-    hook = connect(cast.org, webhook)
-    connect(cast.org, kisi)
-    connect(cast.org, hubspot)
-    members = f.MemberFactory.create_batch(20, location=cast.harbour)
-    # A long client timeout: the worker must be killed while it waits.
-    doomed = worker_factory(INTEGRATIONS_HTTP_TIMEOUT="30")
-    webhook.fail_next(hang=3)
+def hanging(stubs):
+    """Requests that are being held by an injected hang right now."""
+    now = time.time()
+    return sum(
+        1
+        for stub in stubs.values()
+        for r in stub.requests
+        if r.fault and r.fault.hang and now < r.received_at + r.fault.hang
+    )
 
-    member_change_status(member=members[0], status=MemberStatus.FORMER, via="admin")
-    wait_until(lambda: len(webhook.requests) == 1, timeout=20, message="the hanging request")
-    doomed.kill()
-    stuck = Delivery.objects.get(connection=hook, member_ref=members[0].pk)
-    assert stuck.status == DeliveryStatus.IN_FLIGHT
 
-    # More changes while no worker runs, including to the same member.
-    member_change_status(member=members[0], status=MemberStatus.ACTIVE, via="admin")
-    for member in members[1:]:
+# -- what each stub received, per member ----------------------------------------------
+
+
+def received(stubs):
+    """Per stub, per member id: one entry per push the stub took in (requests
+    answered with an injected fault changed nothing and are left out), in
+    arrival order. Where the stub sees it, an entry names the change
+    (``event_id``, via the Idempotency-Key) and the status sent."""
+    deliveries = {d.idempotency_key: d for d in Delivery.objects.all()}
+    member_by_email = {m.email.casefold(): m.pk for m in Member.objects.all()}
+    out = {kind: defaultdict(list) for kind in stubs}
+
+    for hook in stubs["webhook"].deliveries:  # only requests it handled
+        assert hook.verified, "a webhook arrived with a bad signature"
+        delivery = deliveries[hook.idempotency_key]
+        out["webhook"][delivery.member_ref].append(
+            (delivery.event_id, hook.payload["data"]["status"])
+        )
+    for r in stubs["hubspot"].requests:
+        if r.fault is None and r.method == "POST" and r.path == UPSERT_PATH:
+            delivery = deliveries[r.header("idempotency-key")]
+            status = r.body["inputs"][0]["properties"]["member_status"]
+            out["hubspot"][delivery.member_ref].append((delivery.event_id, status))
+    for r in stubs["capsule"].requests:
+        # Search, then one write (create or update) per push; the status tag
+        # is only in a write that changes it, so entries name the change only.
+        if r.fault is None and r.method in ("POST", "PUT"):
+            delivery = deliveries[r.header("idempotency-key")]
+            out["capsule"][delivery.member_ref].append((delivery.event_id, "written"))
+    for r in stubs["kisi"].requests:
+        # Every push starts by looking the user up; Kisi gets no key.
+        if r.fault is None and r.method == "GET" and r.path == "/users":
+            out["kisi"][member_by_email[r.query["query"].casefold()]].append("looked up")
+    for r in stubs["papercut"].requests:
+        if r.fault is not None or not r.body:
+            continue
+        method, params = r.body
+        if method == "api.isUserExists":  # every push starts with it
+            out["papercut"][member_by_email[params[1]]].append("disabled")
+        elif method == "api.setUserProperty" and params[2] == "disabled-print":
+            pushes = out["papercut"][member_by_email[params[1]]]
+            pushes[-1] = "enabled" if params[3] == "FALSE" else "disabled"
+    return out
+
+
+def expected(members):
+    """What each stub must have received: every change once, in order. The
+    webhook carries each change's own status; the others push the member's
+    current state, which here is the final one (every change was committed
+    before any push went out)."""
+    out = {kind: {} for kind in ("webhook", "hubspot", "capsule", "kisi", "papercut")}
+    events = defaultdict(list)
+    for event in OutboxEvent.objects.order_by("pk"):
+        events[event.member_ref].append(event)
+    for member in Member.objects.filter(pk__in=[m.pk for m in members]):
+        mine = events[member.pk]
+        out["webhook"][member.pk] = [(e.pk, e.payload["status"]) for e in mine]
+        out["hubspot"][member.pk] = [(e.pk, member.status) for e in mine]
+        out["capsule"][member.pk] = [(e.pk, "written") for e in mine]
+        out["kisi"][member.pk] = ["looked up"] * len(mine)
+        access = "enabled" if member.status == MemberStatus.ACTIVE else "disabled"
+        out["papercut"][member.pk] = [access] * len(mine)
+    return out
+
+
+def assert_each_change_once_in_order(stubs, members):
+    got, want = received(stubs), expected(members)
+    wrong = [
+        f"{kind} member {pk}: got {got[kind].get(pk, [])}, want {sequence}"
+        for kind, per_member in want.items()
+        for pk, sequence in per_member.items()
+        if got[kind].get(pk, []) != sequence
+    ]
+    assert not wrong, f"{len(wrong)} wrong sequences, e.g.:\n" + "\n".join(wrong[:8])
+    strangers = {kind: set(got[kind]) - set(want[kind]) for kind in got}
+    assert not any(strangers.values()), f"pushes for members that did not change: {strangers}"
+
+
+def assert_remote_state_is_current(stubs, members):
+    kisi, papercut = stubs["kisi"], stubs["papercut"]
+    hubspot, capsule = stubs["hubspot"], stubs["capsule"]
+    for member in Member.objects.filter(pk__in=[m.pk for m in members]):
+        active = member.status == MemberStatus.ACTIVE
+        assert kisi.has_access(member.email) == active, member
+        assert len(kisi.assignments_for(member.email)) <= 1
+        assert papercut.can_print(member.email) == active, member
+        assert hubspot.contact(member.email)["member_status"] == member.status
+        assert capsule.tags_of(member.email) == [f"Member: {member.status.capitalize()}"]
+    assert hubspot.created_count == len(members)
+    assert len(capsule.parties) == len(members)
+
+
+# -- the scenarios ---------------------------------------------------------------------
+
+
+def broker_outage(cast, stubs, worker_factory):
+    """The issue's outage test: 200 members change while the broker is
+    unreachable; the remotes fail the first push of every member changed
+    twice (429, 500, or a hang past the timeout)."""
+    members = f.MemberFactory.create_batch(200, location=cast.harbour)
+    twice = members[::4]
+    for k, stub in enumerate(stubs.values()):
+        for j, member in enumerate(twice):
+            fault = TIMEOUT if j == k else (RETRY_AFTER if (j + k) % 2 else SERVER_ERROR)
+            stub.fail_next(contains=member.email, **fault)
+    worker_factory()
+
+    with broker_at(CLOSED_PORT_BROKER):
+        make_changes(members)
+
+    assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 250
+    assert not any(stub.requests for stub in stubs.values())
+    return members  # the broker is back: beat's sweep finds the events
+
+
+def worker_killed(cast, stubs, worker_factory):
+    """The pool processes are all stuck mid-delivery when the worker's whole
+    process group is SIGKILLed; more changes arrive while none runs."""
+    members = f.MemberFactory.create_batch(24, location=cast.harbour)
+    doomed = members[:2]
+    for stub in stubs.values():
+        for member in doomed:
+            stub.fail_next(503, hang=30, contains=member.email)
+    make_changes(members)  # queued in Redis until a worker comes
+
+    worker = worker_factory(INTEGRATIONS_HTTP_TIMEOUT="30")
+    # Every pool process hangs in a request: nothing else is half-sent.
+    wait_until(
+        lambda: hanging(stubs) >= worker.concurrency,
+        timeout=20,
+        interval=0.02,
+        message="every pool process to be stuck in a request",
+    )
+    worker.kill()
+    stuck = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT)
+    assert stuck.count() == worker.concurrency
+    assert set(stuck.values_list("member_ref", flat=True)) <= {m.pk for m in doomed}
+
+    for member in doomed:
         member_change_status(member=member, status=MemberStatus.CONTACT, via="admin")
+    worker_factory()
+    return members  # the leases run out; beat's sweep takes the deliveries back
+
+
+def remote_429_then_500(cast, stubs, worker_factory):
+    """Every stub answers every member's first push with 429 (Retry-After:
+    1), then 500, then takes it."""
+    members = f.MemberFactory.create_batch(24, location=cast.harbour)
+    for stub in stubs.values():
+        for member in members:
+            stub.fail_next(contains=member.email, **RETRY_AFTER)
+            stub.fail_next(contains=member.email, **SERVER_ERROR)
+    make_changes(members)
+    worker_factory()
+    return members
+
+
+def assert_retry_after_was_honoured(stubs, members):
+    for kind, stub in stubs.items():
+        for member in members:
+            mentions = [r for r in stub.requests if member.email in _text(r)]
+            [index] = [i for i, r in enumerate(mentions) if r.fault and r.fault.status == 429]
+            gap = mentions[index + 1].received_at - mentions[index].received_at
+            assert gap >= 1.0, f"{kind} retried {member.email} {gap:.2f}s after a 429"
+
+
+def _text(request):
+    return request.raw.decode("utf-8", "replace") + " ".join(request.query.values())
+
+
+@pytest.mark.parametrize(
+    "scenario",
+    [broker_outage, worker_killed, remote_429_then_500],
+    ids=["broker-outage", "worker-killed", "429-then-500"],
+)
+def test_every_change_reaches_every_stub_once_in_order(cast, stubs, worker_factory, scenario):
+    members = scenario(cast, stubs, worker_factory)
+
+    beat_until(all_finished, timeout=75)
+
+    events = OutboxEvent.objects.count()
+    assert Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == events * 5
+    assert all(stub.pending_faults == 0 for stub in stubs.values()), "a fault never fired"
+    assert_each_change_once_in_order(stubs, members)
+    assert_remote_state_is_current(stubs, members)
+    if scenario is remote_429_then_500:
+        assert_retry_after_was_honoured(stubs, members)
+        assert set(
+            Delivery.objects.filter(event__payload__status="former").values_list(
+                "attempts", flat=True
+            )
+        ) == {3}
+
+
+def test_a_hung_broker_does_not_hold_up_the_commit(cast, stubs, worker_factory):
+    """Redis takes the connection and never answers: the change still commits
+    within seconds (socket timeouts), and the sweep delivers it later."""
+    member = f.MemberFactory(location=cast.harbour)
+    with silent_broker() as url, broker_at(url):
+        started = time.monotonic()
+        member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
+        took = time.monotonic() - started
+    assert took < 8, f"the commit waited {took:.1f}s for a hung broker"
+    assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 1
 
     worker_factory()
-
-    # The lease (4 s in tests) runs out; the sweep takes the delivery back.
-    def swept_back():
-        outbox_sweep(grace=0)
-        return Delivery.objects.get(pk=stuck.pk).status != DeliveryStatus.IN_FLIGHT
-
-    wait_until(swept_back, timeout=20, interval=0.5, message="the lease to expire")
-    wait_until(all_finished, timeout=60, message="every delivery to finish")
-
-    assert not Delivery.objects.exclude(status=DeliveryStatus.SUCCEEDED).exists()
-    assert_webhook_exactly_once_in_order(webhook, hook)
-    # The killed attempt may have reached the receiver too, under the same key.
-    assert len(webhook.deliveries) <= len(webhook.unique_deliveries()) + 1
-    assert hubspot.created_count == 20
-    assert_remote_state_matches(kisi, hubspot, members)
-
-
-def test_429_then_500_then_success(cast, worker_factory, hubspot):
-    connect(cast.org, hubspot)
-    worker_factory()
-    hubspot.fail_next(429, retry_after=1)
-    hubspot.fail_next(500)
-
-    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
-    wait_until(all_finished, timeout=30, message="the delivery to succeed")
-
-    delivery = Delivery.objects.get()
-    assert delivery.status == DeliveryStatus.SUCCEEDED
-    assert delivery.attempts == 3
-    first, second, third = hubspot.requests
-    assert second.received_at - first.received_at >= 1.0, "Retry-After was not honoured"
-    assert {r.header("idempotency-key") for r in hubspot.requests} == {delivery.idempotency_key}
-    assert hubspot.created_count == 1
-    assert hubspot.contact(cast.teammate.email)["member_status"] == "former"
+    beat_until(all_finished, timeout=30)
+    assert_each_change_once_in_order(stubs, [member])

@@ -24,7 +24,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
@@ -40,6 +40,7 @@ class RecordedRequest:
     body: Any  # parsed (JSON / XML-RPC params); None if absent or unparseable
     raw: bytes
     received_at: float  # time.time() when the request line was read
+    fault: Fault | None = None  # the injected fault it got (it then changed nothing)
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
@@ -69,12 +70,19 @@ class Fault:
     hang: float | None = None
     body: Any = None
     method: str | None = None  # only requests with this method …
-    path: str | None = None  # … and a path starting with this, if set
+    path: str | None = None  # … and a path starting with this, if set …
+    contains: str | None = None  # … and this text in the body or a query value
 
-    def matches(self, method: str, path: str) -> bool:
-        return (self.method is None or self.method == method) and (
-            self.path is None or path.startswith(self.path)
+    def matches(self, request: RecordedRequest) -> bool:
+        return (
+            (self.method is None or self.method == request.method)
+            and (self.path is None or request.path.startswith(self.path))
+            and (self.contains is None or self.contains in _searchable(request))
         )
+
+
+def _searchable(request: RecordedRequest) -> str:
+    return request.raw.decode("utf-8", "replace") + "\n" + "\n".join(request.query.values())
 
 
 class StubServer:
@@ -175,6 +183,7 @@ class StubServer:
         times: int = 1,
         method: str | None = None,
         path: str | None = None,
+        contains: str | None = None,
     ) -> None:
         """Make the next ``times`` requests fail; queued faults apply in call order.
 
@@ -183,10 +192,13 @@ class StubServer:
         then processed normally — like a remote that did the work but answered too late
         for the client, which is exactly what idempotency must survive.
         ``method``/``path`` (prefix) restrict a fault to matching requests; others pass.
+        ``contains`` restricts it to requests with that text in the body or a query value
+        (e.g. one member's email: a fault for that member only, whatever else is sent).
+        Requests that got a fault carry it in :attr:`RecordedRequest.fault`.
         """
         if status is None and hang is None:
             raise ValueError("fail_next needs a status, a hang, or both")
-        fault = Fault(status, retry_after, hang, body, method, path)
+        fault = Fault(status, retry_after, hang, body, method, path, contains)
         with self.lock:
             self._faults.extend([fault] * times)
 
@@ -214,7 +226,7 @@ class StubServer:
 
     def _take_fault(self, request: RecordedRequest) -> Fault | None:
         for index, fault in enumerate(self._faults):
-            if fault.matches(request.method, request.path):
+            if fault.matches(request):
                 del self._faults[index]
                 return fault
         return None
@@ -264,8 +276,10 @@ class StubServer:
             received_at=received_at,
         )
         with self.lock:
-            self._requests.append(request)
             fault = self._take_fault(request)
+            if fault is not None:
+                request = replace(request, fault=fault)
+            self._requests.append(request)
 
         if fault is not None and fault.hang and self._stopping.wait(fault.hang):
             return  # shutting down: drop the connection unanswered
