@@ -6,7 +6,7 @@ from companies.selectors import companies_for_admin, company_detail_for_admin
 from members.models import MemberStatus
 from members.selectors import member_detail_for_admin, members_for_admin
 from organizations.decorators import admin_portal_view
-from organizations.permissions import admin_locations
+from organizations.permissions import admin_locations, can_manage_organization_settings
 
 from .filters import MemberFilter
 
@@ -36,7 +36,14 @@ def member_detail(request, pk):
     return render(
         request,
         "adminportal/member_detail.html",
-        {"member": member, "statuses": MemberStatus.choices},
+        {
+            "member": member,
+            "statuses": MemberStatus.choices,
+            # Resync pushes to every connection: the integrations pages' permission.
+            "can_manage_integrations": can_manage_organization_settings(
+                request.user, request.organization
+            ),
+        },
     )
 
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from .clients import credential_keys
+from .clients import credential_keys, optional_credential_keys
 from .models import DEFAULT_BASE_URLS, NON_SECRET_CREDENTIALS, Connection
 
 CREDENTIAL_LABELS = {
@@ -11,6 +11,10 @@ CREDENTIAL_LABELS = {
     "api_token": ("API token", "Capsule → My Preferences → API Authentication Tokens."),
     "api_key": ("API key", "Kisi → Organization → API keys."),
     "group_id": ("Group ID", "The Kisi group whose doors active members may open."),
+    "role_id": (
+        "Role in the group",
+        "The Kisi role active members get: group_basic (the default) opens the group's doors.",
+    ),
     "auth_token": ("Web services auth token", "PaperCut → Options → Advanced → auth.webservices."),
     "secret": (
         "Signing secret",
@@ -58,6 +62,13 @@ class ConnectionForm(forms.Form):
                 required=connection is None or not secret,
                 widget=forms.PasswordInput(render_value=False) if secret else forms.TextInput(),
                 strip=True,
+            )
+            self.credential_fields.append(key)
+        for key in optional_credential_keys(kind):
+            label, help_text = CREDENTIAL_LABELS.get(key, (key, ""))
+            self.initial.setdefault(key, hints.get(key, ""))
+            self.fields[key] = forms.CharField(
+                label=label, help_text=help_text, required=False, strip=True
             )
             self.credential_fields.append(key)
 

@@ -139,3 +139,13 @@ def test_pages_have_bounded_queries(
         assert client.get(url("connections", cast.org)).status_code == 200
     with django_assert_max_num_queries(14):
         assert client.get(url("deliveries", cast.org)).status_code == 200
+
+
+def test_member_page_offers_resync_to_settings_admins_only(client, cast, hook, webhook):
+    page_url = reverse("adminportal:member", args=[cast.org.slug, cast.teammate.pk])
+    resync = url("member_resync", cast.org, cast.teammate.pk).encode()
+    client.force_login(cast.owner)
+    assert resync in client.get(page_url).content
+    client.force_login(cast.admin)  # settings at one location only, not all of them
+    page = client.get(page_url)
+    assert page.status_code == 200 and resync not in page.content

@@ -213,3 +213,30 @@ def test_a_private_address_is_refused_again_at_send_time(cast, run, ada, webhook
     assert delivery.status == DeliveryStatus.DEAD
     assert "not a public address" in delivery.last_error
     assert webhook.requests == []
+
+
+def test_kisi_role_is_set_on_the_connection_form_and_used(client, cast, run, ada, kisi):
+    client.force_login(cast.owner)
+    response = client.post(
+        reverse("integrations:connection_add", args=[cast.org.slug, "kisi"]),
+        {
+            "name": "Doors",
+            "base_url": kisi.url,
+            "api_key": kisi.api_key,
+            "group_id": str(kisi.group_id),
+            "role_id": "group_manager",
+            "enabled": "on",
+        },
+    )
+    assert response.status_code == 302, response.content
+    run(member_change_status, member=ada, status=MemberStatus.ACTIVE, via="admin")
+    run(record_member_event, member=ada, event=MemberEvent.UPDATED)
+    [assignment] = kisi.assignments_for(OLD)
+    assert assignment["role_id"] == "group_manager"
+    page = client.get(
+        reverse(
+            "integrations:connection_edit",
+            args=[cast.org.slug, Delivery.objects.first().connection_id],
+        )
+    )
+    assert b'value="group_manager"' in page.content
