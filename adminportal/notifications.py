@@ -49,5 +49,7 @@ def enqueue_notification_emails(notification_ids: list[int]) -> None:
         try:
             send_notification_email.delay(pk)
         except Exception as exc:  # noqa: BLE001 - any broker failure means "later"
-            logger.warning("could not queue notification emails (%s); the sweep will", exc)
+            logger.warning(
+                "could not queue notification emails (%s); the sweep will send them", exc
+            )
             return

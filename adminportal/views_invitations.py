@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -27,7 +27,7 @@ from members.forms_invitations import (
 )
 from members.invitations import invitation_resend, member_invite, member_invite_new
 from members.join_requests import join_request_approve, join_request_reject
-from members.mass_invite import mass_invite, parse_rows
+from members.mass_invite import errors_csv, mass_invite, parse_rows, paste_fingerprint
 from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess, Via
 from members.personal import (
     ADMIN_FIELDS,
@@ -43,6 +43,9 @@ from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
 PREVIEW_VALID_ROWS = 50
+#: A paste of 10,000 bad rows would be a page of megabytes: the page shows
+#: this many errors, and offers all of them as CSV.
+PREVIEW_ERROR_ROWS = 200
 
 
 def _member(request, pk) -> Member:
@@ -183,10 +186,29 @@ def _mass_invite(request, *, company=None):
         except ValidationError as invalid:
             form.add_error("rows", invalid)
         else:
-            if request.POST.get("action") == "invite" and preview.valid:
+            action = request.POST.get("action")
+            fingerprint = paste_fingerprint(
+                form.cleaned_data["rows"],
+                location_id=getattr(form.cleaned_data.get("location"), "pk", None),
+                company_id=getattr(company, "pk", None),
+            )
+            if action == "errors" and preview.invalid:
+                response = HttpResponse(errors_csv(preview), content_type="text/csv")
+                response["Content-Disposition"] = 'attachment; filename="rows-with-errors.csv"'
+                return response
+            if action == "invite" and request.POST.get("previewed") != fingerprint:
+                messages.warning(
+                    request,
+                    "The rows changed since the preview, so nobody was invited yet. Check "
+                    "this preview, then press Invite.",
+                )
+            elif action == "invite" and preview.valid:
                 try:
                     members = mass_invite(organization=org, actor=request.user, rows=preview.valid)
-                except (ValidationError, IntegrityError):
+                except ValidationError as invalid:
+                    # Its own words: e.g. a location the admin no longer manages.
+                    form.add_error("rows", invalid)
+                except IntegrityError:
                     form.add_error(
                         "rows",
                         "Someone else added one of these people meanwhile. Preview again "
@@ -203,7 +225,9 @@ def _mass_invite(request, *, company=None):
                     return redirect("adminportal:home", org_slug=org.slug)
             context.update(
                 preview=preview,
+                fingerprint=fingerprint,
                 shown_valid=preview.valid[:PREVIEW_VALID_ROWS],
+                shown_invalid=preview.invalid[:PREVIEW_ERROR_ROWS],
                 elapsed_ms=int((time.monotonic() - started) * 1000),
             )
     return render(request, "adminportal/mass_invite.html", context)

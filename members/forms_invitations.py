@@ -7,7 +7,7 @@ from organizations.models import Location
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 
 from .fields import NameField
-from .mass_invite import COLUMNS, MAX_ROWS
+from .mass_invite import COLUMNS, MAX_ROWS, MAX_TEXT
 
 
 class InviteForm(forms.Form):
@@ -71,6 +71,8 @@ class MassInviteForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
         help_text="Columns: " + ", ".join(COLUMNS) + f". Up to {MAX_ROWS:,} rows.",
     )
+    # Not max_length: the browser would enforce it as maxlength, cutting a
+    # long paste without a word. The server says how long it was instead.
     location = forms.ModelChoiceField(
         queryset=Location.objects.none(),
         required=False,
@@ -85,6 +87,15 @@ class MassInviteForm(forms.Form):
             self.fields["location"].queryset = locations
             if locations.count() == 1:
                 self.fields["location"].initial = locations.first()
+
+    def clean_rows(self):
+        rows = self.cleaned_data["rows"]
+        if len(rows) > MAX_TEXT:
+            raise forms.ValidationError(
+                f"That paste is {len(rows):,} characters; paste at most {MAX_TEXT:,} at a time "
+                f"(about {MAX_ROWS:,} rows). Split it into smaller pastes."
+            )
+        return rows
 
 
 class JoinRequestForm(forms.Form):

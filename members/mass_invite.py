@@ -9,6 +9,8 @@ Celery one task per chunk.
 
 import csv
 import datetime
+import hashlib
+import io
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -22,17 +24,25 @@ from integrations import outbox
 from organizations.models import Location, Organization
 from organizations.permissions import admin_locations
 
+from .fields import no_control_characters
 from .invitations import ensure_users, invitations_queue
 from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
 
 MAX_ROWS = 10_000
+#: The paste box takes this many characters: 10,000 generous rows, and
+#: below Django's 2.5 MB request limit, so a bigger paste gets this message
+#: rather than a bare "bad request".
+MAX_TEXT = 2_000_000
+#: csv's own limit is 131,072 characters a cell; nothing we store is longer
+#: than 254, so anything past this is a mistake in the paste.
+CELL_LIMIT = 1_000
 COLUMNS = ("first name", "last name", "email", "phone", "company ID", "plan ID", "start date")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
 
 @dataclass
 class Row:
-    line: int
+    line: int  # the line of the paste (blank lines counted), as in the spreadsheet
     first_name: str = ""
     last_name: str = ""
     email: str = ""
@@ -69,11 +79,57 @@ class Preview:
         return [r for r in self.rows if not r.ok]
 
 
-def _split(text: str) -> list[list[str]]:
-    lines = [line for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
+def _split(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, cells) for each record of the paste, numbered by line
+    so that "row N" is row N of the spreadsheet (blank lines count; a quoted
+    cell spanning lines is numbered by its first)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     delimiter = "\t" if any("\t" in line for line in lines) else ","
     reader = csv.reader(lines, delimiter=delimiter)
-    return [[cell.strip() for cell in cells] for cells in reader]
+    records = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append((start, [cell.strip() for cell in cells]))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        # A cell over csv's size limit, mostly: say where, not a 500.
+        raise ValidationError(
+            f"Row {start} could not be read ({error}). Check that row in your spreadsheet "
+            "and paste again."
+        ) from error
+    return records
+
+
+def paste_fingerprint(text: str, *, location_id=None, company_id=None) -> str:
+    """What "Invite" must match: the text and choices that were previewed.
+    If the paste changed after the preview, the rows are previewed again
+    rather than inviting rows nobody has seen."""
+    digest = hashlib.sha256(f"{location_id}|{company_id}|".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def errors_csv(preview: "Preview") -> str:
+    """Every row with an error, as CSV for the spreadsheet (the page shows
+    only the first few hundred)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Row", "First name", "Last name", "Email", "Problem"])
+    for row in preview.invalid:
+        writer.writerow(
+            [
+                row.line,
+                *(_csv_safe(v) for v in (row.first_name, row.last_name, row.email)),
+                " ".join(row.errors),
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
 
 
 def _parse_date(value: str) -> datetime.date | None:
@@ -105,14 +161,19 @@ def parse_rows(
     the company column. Companies and plans are looked up only among the
     organization's, at locations ``user`` manages.
     """
-    raw = [cells for cells in _split(text) if any(cells)]
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            f"That paste is {len(text):,} characters; paste at most {MAX_TEXT:,} at a time "
+            f"(about {MAX_ROWS:,} rows). Split it into smaller pastes."
+        )
+    raw = [(line, cells) for line, cells in _split(text) if any(cells)]
     if len(raw) > MAX_ROWS + 1:
-        raise ValidationError(f"That is {len(raw)} rows; paste at most {MAX_ROWS:,} at a time.")
-    skipped_header = bool(raw) and _looks_like_header(raw[0])
+        raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
+    skipped_header = bool(raw) and _looks_like_header(raw[0][1])
     if skipped_header:
         raw = raw[1:]
     if len(raw) > MAX_ROWS:
-        raise ValidationError(f"That is {len(raw)} rows; paste at most {MAX_ROWS:,} at a time.")
+        raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
 
     managed = admin_locations(user, organization)
     companies = {
@@ -130,17 +191,32 @@ def parse_rows(
 
     rows: list[Row] = []
     seen: dict[str, int] = {}
-    for index, cells in enumerate(raw, start=2 if skipped_header else 1):
+    for index, cells in raw:
         cells = (cells + [""] * len(COLUMNS))[: len(COLUMNS)]
-        row = Row(index, *cells)
-        row.first_name = row.first_name[:100]
-        row.last_name = row.last_name[:100]
+        # Shown back in the preview: a runaway cell is cut for display; its
+        # row gets an error below, so nothing cut is ever stored.
+        row = Row(index, *(cell[:CELL_LIMIT] for cell in cells))
         if not row.first_name:
             row.errors.append("First name is missing.")
+        for label, value, limit in (
+            ("First name", cells[0], 100),
+            ("Last name", cells[1], 100),
+            ("Phone", cells[3], 40),
+        ):
+            if len(value) > limit:
+                row.errors.append(f"{label} is longer than {limit} characters.")
+            else:
+                try:
+                    no_control_characters(value)
+                except ValidationError as invalid:
+                    row.errors.append(f"{label}: {invalid.messages[0]}")
         email = row.email.lower()
         row.email = email
         if not email:
             row.errors.append("Email is missing.")
+        elif len(cells[2]) > 254:
+            row.errors.append("Email is longer than 254 characters.")
+            row.email = email[:80] + "…"
         else:
             try:
                 validate_email(email)
@@ -151,8 +227,6 @@ def parse_rows(
                     row.errors.append(f"Duplicate email: the same as row {seen[email]}.")
                 else:
                     seen[email] = index
-        if len(row.phone) > 40:
-            row.errors.append("Phone is longer than 40 characters.")
         if company is not None:
             row.company = company
         elif row.company_ref:

@@ -3,6 +3,8 @@
 document.addEventListener("submit", function (event) {
   var form = event.target;
   if (!form.matches("form[data-busy]")) return;
+  // A download does not leave the page: nothing to wait for.
+  if (event.submitter && event.submitter.hasAttribute("data-no-busy")) return;
   if (form.dataset.sending) { event.preventDefault(); return; }
   form.dataset.sending = "1";
   var clicked = event.submitter;

@@ -81,3 +81,17 @@ class FailingMailServer:
         import smtplib
 
         raise smtplib.SMTPServerDisconnected("the mail server went away")
+
+
+PREVIEWED = re.compile(r'name="previewed" value="([0-9a-f]*)"')
+
+
+def preview_then_invite(client, url, data):
+    """Preview the paste, then press Invite as the page offers it (with the
+    fingerprint of what was previewed). Returns the Invite response, or the
+    preview's when it offered no Invite button."""
+    preview = client.post(url, {**data, "action": "preview"})
+    match = PREVIEWED.search(preview.content.decode()) if preview.status_code == 200 else None
+    if match is None:
+        return preview
+    return client.post(url, {**data, "action": "invite", "previewed": match.group(1)})

@@ -16,7 +16,7 @@ from adminportal.tasks import send_unsent_notification_emails
 from members.invitations import invitations_send_unsent, member_invite
 from members.models import Invitation, JoinRequest, Member, PortalAccess
 
-from .helpers import broker_down, last_link
+from .helpers import broker_down, last_link, preview_then_invite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -60,9 +60,10 @@ def test_mass_invite(no_raise, cast):
     no_raise.force_login(cast.admin)
     rows = "Ann\t\tann@example.test\nBen\t\tben@example.test"
     with broker_down():
-        response = no_raise.post(
+        response = preview_then_invite(
+            no_raise,
             reverse("adminportal:mass_invite", args=[cast.org.slug]),
-            {"rows": rows, "location": cast.harbour.pk, "action": "invite"},
+            {"rows": rows, "location": cast.harbour.pk},
         )
     assert response.status_code == 302
     assert Member.objects.filter(email__in=["ann@example.test", "ben@example.test"]).count() == 2
