@@ -25,6 +25,15 @@ class CommunitySettingsForm(forms.ModelForm):
             "members_see_email",
             "members_see_phone",
         ]
+        # What the defaults do, where they have an effect (members/privacy.py).
+        help_texts = {
+            "members_see_email": "Where members see each other in the member portal (their "
+            "company's contact and billing person). Each person may choose otherwise. A "
+            "company's contact person, billing person and managers always see their "
+            "teammates' email.",
+            "members_see_phone": "Same places, and the team page. Each person may choose "
+            "otherwise.",
+        }
 
     def __init__(self, *args, disabled=False, **kwargs):
         super().__init__(*args, **kwargs)

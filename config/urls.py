@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
+from portal.views_files import member_photo
 
 admin.site.site_header = "Flex Community support"
 admin.site.site_title = "Flex Community support"
@@ -16,4 +17,7 @@ urlpatterns = [
     # Invitations and requests to join (R4.2, R4.5): no login needed.
     path("invitation/", include("accounts.urls_invitation")),
     path("o/<slug:org_slug>/join/", include("portal.urls_join")),
+    # Photos are personal data: served through a login check, never from a
+    # public MEDIA_URL (nothing serves MEDIA_ROOT).
+    path("o/<slug:org_slug>/photos/<int:pk>/", member_photo, name="member_photo"),
 ]

@@ -3,10 +3,12 @@
 The organization sets defaults (``members_see_email``/``members_see_phone``);
 each user may override them on their account page (``Member.show_email`` /
 ``show_phone``; None follows the default). Every page where members see one
-another asks ``visible_contact``.
+another asks ``visible_contact``: the company's contact and billing person
+on a member's portal home, and the team page.
 """
 
 from .models import Member
+from .photos import photo_url
 
 
 def shows_email(member: Member) -> bool:
@@ -45,11 +47,17 @@ def visible_contact(viewer_member: Member | None, member: Member) -> dict:
     own = viewer_member is not None and viewer_member.pk == member.pk
     same_org = viewer_member is not None and viewer_member.organization_id == member.organization_id
     manager = same_org and _manages(viewer_member, member)
+    # Photos go to teammates (members/photos.py decides again when serving).
+    same_company = (
+        same_org
+        and member.company_id is not None
+        and (viewer_member.company_id == member.company_id)
+    )
     show_email = own or (same_org and (manager or shows_email(member)))
     show_phone = own or (same_org and shows_phone(member))
     return {
         "name": member.full_name,
         "email": member.email if show_email else "",
         "phone": member.phone if show_phone else "",
-        "photo_url": member.photo.url if member.photo else "",
+        "photo_url": photo_url(member) if (own or same_company) else "",
     }

@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 
 from members.forms_invitations import PrivacyForm, ProfileForm
 from members.personal import account_delete, privacy_update, profile_update
+from members.photos import photo_url
 from members.privacy import shows_email, shows_phone
 
 from .decorators import portal_view
@@ -71,6 +72,7 @@ def account(request):
             "privacy_form": privacy,
             "email_shown": shows_email(member),
             "phone_shown": shows_phone(member),
+            "photo_url": photo_url(member, request.organization.slug),
         },
     )
 

@@ -125,21 +125,40 @@ def test_account_deletion_needs_the_confirmation(client, cast):
 
 
 def test_privacy_defaults_and_overrides(cast):
+    """As the portal home shows them: a plain member (the teammate) sees their
+    company's contact person."""
     cast.org.members_see_email = True
     cast.org.members_see_phone = False
     cast.org.save()
-    teammate = Member.objects.select_related("organization", "company").get(pk=cast.teammate.pk)
-    teammate.phone = "+1 555"
-    viewer = cast.globex_contact
-    assert visible_contact(viewer, teammate)["email"] == teammate.email
-    assert visible_contact(viewer, teammate)["phone"] == ""
-    teammate.show_email, teammate.show_phone = False, True
-    assert visible_contact(viewer, teammate)["email"] == ""
-    assert visible_contact(viewer, teammate)["phone"] == "+1 555"
+    contact = Member.objects.select_related("organization", "company").get(pk=cast.contact.pk)
+    contact.phone = "+1 555"
+    viewer = cast.teammate
+    assert visible_contact(viewer, contact)["email"] == contact.email
+    assert visible_contact(viewer, contact)["phone"] == ""
+    contact.show_email, contact.show_phone = False, True
+    assert visible_contact(viewer, contact)["email"] == ""
+    assert visible_contact(viewer, contact)["phone"] == "+1 555"
     # The company's contact person sees the email they need to manage the team.
+    teammate = Member.objects.select_related("organization", "company").get(pk=cast.teammate.pk)
+    teammate.show_email = False
     assert visible_contact(cast.contact, teammate)["email"] == teammate.email
     assert visible_contact(teammate, teammate)["email"] == teammate.email
-    assert visible_contact(cast.other_member, teammate)["phone"] == ""
+    assert visible_contact(cast.other_member, contact)["phone"] == ""
+
+
+def test_the_portal_home_applies_the_contact_persons_privacy_choice(client, cast):
+    contact = cast.contact
+    contact.phone = "+1 555 0100"
+    contact.save()
+    client.force_login(cast.teammate.user)
+    url = reverse("portal:home", args=[cast.org.slug])
+    page = client.get(url).content.decode()
+    # Organization defaults: email shown, phone hidden.
+    assert contact.email in page and "+1 555 0100" not in page
+    contact.show_email, contact.show_phone = False, True
+    contact.save()
+    page = client.get(url).content.decode()
+    assert contact.email not in page and "+1 555 0100" in page
 
 
 def test_privacy_form_saves_an_override(client, cast):
@@ -193,3 +212,48 @@ def test_attachments_download_only_within_the_admins_reach(client, cast):
         ).status_code
         == 404
     )
+
+
+def _upload_photo(client, cast):
+    client.force_login(cast.teammate.user)
+    client.post(
+        reverse("portal:account", args=[cast.org.slug]),
+        {"form": "profile", "first_name": "Tess", "photo": SimpleUploadedFile("me.png", PNG)},
+    )
+    member = Member.objects.get(pk=cast.teammate.pk)
+    assert member.photo
+    return member
+
+
+def test_a_photo_is_served_only_to_those_who_may_see_it(client, cast):
+    member = _upload_photo(client, cast)
+    account = client.get(reverse("portal:account", args=[cast.org.slug])).content.decode()
+    url = reverse("member_photo", args=[cast.org.slug, member.pk])
+    assert url in account and "/media/" not in account
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert b"".join(response.streaming_content).startswith(b"\x89PNG")
+    assert response["X-Content-Type-Options"] == "nosniff"
+    for user, allowed in (
+        (cast.admin, True),  # manages the harbour
+        (cast.owner, True),
+        (cast.contact.user, True),  # a teammate in Acme
+        (cast.globex_contact.user, False),  # another company
+        (cast.mill_admin, False),  # another location
+        (cast.other_admin, False),  # another organization
+    ):
+        client.force_login(user)
+        assert client.get(url).status_code == (200 if allowed else 404), user
+    client.logout()
+    assert client.get(url).status_code == 404
+    # Nothing serves MEDIA_ROOT.
+    assert client.get("/media/" + member.photo.name).status_code == 404
+
+
+def test_the_admin_member_page_shows_the_photo_read_only(client, cast):
+    member = _upload_photo(client, cast)
+    client.force_login(cast.admin)
+    page = client.get(reverse("adminportal:member", args=[cast.org.slug, member.pk]))
+    html = page.content.decode()
+    assert reverse("member_photo", args=[cast.org.slug, member.pk]) in html
+    assert 'name="photo"' not in html
