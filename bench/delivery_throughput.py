@@ -1,20 +1,35 @@
-"""Delivery throughput: 5,000 status changes through a real worker to a stub
-CRM (HubSpot) and a stub door system (Kisi), against a bare Celery round trip.
+"""Delivery throughput and latency: status changes through a real worker to a
+stub CRM (HubSpot) and a stub door system (Kisi), against a bare Celery round
+trip measured in the same run.
 
 Run from the repository root, with PostgreSQL and Redis up:
 
-    .venv/bin/python -m bench.delivery_throughput [--changes 5000] [--concurrency 4]
+    .venv/bin/python -m bench.delivery_throughput            # 5,000 changes per run
+    .venv/bin/python -m bench.delivery_throughput --quick    # 300, to try it out
 
-It uses its own database (``flex_bench``, created and migrated if missing;
-override with BENCH_DATABASE_URL) and REDIS_URL (default redis db 4), starts
-the stubs in this process and ``celery -A config worker`` as a subprocess.
+Where it writes:
+- its own database, ``BENCH_DATABASE_URL`` (default ``…/flex_bench``), created
+  and migrated if missing. In it, it only ever deletes the rows of its own
+  organization (slug ``bench``), so pointing it at another database does not
+  wipe that database's integration tables;
+- ``BENCH_REDIS_URL`` (default ``REDIS_URL``, else redis db 4) as the broker.
+  Give it a Redis database no other worker uses: the benchmark's worker runs
+  whatever task it finds there against the bench database;
+- the worker's log in a temporary directory (printed at the end).
 
-Printed:
-- baseline: a no-op task (``integrations.probe``) sent N times; latency from
-  send to the worker running it, and tasks per second;
-- pipeline: latency from each change's commit to (a) the CRM stub receiving
-  the upsert and (b) each delivery recorded as succeeded; deliveries per
-  second over the whole run; and the ratios to the baseline.
+Two runs, each of ``--changes`` members moving from Contact to Active (a CRM
+upsert and a door grant each, so 2 deliveries per change):
+- **saturation**: changes committed as fast as one process can; latency is
+  mostly queueing behind the backlog, throughput is the worker's capacity;
+- **paced**: changes committed at ``--rate`` per second (default: half the
+  change rate the saturation run delivered), below capacity, so latency is
+  what one change costs.
+
+For each: deliveries per second, and p50/p95 latency from commit to the CRM
+stub receiving the upsert, to the door stub receiving the grant, and to the
+delivery being recorded as succeeded. The baseline is a no-op Celery task
+(``integrations.probe``) sent the same way (a burst, then paced at the same
+rate); the ratios to it are printed.
 """
 
 import argparse
@@ -22,6 +37,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -29,7 +45,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/flex_bench")
-REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/4")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL") or os.environ.get(
+    "REDIS_URL", "redis://127.0.0.1:6379/4"
+)
 ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings.local",
     "DJANGO_DEBUG": "false",
@@ -37,9 +55,13 @@ ENV = {
     "REDIS_URL": REDIS_URL,
     "CELERY_BROKER_URL": REDIS_URL,
     "CELERY_TASK_ALWAYS_EAGER": "false",
+    # The stubs listen on 127.0.0.1.
+    "INTEGRATIONS_ALLOW_PRIVATE_HOSTS": "true",
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(ENV)
+
+BENCH_SLUG = "bench"
 
 
 def ensure_database():
@@ -57,20 +79,142 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def summary(label, latencies, count, seconds):
-    p50, p95 = statistics.median(latencies), percentile(latencies, 0.95)
+def figures(latencies, count, seconds):
+    if not latencies:
+        return (0.0, float("nan"), float("nan"))
+    return (count / seconds, statistics.median(latencies), percentile(latencies, 0.95))
+
+
+def line(label, fig, unit="/s"):
+    rate, p50, p95 = fig
+    print(f"  {label:<30} {rate:9.1f}{unit:<3} p50 {p50 * 1000:9.1f} ms  p95 {p95 * 1000:9.1f} ms")
+
+
+def pace(start, index, rate):
+    """Sleep until the ``index``-th send is due at ``rate`` per second."""
+    if rate:
+        delay = start + index / rate - time.time()
+        if delay > 0:
+            time.sleep(delay)
+
+
+def baseline(redis_client, probe, count, rate, tag):
+    """A no-op task's round trip: sent → run by the worker."""
+    keys = [f"bench:probe:{tag}:{i}" for i in range(count)]
+    redis_client.delete(*keys)
+    sent = []
+    start = time.time()
+    for index, key in enumerate(keys):
+        pace(start, index, rate)
+        sent.append(time.time())
+        probe.delay(key)
+    deadline = time.time() + 120 + count / 10
+    received = [None] * count
+    while time.time() < deadline:
+        pipe = redis_client.pipeline()
+        for key in keys:
+            pipe.lindex(key, 0)
+        received = [float(v) if v is not None else None for v in pipe.execute()]
+        if all(v is not None for v in received):
+            break
+        time.sleep(0.2)
+    done = [(s, r) for s, r in zip(sent, received, strict=True) if r is not None]
+    redis_client.delete(*keys)
+    latencies = [r - s for s, r in done]
+    return figures(latencies, len(done), max(r for _, r in done) - start)
+
+
+def run_changes(org, members, rate, crm, door, timeout):
+    """Move ``members`` to Active (at ``rate`` per second, or flat out) and
+    measure until every delivery is finished."""
+    from integrations.models import UNFINISHED, Delivery, DeliveryStatus
+    from members.models import MemberStatus
+    from members.services import member_change_status
+
+    crm.reset()
+    door.reset()
+    committed = {}
+    start = time.time()
+    for index, member in enumerate(members):
+        pace(start, index, rate)
+        member_change_status(member=member, status=MemberStatus.ACTIVE, via="system")
+        committed[member.pk] = time.time()
+    commit_seconds = time.time() - start
+
+    refs = list(committed)
+    expected = 2 * len(refs)
+    deliveries = Delivery.objects.filter(organization=org, member_ref__in=refs)
+    deadline = time.time() + timeout
+    while deliveries.exclude(status__in=UNFINISHED).count() < expected:
+        if time.time() > deadline:
+            print(f"  gave up waiting after {timeout:.0f} s; figures below are partial")
+            break
+        time.sleep(0.2)
+
+    rows = list(deliveries.values_list("pk", "member_ref", "succeeded_at", "status"))
+    dead = sum(1 for row in rows if row[3] == DeliveryStatus.DEAD)
+    member_of_key = {f"delivery-{pk}": ref for pk, ref, _, _ in rows}
+    crm_latency = [
+        request.received_at - committed[member_of_key[request.header("idempotency-key")]]
+        for request in crm.requests_to("POST", "/crm/v3/objects/contacts/batch/upsert")
+        if request.header("idempotency-key") in member_of_key
+    ]
+    member_of_email = {m.email: m.pk for m in members}
+    email_of_user = {user["id"]: user["email"] for user in door.users}
+    door_latency = [
+        request.received_at
+        - committed[member_of_email[email_of_user[request.body["role_assignment"]["user_id"]]]]
+        for request in door.requests_to("POST", "/role_assignments")
+    ]
+    finished = [(ref, ok) for _, ref, ok, status in rows if ok is not None]
+    done_latency = [ok.timestamp() - committed[ref] for ref, ok in finished]
+    end = max((ok.timestamp() for _, ok in finished), default=time.time())
+    seconds = end - start
     print(
-        f"{label:<34} {count / seconds:9.1f}/s  p50 {p50 * 1000:8.1f} ms  p95 {p95 * 1000:8.1f} ms"
+        f"  committed {len(refs)} changes in {commit_seconds:.1f} s "
+        f"({len(refs) / commit_seconds:.0f}/s); {len(finished)}/{expected} deliveries "
+        f"succeeded, {dead} dead; CRM contacts created {crm.created_count}, "
+        f"door grants {len(door_latency)}"
     )
-    return count / seconds, p50, p95
+    return {
+        "delivered": figures(done_latency, len(finished), seconds),
+        "crm": figures(crm_latency, len(crm_latency), seconds),
+        "door": figures(door_latency, len(door_latency), seconds),
+        "changes_per_second": len(finished) / 2 / seconds,
+    }
+
+
+def report(title, result, base, paced=False):
+    print(title)
+    line("baseline: no-op task", base)
+    line("commit → CRM receipt", result["crm"])
+    line("commit → door receipt", result["door"])
+    line("commit → delivered (DB)", result["delivered"])
+    rate, p50, p95 = result["delivered"]
+    throughput = (
+        "throughput is the offered load"
+        if paced
+        else f"throughput {rate / base[0]:.2f}× (deliveries vs tasks)"
+    )
+    print(
+        f"  ratio delivered / baseline: {throughput}, "
+        f"p50 {p50 / base[1]:.1f}×, p95 {p95 / base[2]:.1f}×"
+    )
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--changes", type=int, default=5000)
-    parser.add_argument("--probes", type=int, default=2000)
-    parser.add_argument("--concurrency", type=int, default=4)
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--changes", type=int, default=5000, help="changes per run (5000)")
+    parser.add_argument("--probes", type=int, default=2000, help="baseline tasks per run (2000)")
+    parser.add_argument("--concurrency", type=int, default=4, help="prefork worker processes")
+    parser.add_argument(
+        "--rate", type=float, default=None, help="paced run: changes per second (default: half "
+        "of what the saturation run delivered)"
+    )  # fmt: skip
+    parser.add_argument("--quick", action="store_true", help="300 changes, 300 probes")
     args = parser.parse_args()
+    if args.quick:
+        args.changes, args.probes = 300, 300
 
     ensure_database()
     import django
@@ -81,38 +225,37 @@ def main():
     call_command("migrate", verbosity=0)
 
     import redis
-    from django.db import connection
 
-    from config.celery import app
-    from integrations.models import Connection, Delivery, DeliveryStatus, OutboxEvent
     from integrations.services import connection_save
-    from members.models import Member, MemberStatus, StatusChange
-    from members.services import member_change_status
+    from integrations.tasks import probe
+    from members.models import Member, MemberStatus
     from organizations.models import Location, Organization
     from tests.stubs import HubSpotStub, KisiStub
 
-    # A clean slate for the benchmark's own organization.
-    Organization.objects.filter(slug="bench").delete()
-    with connection.cursor() as cursor:
-        for table in ("integrations_delivery", "integrations_outboxevent"):
-            cursor.execute(f"DELETE FROM {table}")
-    app.control.purge()
-    org = Organization.objects.create(name="Bench", slug="bench")
+    # Only the benchmark's own rows: the organization cascades to its members,
+    # connections, outbox events and deliveries.
+    Organization.objects.filter(slug=BENCH_SLUG).delete()
+    org = Organization.objects.create(name="Bench", slug=BENCH_SLUG)
     location = Location.objects.create(organization=org, name="Bench", slug="bench")
     Member.objects.bulk_create(
         Member(
             organization=org,
             location=location,
             first_name="Bench",
-            last_name=str(i),
-            email=f"bench{i}@example.test",
-            status=MemberStatus.ACTIVE,
+            last_name=f"{run}{i}",
+            email=f"bench-{run}{i}@example.test",
+            status=MemberStatus.CONTACT,
         )
+        for run in ("s", "p")
         for i in range(args.changes)
     )
     members = list(Member.objects.filter(organization=org).order_by("pk"))
+    saturation_members = [m for m in members if m.last_name.startswith("s")]
+    paced_members = [m for m in members if m.last_name.startswith("p")]
 
-    log = open(ROOT / "bench" / "worker.log", "wb")  # noqa: SIM115
+    log_dir = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
+    log_path = log_dir / "worker.log"
+    log = log_path.open("wb")
     worker = subprocess.Popen(
         [
             sys.executable, "-m", "celery", "-A", "config", "worker",
@@ -122,81 +265,40 @@ def main():
         ],
         cwd=ROOT, env={**os.environ, **ENV}, stdout=log, stderr=subprocess.STDOUT,
     )  # fmt: skip
+    timeout = 300 + args.changes / 5
     try:
-        time.sleep(1)
-        # Wait until the worker takes tasks (a probe round trip).
         r = redis.Redis.from_url(REDIS_URL)
-        r.delete("bench:warmup", "bench:probe")
-        from integrations.tasks import probe
-
+        r.delete("bench:warmup")
         probe.delay("bench:warmup")
         if r.blpop("bench:warmup", timeout=60) is None:
-            raise SystemExit("worker did not start; see bench/worker.log")
+            raise SystemExit(f"worker did not start; see {log_path}")
 
-        # -- baseline: bare task round trip --------------------------------------------
-        sent = []
-        start = time.time()
-        for _ in range(args.probes):
-            sent.append(time.time())
-            probe.delay("bench:probe")
-        while r.llen("bench:probe") < args.probes:
-            time.sleep(0.05)
-        received = [float(x) for x in r.lrange("bench:probe", 0, -1)]
-        # Probes are consumed by several processes; match by order of arrival.
-        base_lat = [b - a for a, b in zip(sent, sorted(received), strict=True)]
-        base = summary("baseline no-op task", base_lat, args.probes, max(received) - start)
-
-        # -- the pipeline ----------------------------------------------------------------
         with HubSpotStub() as crm, KisiStub() as door:
             for stub, kind in ((crm, "hubspot"), (door, "kisi")):
                 connection_save(
                     organization=org, kind=kind, name=kind, base_url=stub.url,
                     credentials={k: str(v) for k, v in stub.credentials.items()},
                 )  # fmt: skip
-            committed = {}
-            start = time.time()
-            for member in members:
-                member_change_status(member=member, status=MemberStatus.FORMER, via="system")
-                committed[member.pk] = time.time()
-            commit_seconds = time.time() - start
-            total = args.changes * 2
-            while (
-                Delivery.objects.filter(
-                    status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.DEAD]
-                ).count()
-                < total
-            ):
-                time.sleep(0.2)
-            rows = list(Delivery.objects.values_list("pk", "member_ref", "succeeded_at", "status"))
-            dead = sum(1 for row in rows if row[3] == DeliveryStatus.DEAD)
-            by_key = {f"delivery-{pk}": member_ref for pk, member_ref, _, _ in rows}
-            crm_lat = [
-                req.received_at - committed[by_key[req.header("idempotency-key")]]
-                for req in crm.requests
-            ]
-            done_lat = [
-                ok.timestamp() - committed[member_ref]
-                for _, member_ref, ok, status in rows
-                if ok is not None
-            ]
-            end = max(ok.timestamp() for _, _, ok, _ in rows if ok is not None)
-            print(f"committed {args.changes} changes in {commit_seconds:.1f} s "
-                  f"({args.changes / commit_seconds:.0f}/s); {dead} dead")  # fmt: skip
-            pipe = summary("pipeline: commit → delivered (DB)", done_lat, total, end - start)
-            summary("pipeline: commit → CRM receipt", crm_lat, len(crm_lat), end - start)
-            assert crm.created_count == args.changes
-            assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 0
-        print(
-            f"ratios (pipeline / baseline): throughput {pipe[0] / base[0]:.2f}×, "
-            f"p50 {pipe[1] / base[1]:.1f}×, p95 {pipe[2] / base[2]:.1f}×"
-        )
-        print(f"worker: --pool=prefork --concurrency={args.concurrency}")
-        StatusChange.objects.filter(organization=org).delete()
-        Connection.objects.filter(organization=org).delete()
+            print(
+                f"{args.changes} changes per run, 2 deliveries each (HubSpot upsert, Kisi "
+                f"grant); worker --pool=prefork --concurrency={args.concurrency}\n"
+            )
+            base = baseline(r, probe, args.probes, None, "burst")
+            result = run_changes(org, saturation_members, None, crm, door, timeout)
+            report("saturation (committed flat out)", result, base)
+
+            rate = args.rate or max(1.0, result["changes_per_second"] / 2)
+            print()
+            # A minute of paced probes is plenty for their percentiles.
+            probes = min(args.probes, max(100, int(rate * 60)))
+            base = baseline(r, probe, probes, rate, "paced")
+            result = run_changes(org, paced_members, rate, crm, door, timeout)
+            report(f"paced ({rate:.1f} changes/s, below capacity)", result, base, paced=True)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
         log.close()
+        print(f"\nworker log: {log_path}")
 
 
 if __name__ == "__main__":
