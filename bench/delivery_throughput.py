@@ -74,6 +74,21 @@ def ensure_database():
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
+def delete_bench_rows():
+    """Only the benchmark's own organization and what hangs off it, children
+    first (locations and members are protected from cascading deletes)."""
+    from integrations.models import Connection, Delivery, OutboxEvent
+    from members.models import Member, StatusChange
+    from organizations.models import Location, Organization
+
+    org = Organization.objects.filter(slug=BENCH_SLUG).first()
+    if org is None:
+        return
+    for model in (Delivery, OutboxEvent, Connection, StatusChange, Member, Location):
+        model.objects.filter(organization=org).delete()
+    org.delete()
+
+
 def percentile(values, q):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -232,9 +247,7 @@ def main():
     from organizations.models import Location, Organization
     from tests.stubs import HubSpotStub, KisiStub
 
-    # Only the benchmark's own rows: the organization cascades to its members,
-    # connections, outbox events and deliveries.
-    Organization.objects.filter(slug=BENCH_SLUG).delete()
+    delete_bench_rows()
     org = Organization.objects.create(name="Bench", slug=BENCH_SLUG)
     location = Location.objects.create(organization=org, name="Bench", slug="bench")
     Member.objects.bulk_create(
