@@ -254,17 +254,21 @@ def worker_killed(cast, stubs, worker_factory):
     make_changes(members)  # queued in Redis until a worker comes
 
     worker = worker_factory(INTEGRATIONS_HTTP_TIMEOUT="30")
-    # Every pool process hangs in a request: nothing else is half-sent.
-    wait_until(
-        lambda: hanging(stubs) >= worker.concurrency,
-        timeout=20,
-        interval=0.02,
-        message="every pool process to be stuck in a request",
-    )
-    worker.kill()
     stuck = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT)
+
+    def all_stuck():
+        # Every pool process hangs in a request for a doomed member: nothing
+        # else is half-sent when the worker dies.
+        refs = list(stuck.values_list("member_ref", flat=True))
+        return (
+            hanging(stubs) >= worker.concurrency
+            and len(refs) == worker.concurrency
+            and set(refs) <= {m.pk for m in doomed}
+        )
+
+    wait_until(all_stuck, timeout=20, interval=0.02, message="every pool process to be stuck")
+    worker.kill()
     assert stuck.count() == worker.concurrency
-    assert set(stuck.values_list("member_ref", flat=True)) <= {m.pk for m in doomed}
 
     for member in doomed:
         member_change_status(member=member, status=MemberStatus.CONTACT, via="admin")
