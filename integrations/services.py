@@ -332,7 +332,9 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
         if not person.email:
             note = "The member has no email address, which this system needs."
             if email_changed:
-                note += f" Access under the previous address {previous_email} was removed."
+                # Not the address itself: after an account deletion the log
+                # must not keep what the person asked us to erase.
+                note += " Access under the previous address was removed."
             return "", note
         client.push(person, idempotency_key=delivery.idempotency_key)
     return person.email, None

@@ -88,6 +88,7 @@ def test_account_deletion_deletes_the_crm_contact_and_revokes_access(
     assert notes["capsule"] == (DeliveryStatus.SUCCEEDED, "")
     assert notes["kisi"][0] == DeliveryStatus.SKIPPED
     assert "Access under the previous address" in notes["kisi"][1]
+    assert email not in notes["kisi"][1]  # the log keeps nothing of what was erased
 
 
 def test_account_deleted_before_anything_was_sent_skips_the_crm_honestly(cast, run, hubspot):
