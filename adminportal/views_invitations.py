@@ -5,6 +5,7 @@ import time
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import FileResponse, Http404, HttpResponse
@@ -43,6 +44,7 @@ from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
 PREVIEW_VALID_ROWS = 50
+INVITATIONS_PAGE_SIZE = 100
 #: A paste of 10,000 bad rows would be a page of megabytes: the page shows
 #: this many errors, and offers all of them as CSV.
 PREVIEW_ERROR_ROWS = 200
@@ -148,9 +150,10 @@ def invitations_list(request):
         .order_by("-invited_at", "pk")
         .prefetch_related(
             Prefetch("invitations", queryset=Invitation.objects.order_by("-created_at", "-id"))
-        )[:500]
+        )
     )
-    return render(request, "adminportal/invitations.html", {"pending": pending})
+    page = Paginator(pending, INVITATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "adminportal/invitations.html", {"pending": page, "page": page})
 
 
 @admin_portal_view

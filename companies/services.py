@@ -8,8 +8,8 @@ from django.utils import timezone
 from adminportal.models import Notification
 from adminportal.notifications import notify_location_admins
 from members.invitations import member_invite
-from members.models import Member, MemberStatus, StatusChange, Via
-from members.policy import TeamPolicy, new_member_email_refusal
+from members.models import Member, MemberStatus, PortalAccess, StatusChange, Via
+from members.policy import TeamPolicy, new_member_email_refusal, read_only_refusal
 from members.services import member_change_status, member_create
 from organizations.models import Location, Organization
 from organizations.scoping import scoped
@@ -35,10 +35,37 @@ def _check_in_company(company: Company, **members: Member | None) -> None:
             raise ValidationError({field: f"{member} is not a member of {company}."})
 
 
+def _check_not_read_only(company: Company, **members) -> None:
+    """A deactivated member's record is read-only (R4.6): they are given no
+    role. Taking one away stays possible (a transfer of the other role
+    holder, replacing them), since it changes the company, not them.
+    ``members`` maps a field to a member or a list of them; one query,
+    against the rows (a caller's copy may predate a deactivation)."""
+    holds = {
+        "contact_person": {company.contact_person_id},
+        "billing_person": {company.billing_person_id},
+    }
+    gaining = {}
+    for field, value in members.items():
+        for member in value if isinstance(value, list) else [value]:
+            if member is None or member.pk in holds.get(field, ()):
+                continue
+            if field in ("managers", "is_manager") and member.is_manager:
+                continue
+            gaining.setdefault(member.pk, field)
+    if not gaining:
+        return
+    for member in Member.objects.filter(
+        pk__in=gaining, portal_access=PortalAccess.DEACTIVATED
+    ).only("first_name", "last_name", "portal_access")[:1]:
+        raise ValidationError({gaining[member.pk]: read_only_refusal(member)})
+
+
 def _save_roles(
     company: Company, contact_person: Member | None, billing_person: Member | None
 ) -> None:
     _check_in_company(company, contact_person=contact_person, billing_person=billing_person)
+    _check_not_read_only(company, contact_person=contact_person, billing_person=billing_person)
     company.contact_person = contact_person
     company.billing_person = billing_person
     company.save(update_fields=["contact_person", "billing_person", "updated_at"])
@@ -63,6 +90,10 @@ def company_set_manager(*, company: Company, member: Member, is_manager: bool) -
     """Make ``member`` one of the company's managers, or stop them being one."""
     _check_in_company(company, member=member)
     if member.is_manager != is_manager:
+        # Taking the flag off a deactivated member changes their record too.
+        refusal = read_only_refusal(Member.objects.only("portal_access").get(pk=member.pk))
+        if refusal:
+            raise ValidationError({"is_manager": refusal})
         member.is_manager = is_manager
         member.save(update_fields=["is_manager", "updated_at"])
         sync_team_access(company)
@@ -82,6 +113,7 @@ def company_update_roles(
     managers = list(managers)
     for member in managers:
         _check_in_company(company, managers=member)
+    _check_not_read_only(company, managers=managers)
     _save_roles(company, contact_person, billing_person)
     wanted = [member.pk for member in managers]
     team = Member.objects.filter(company=company)

@@ -29,6 +29,7 @@ from .models import (
     PortalAccess,
     Via,
 )
+from .policy import read_only_refusal
 from .services import member_change_status
 
 
@@ -201,6 +202,10 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
         .select_related("company", "location")
         .get(pk=member.pk)
     )
+    refusal = read_only_refusal(member)
+    if refusal:
+        # The view checks too; this holds for every caller.
+        raise ValidationError(refusal)
     if to_location.organization_id != member.organization_id:
         raise ValidationError({"to_location": "That location belongs to another organization."})
     if to_location.pk == member.location_id:

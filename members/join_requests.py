@@ -10,7 +10,7 @@ from organizations.models import Location
 from organizations.permissions import can_manage_location
 
 from .invitations import member_invite
-from .models import JoinRequest, Member, Via
+from .models import JoinRequest, Member, MemberStatus, PortalAccess, Via
 from .services import member_create
 
 
@@ -63,6 +63,30 @@ def _decide(join_request: JoinRequest, actor) -> JoinRequest:
     return join_request
 
 
+def _already_known(join_request: JoinRequest, existing: Member) -> str:
+    """What to do when the address already has a record: it depends on
+    where that record stands (only active members can be invited)."""
+    who = f"{join_request.email} already has a record here ({existing.full_name}"
+    if existing.status != MemberStatus.ACTIVE:
+        return (
+            f"{who}, {existing.get_status_display()}). To let them in, set them Active on "
+            "their profile, then invite them to the portal; then reject this request."
+        )
+    if existing.portal_access == PortalAccess.DEACTIVATED:
+        return (
+            f"{who}, portal access deactivated). Activate them on their profile if they "
+            "should get in; then reject this request."
+        )
+    if existing.portal_access == PortalAccess.PENDING:
+        return (
+            f"{who}, already invited). Resend the invitation from their profile if it got "
+            "lost; then reject this request."
+        )
+    if existing.portal_access == PortalAccess.ACTIVE:
+        return f"{who}) and already uses the member portal. Reject this request."
+    return f"{who}). Invite them from their profile; then reject this request."
+
+
 @transaction.atomic
 def join_request_approve(*, join_request: JoinRequest, actor) -> Member:
     """Approve: the person becomes an invited member of the location."""
@@ -71,10 +95,7 @@ def join_request_approve(*, join_request: JoinRequest, actor) -> Member:
         organization_id=join_request.organization_id, email__iexact=join_request.email
     ).first()
     if existing is not None:
-        raise ValidationError(
-            f"{join_request.email} is already a member ({existing.full_name}). "
-            "Reject this request, or invite them from their profile."
-        )
+        raise ValidationError(_already_known(join_request, existing))
     notes = []
     if join_request.company_name:
         notes.append(f"Company (from join request): {join_request.company_name}")

@@ -7,10 +7,13 @@ account: the login and personal data go, the member record stays as
 "Deleted user" with its billing and memberships.
 """
 
+from datetime import timedelta
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q, Value
+from django.db.models.functions import Replace
 from django.utils import timezone
 
 from accounts.sessions import end_sessions
@@ -26,6 +29,7 @@ from .uploads import PHOTO_KINDS, check_upload
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
 ADMIN_FIELDS = ("billing_name", "billing_address", "tax_id", "internal_notes")
 DELETED_NAME = "Deleted user"
+SAME_MOMENT = timedelta(seconds=5)
 
 
 @transaction.atomic
@@ -154,6 +158,31 @@ def attachment_delete(*, attachment: Attachment, actor) -> None:
     attachment.delete()
 
 
+def _erase_name_from_notifications(member: Member, user) -> int:
+    """Admin notices about the person, or by them as a contact person, name
+    them; their name and email are part of what they asked us to erase.
+    The notices stay (the change they record happened), as "Deleted user".
+    Only notices tied to this person are rewritten, never a namesake's."""
+    related = Q(member=member) | Q(actor=user)
+    for request in JoinRequest.objects.filter(member=member).select_related("location"):
+        # The notice has no link to its request: it was written in the same
+        # transaction, so its time and text single it out from a namesake's.
+        related |= Q(
+            kind=Notification.Kind.JOIN_REQUEST,
+            location_id=request.location_id,
+            message=f"{request.full_name} asked to join {request.location.name}.",
+            created_at__range=(request.created_at - SAME_MOMENT, request.created_at + SAME_MOMENT),
+        )
+    notices = Notification.objects.filter(related, organization_id=member.organization_id)
+    changed = 0
+    # Longest first, so a full name goes before an email it might contain.
+    for text in sorted({member.full_name, member.email, user.email} - {""}, key=len, reverse=True):
+        changed += notices.filter(message__contains=text).update(
+            message=Replace("message", Value(text), Value(DELETED_NAME))
+        )
+    return changed
+
+
 @transaction.atomic
 def account_delete(*, user) -> list[Member]:
     """The person deletes their account (R5.3).
@@ -172,6 +201,7 @@ def account_delete(*, user) -> list[Member]:
         # The notice names the record, not the person: their name is part of
         # what they asked us to erase.
         of_company = f" of {member.company.name}" if member.company else ""
+        _erase_name_from_notifications(member, user)
         if member.photo:
             member.photo.delete(save=False)
         member.first_name = DELETED_NAME

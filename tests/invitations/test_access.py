@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from members.access import (
 )
 from members.invitations import member_invite
 from members.models import LocationTransfer, Member, MemberStatus, PortalAccess, StatusChange, Via
+from members.personal import attachment_add
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.factories import PASSWORD
@@ -23,6 +26,8 @@ from tests.factories import PASSWORD
 from .helpers import last_link
 
 pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def _code(client, email):
@@ -113,20 +118,52 @@ def test_deactivation_ends_sessions_and_activation_restores_access(
 
 
 def test_a_deactivated_record_is_read_only(client, cast):
-    member_deactivate_access(member=cast.teammate, actor=cast.admin)
+    teammate = cast.teammate
+    attachment = attachment_add(
+        member=teammate,
+        actor=cast.admin,
+        upload=SimpleUploadedFile("id.pdf", PDF, content_type="application/pdf"),
+    )
+    member_deactivate_access(member=teammate, actor=cast.admin)
     client.force_login(cast.admin)
-    url = reverse("adminportal:member_edit", args=[cast.org.slug, cast.teammate.pk])
-    client.post(url, {"first_name": "X", "internal_notes": "changed"})
-    client.post(reverse("adminportal:member_remove", args=[cast.org.slug, cast.teammate.pk]))
+    org = cast.org.slug
+    # Only fields an admin may otherwise always change (R5.1): the refusal
+    # is the read-only rule, not the personal-data rule.
+    client.post(
+        reverse("adminportal:member_edit", args=[org, teammate.pk]),
+        {
+            "first_name": teammate.first_name,
+            "last_name": teammate.last_name,
+            "email": teammate.email,
+            "phone": teammate.phone,
+            "billing_name": "Changed Ltd",
+            "internal_notes": "changed",
+        },
+    )
+    client.post(reverse("adminportal:member_remove", args=[org, teammate.pk]))
+    client.post(
+        reverse("adminportal:member_transfer", args=[org, teammate.pk]),
+        {"to_location": cast.mill.pk},
+    )
+    client.post(
+        reverse("adminportal:attachment_upload", args=[org, teammate.pk]),
+        {"file": SimpleUploadedFile("new.pdf", PDF, content_type="application/pdf")},
+    )
+    client.post(reverse("adminportal:attachment_delete", args=[org, attachment.pk]))
     # The page offers no status form; a forged POST is refused all the same.
     response = client.post(
-        reverse("adminportal:member_status", args=[cast.org.slug, cast.teammate.pk]),
+        reverse("adminportal:member_status", args=[org, teammate.pk]),
         {"status": "former"},
         follow=True,
     )
     assert "the record is read-only" in response.content.decode()
-    cast.teammate.refresh_from_db()
-    assert cast.teammate.internal_notes == "" and cast.teammate.status == MemberStatus.ACTIVE
+    teammate.refresh_from_db()
+    assert teammate.internal_notes == "" and teammate.billing_name == ""
+    assert teammate.status == MemberStatus.ACTIVE and teammate.location == cast.harbour
+    assert list(teammate.attachments.values_list("pk", flat=True)) == [attachment.pk]
+    # The actions say no too, whoever calls them.
+    with pytest.raises(ValidationError, match="read-only"):
+        member_transfer(member=teammate, to_location=cast.mill, actor=cast.admin)
 
 
 def test_a_contact_person_cannot_change_a_deactivated_teammate(client, cast):

@@ -1,13 +1,23 @@
 """Personal data belongs to the person once linked (R5.1), privacy (R5.2),
 account deletion (R5.3), attachments."""
 
+import datetime
+
 import pytest
+import time_machine
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from adminportal.models import Notification
+from integrations.models import OutboxEvent
+from integrations.outbox import MemberEvent
+from members.invitations import invitations_on_login
+from members.join_requests import join_request_approve, join_request_submit
 from members.models import Attachment, Member, Membership, PortalAccess
+from members.personal import account_delete
 from members.privacy import visible_contact
 from tests import factories as f
 
@@ -92,11 +102,13 @@ def test_a_photo_must_be_an_image(client, cast):
 def test_account_deletion_keeps_the_member_and_memberships_and_erases_personal_data(
     client, cast, django_capture_on_commit_callbacks
 ):
-    member = cast.teammate
+    member = _upload_photo(client, cast)
+    photo_name = member.photo.name
     f.MembershipFactory(member=member)
     member.billing_name = "Tess Ltd"
     member.phone = "+44 20 1234"
     member.show_email = True
+    member.show_phone = False
     member.save()
     user_id = member.user_id
     client.force_login(member.user)
@@ -109,7 +121,11 @@ def test_account_deletion_keeps_the_member_and_memberships_and_erases_personal_d
     member = Member.objects.get(pk=member.pk)
     assert member.full_name == "Deleted user"
     assert (member.email, member.phone, member.photo.name, member.user_id) == ("", "", "", None)
-    assert member.show_email is None and member.portal_access == PortalAccess.NONE
+    assert member.show_email is None and member.show_phone is None
+    assert member.portal_access == PortalAccess.NONE
+    assert not default_storage.exists(photo_name)
+    # Connected systems are told (door and printing access end).
+    assert OutboxEvent.objects.filter(member_ref=member.pk, event=MemberEvent.REMOVED).exists()
     assert member.billing_name == "Tess Ltd"  # billing stays
     assert Membership.objects.filter(member=member).count() == 1
     notices = Notification.objects.filter(kind=Notification.Kind.ACCOUNT_DELETED, member=member)
@@ -257,3 +273,47 @@ def test_the_admin_member_page_shows_the_photo_read_only(client, cast):
     html = page.content.decode()
     assert reverse("member_photo", args=[cast.org.slug, member.pk]) in html
     assert 'name="photo"' not in html
+
+
+def test_account_deletion_erases_the_name_from_admin_notices(
+    cast, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        request = join_request_submit(
+            location=cast.harbour, first_name="Jo", last_name="Joiner", email="jo@example.test"
+        )
+        member = join_request_approve(join_request=request, actor=cast.admin)
+    user = User.objects.get(email="jo@example.test")
+    invitations_on_login(user=user)  # accepted: the login is linked
+    # A namesake's notice, an hour later, is not touched.
+    with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
+        namesake = join_request_submit(
+            location=cast.harbour, first_name="Jo", last_name="Joiner", email="jo2@example.test"
+        )
+    account_delete(user=user)
+    about_her = Notification.objects.filter(kind=Notification.Kind.JOIN_REQUEST)
+    messages = sorted(set(about_her.values_list("message", flat=True)))
+    assert messages == ["Deleted user asked to join Harbour.", "Jo Joiner asked to join Harbour."]
+    assert namesake.first_name == "Jo"
+    deleted = Notification.objects.filter(kind=Notification.Kind.ACCOUNT_DELETED, member=member)
+    assert deleted.exists() and not deleted.filter(message__contains="Jo").exists()
+
+
+def test_a_login_from_another_organization_accepts_an_invitation_and_is_reused(
+    client, cast, django_capture_on_commit_callbacks
+):
+    from .helpers import admin_invite, last_link
+
+    elsewhere = cast.other_member  # a member of Southgate, with a login
+    users_before = User.objects.count()
+    admin_invite(client, cast, django_capture_on_commit_callbacks, email=elsewhere.email.upper())
+    assert User.objects.count() == users_before  # no second login for the address
+    path, _ = last_link(elsewhere.email)
+    response = client.post(path)
+    assert response["Location"] == reverse("portal:home", args=[cast.org.slug])
+    here = Member.objects.get(organization=cast.org, email=elsewhere.email)
+    assert here.user_id == elsewhere.user_id and here.portal_access == PortalAccess.ACTIVE
+    assert User.objects.filter(email__iexact=elsewhere.email).count() == 1
+    # Both portals open to the one login.
+    assert client.get(reverse("portal:home", args=[cast.org.slug])).status_code == 200
+    assert client.get(reverse("portal:home", args=[cast.other_org.slug])).status_code == 200
