@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import User
+from .models import User, UserSession
 
 
 @admin.register(User)
@@ -18,3 +18,20 @@ class UserAdmin(BaseUserAdmin):
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ("groups",)
+
+
+@admin.register(UserSession)
+class UserSessionAdmin(admin.ModelAdmin):
+    """Who is logged in where; deleting a row does not end the session
+    (delete the session, or use the member's Deactivate)."""
+
+    list_display = ("user", "created_at")
+    search_fields = ("user__email",)
+    list_select_related = ("user",)
+    readonly_fields = ("session", "user", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -49,3 +49,17 @@ class User(GuardianUserMixin, AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+
+class UserSession(models.Model):
+    """Which login a database session belongs to, written at login
+    (accounts/sessions.py), so ending a person's sessions deletes theirs by
+    key instead of decoding every live session. Goes with its session
+    (``clearsessions`` cascades) and with its user."""
+
+    session = models.OneToOneField("sessions.Session", on_delete=models.CASCADE, primary_key=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"{self.user_id}: {self.session_id}"

@@ -8,7 +8,6 @@ account: the login and personal data go, the member record stays as
 """
 
 from datetime import timedelta
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -16,7 +15,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from accounts.sessions import end_sessions
+from accounts.sessions import end_session_keys, session_keys_of
 from adminportal.models import Notification
 from adminportal.notifications import notify_location_admins
 from companies.team_access import sync_team_access
@@ -232,7 +231,8 @@ def account_delete(*, user) -> list[Member]:
             ),
             member=member,
         )
-    user_id = user.pk
-    transaction.on_commit(partial(end_sessions, user_id))
+    # Read now: the login's session index goes with it.
+    keys = session_keys_of(user)
+    transaction.on_commit(lambda: end_session_keys(keys))
     user.delete()
     return members
