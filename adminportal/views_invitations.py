@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from companies.selectors import companies_for_admin
 from members.access import (
+    admin_role_suspended,
     member_activate_access,
     member_deactivate_access,
     member_remove_from_location,
@@ -305,11 +306,13 @@ def member_access(request, pk, action):
     try:
         if action == "deactivate":
             member_deactivate_access(member=member, actor=request.user)
-            messages.success(
-                request,
+            text = (
                 f"{member.full_name}'s portal access is deactivated: their sessions have ended "
-                "and the record is read-only until you activate it.",
+                "and the record is read-only until you activate it."
             )
+            if admin_role_suspended(member):
+                text += " Their admin portal access is suspended too."
+            messages.success(request, text)
         else:
             member = member_activate_access(member=member, actor=request.user)
             if member.portal_access == PortalAccess.NONE:
@@ -340,11 +343,13 @@ def member_remove(request, pk):
     except ValidationError as invalid:
         messages.error(request, _error_text(invalid))
         return _to_member(request, member)
-    messages.success(
-        request,
+    text = (
         f"{member.full_name} is removed from {member.location.name}: now Former, without "
-        "portal access. Their memberships and billing stay on the record.",
+        "portal access. Their memberships and billing stay on the record."
     )
+    if admin_role_suspended(member):
+        text += " Their admin portal access is suspended too."
+    messages.success(request, text)
     return _to_member(request, member)
 
 

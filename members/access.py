@@ -94,6 +94,12 @@ def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None)
     return None
 
 
+def admin_role_suspended(member: Member) -> bool:
+    """Whether the person behind ``member`` holds a suspended admin role here."""
+    role = _admin_role_of(member)
+    return role is not None and role.suspended_at is not None
+
+
 def _suspend_admin_role(member: Member, actor) -> None:
     """The person's admin portal closes with their member access (R4.6):
     the role is kept, suspended, so activating gives it back as it was."""

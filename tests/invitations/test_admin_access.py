@@ -73,7 +73,8 @@ def test_deactivated_or_removed_the_admin_portal_closes_too(
 ):
     assert _password_login(client)
     with django_capture_on_commit_callbacks(execute=True):
-        _act(client, cast, boss, action)
+        page = _act(client, cast, boss, action).content.decode()
+    assert "Their admin portal access is suspended too." in page
     # Their session ended, and they cannot log in again...
     assert client.get(_admin_home(cast)).status_code == 302
     assert not _password_login(client)
