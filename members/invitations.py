@@ -192,13 +192,24 @@ def invitations_queue(members, *, invited_by_id=None, reminder: bool = False) ->
         batch_size=2000,
     )
     ids = [row.pk for row in rows]
-    for start in range(0, len(ids), SEND_CHUNK):
-        chunk = ids[start : start + SEND_CHUNK]
+    if ids:
         # robust: the invitation is committed; a failing callback must not
-        # turn the response into an error (enqueue_invitation_emails does
-        # not raise anyway, and the sweep sends what it could not queue).
-        transaction.on_commit(lambda chunk=chunk: enqueue_invitation_emails(chunk), robust=True)
+        # turn the response into an error (this one does not raise anyway,
+        # and the sweep sends what it could not queue).
+        transaction.on_commit(lambda: enqueue_invitation_chunks(ids), robust=True)
     return ids
+
+
+def enqueue_invitation_chunks(invitation_ids: list[int]) -> int:
+    """One sending task per chunk; returns how many chunks were queued.
+    Stops at the first refusal: with the broker down, trying the other
+    chunks of a 10,000-row paste would only keep the admin waiting."""
+    queued = 0
+    for start in range(0, len(invitation_ids), SEND_CHUNK):
+        if not enqueue_invitation_emails(invitation_ids[start : start + SEND_CHUNK]):
+            break
+        queued += 1
+    return queued
 
 
 def enqueue_invitation_emails(invitation_ids: list[int]) -> bool:
@@ -435,9 +446,7 @@ def invitations_send_unsent(*, grace: timedelta = SWEEP_GRACE, now=None) -> int:
         .order_by("pk")
         .values_list("pk", flat=True)[:20_000]
     )
-    for start in range(0, len(ids), SEND_CHUNK):
-        if not enqueue_invitation_emails(ids[start : start + SEND_CHUNK]):
-            break
+    enqueue_invitation_chunks(ids)
     return len(ids)
 
 
