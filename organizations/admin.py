@@ -59,8 +59,10 @@ class LocationModelAdmin(GuardedModelAdmin):
 
 @admin.register(OrganizationAdmin)
 class OrganizationAdminModelAdmin(admin.ModelAdmin):
-    list_display = ("user", "organization", "is_owner", "created_at")
-    list_filter = ("is_owner", "organization")
+    # A suspended role (its member record deactivated or removed) gives no
+    # access; clearing suspended_at here gives it back (docs/invitations.md).
+    list_display = ("user", "organization", "is_owner", "suspended_at", "created_at")
+    list_filter = ("is_owner", ("suspended_at", admin.EmptyFieldListFilter), "organization")
     list_select_related = ("user", "organization")
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("user",)
