@@ -39,7 +39,7 @@ from members.personal import (
     member_update_details,
 )
 from members.policy import read_only_refusal
-from members.selectors import members_for_admin
+from members.selectors import members_for_admin, plans_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
 from organizations.scoping import scoped
@@ -176,7 +176,13 @@ def _mass_invite(request, *, company=None):
     locations = None if company else admin_locations(request.user, org)
     form = MassInviteForm(request.POST or None, locations=locations)
     preview = None
-    context = {"form": form, "company": company}
+    context = {
+        "form": form,
+        "company": company,
+        # The IDs the paste's columns refer to, so nobody has to guess them.
+        "id_companies": [] if company else companies_for_admin(user=request.user, organization=org),
+        "id_plans": plans_for_admin(user=request.user, organization=org),
+    }
     if request.method == "POST" and form.is_valid():
         started = time.monotonic()
         try:

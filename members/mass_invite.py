@@ -27,6 +27,7 @@ from organizations.permissions import admin_locations
 from .fields import no_control_characters
 from .invitations import ensure_users, invitations_queue
 from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
+from .selectors import plans_for_admin
 
 MAX_ROWS = 10_000
 #: The paste box takes this many characters: 10,000 generous rows, and
@@ -182,12 +183,7 @@ def parse_rows(
             organization=organization, location__in=managed
         ).select_related("location")
     }
-    managed_ids = set(managed.values_list("pk", flat=True))
-    plans = {
-        p.pk: p
-        for p in Plan.objects.filter(organization=organization).select_related("location")
-        if p.location_id is None or p.location_id in managed_ids
-    }
+    plans = {p.pk: p for p in plans_for_admin(user=user, organization=organization)}
 
     rows: list[Row] = []
     seen: dict[str, int] = {}

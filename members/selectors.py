@@ -1,11 +1,11 @@
 """Reads of members, with everything their pages need fetched up front."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
-from .models import Member, Membership, StatusChange
+from .models import Member, Membership, Plan, StatusChange
 
 
 def with_active_membership(queryset: QuerySet) -> QuerySet:
@@ -57,4 +57,15 @@ def member_for_user(*, user, organization) -> Member | None:
         .filter(user=user)
         .select_related("company", "company__contact_person", "company__billing_person", "location")
         .first()
+    )
+
+
+def plans_for_admin(*, user, organization) -> QuerySet:
+    """Plans an admin may give: the organization's own, and those of their locations."""
+    locations = admin_locations(user, organization)
+    return (
+        scoped(Plan, organization)
+        .filter(Q(location__isnull=True) | Q(location__in=locations))
+        .select_related("location")
+        .order_by("name", "pk")
     )

@@ -291,3 +291,19 @@ def test_ten_thousand_bad_rows_show_the_first_200_and_download_as_csv(client, ca
     assert download["Content-Type"] == "text/csv"
     lines = download.content.decode().splitlines()
     assert len(lines) == 10_001 and lines[1].startswith("1,F0,L0,bad-address-0,")
+
+
+def test_the_page_lists_the_company_and_plan_ids_the_admin_may_use(client, cast):
+    harbour_plan = f.PlanFactory(organization=cast.org, location=cast.harbour, name="Hot desk")
+    everywhere = f.PlanFactory(organization=cast.org, location=None, name="Flex pass")
+    f.PlanFactory(organization=cast.org, location=cast.mill, name="Mill office")
+    f.PlanFactory(organization=cast.other_org, name="Southgate desk")
+    f.CompanyFactory(location=cast.mill, name="Mill Works")
+    client.force_login(cast.admin)  # harbour only
+    page = client.get(_url(cast))
+    companies = [(c.pk, c.name) for c in page.context["id_companies"]]
+    assert companies == [(cast.acme.pk, "Acme"), (cast.globex.pk, "Globex")]
+    plans = [(p.pk, p.name) for p in page.context["id_plans"]]
+    assert plans == [(everywhere.pk, "Flex pass"), (harbour_plan.pk, "Hot desk")]
+    html = page.content.decode()
+    assert "Mill Works" not in html and "Mill office" not in html and "Southgate" not in html
