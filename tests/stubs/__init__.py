@@ -4,7 +4,9 @@ Real HTTP on 127.0.0.1 (ephemeral port unless told otherwise), one background th
 each, usable as context managers::
 
     with KisiStub() as kisi:
-        client = KisiClient(kisi.url, api_key=kisi.api_key, group_id=kisi.group_id)
+        client = KisiClient(
+            kisi.url, api_key=kisi.api_key, group_id=kisi.group_id, allow_private_hosts=True
+        )
         ...
         assert kisi.has_access("ada@example.com")
 
