@@ -5,6 +5,8 @@ the first, two companies, and the people who sit on each side.
 """
 
 import os
+import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
@@ -84,6 +86,15 @@ def cast(db) -> Cast:
         other_admin=other_admin,
         other_member=other_member,
     )
+
+
+@contextmanager
+def hung_redis():
+    """A port that accepts TCP connections and never answers: a hung Redis."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(64)
+        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
 
 
 def require_or_skip(reason: str):

@@ -147,6 +147,9 @@ if REDIS_URL:
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "flex",
+            # Login and join pages count attempts here: a hung Redis must
+            # fail them fast, not hold the request for ever.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
         }
     }
     # django-ratelimit only lists django-redis; Django's own backend

@@ -14,6 +14,7 @@ from accounts.models import User
 from companies.models import Company
 from members.models import Member, MemberStatus
 from organizations.models import Organization
+from tests.conftest import hung_redis
 
 
 def test_seed_demo_is_idempotent_and_covers_every_status(db, capsys):
@@ -87,3 +88,21 @@ def test_every_model_is_in_django_admin_with_search_and_a_working_changelist(cli
     client.force_login(support)
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
     assert client.get(url, {"q": "a"}).status_code == 200
+
+
+def test_a_hung_redis_fails_the_shared_cache_fast():
+    """Login and the join form count attempts in the shared cache: a Redis
+    that takes the connection and never answers must not hold the request."""
+    code = (
+        "import time, django; django.setup(); from django.core.cache import cache\n"
+        "started = time.monotonic()\n"
+        "try: cache.get('attempts')\n"
+        "except Exception as error: print(type(error).__name__, round(time.monotonic() - started))"
+    )
+    with hung_redis() as url:
+        env = {**os.environ, **PRODUCTION_ENV, "REDIS_URL": url}
+        result = subprocess.run(
+            [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30
+        )
+    error, seconds = result.stdout.split()
+    assert error == "TimeoutError" and int(seconds) < 5, result.stderr

@@ -12,7 +12,6 @@ Every scenario ends with the same check, per member and per stub: the
 member's changes arrived exactly once each, in the order they were made.
 """
 
-import socket
 import time
 from collections import defaultdict
 from contextlib import contextmanager
@@ -25,6 +24,7 @@ from integrations.models import Delivery, DeliveryStatus, OutboxEvent
 from members.models import Member, MemberStatus
 from members.services import member_change_status
 from tests import factories as f
+from tests.conftest import hung_redis
 from tests.stubs.hubspot import UPSERT_PATH
 
 from .conftest import connect, wait_until
@@ -57,15 +57,6 @@ def broker_at(url):
     finally:
         conf.broker_url, conf.broker_write_url = saved
         reset_pools()
-
-
-@contextmanager
-def silent_broker():
-    """A port that accepts TCP connections and never answers: a hung Redis."""
-    with socket.socket() as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(64)
-        yield f"redis://127.0.0.1:{listener.getsockname()[1]}/0"
 
 
 @pytest.fixture
@@ -330,7 +321,7 @@ def test_a_hung_broker_does_not_hold_up_the_commit(cast, stubs, worker_factory):
     """Redis takes the connection and never answers: the change still commits
     within seconds (socket timeouts), and the sweep delivers it later."""
     member = f.MemberFactory(location=cast.harbour)
-    with silent_broker() as url, broker_at(url):
+    with hung_redis() as url, broker_at(url):
         started = time.monotonic()
         member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
         took = time.monotonic() - started
