@@ -47,13 +47,25 @@ REMINDER_AFTER = timedelta(days=3)
 #: organization that switches reminders on does not remind everyone who has
 #: been pending for months, and a missed hourly run is caught by the next.
 REMINDER_WINDOW = timedelta(days=1)
-#: Invitations per sending task (and per reminder batch).
-SEND_CHUNK = 500
+#: Invitations per sending task (and per reminder batch): small enough to
+#: go out well within the task's 120-second soft time limit even on a slow
+#: mail server (about a second an email).
+SEND_CHUNK = 100
 #: A claim older than this is taken back by the sweep (the task's hard time
-#: limit is 3 minutes).
+#: limit is 3 minutes); a row handed to the broker is left to its task for
+#: as long.
 SEND_LEASE = timedelta(minutes=10)
-#: Younger unsent rows are still in the hands of their own on-commit task.
+#: Younger unsent rows are still in the hands of their own on-commit task;
+#: a scheduled retry gets this long to run before the sweep steps in.
 SWEEP_GRACE = timedelta(minutes=2)
+
+
+def retry_delay(send_attempts: int) -> timedelta:
+    """How long after its ``send_attempts``-th failed try a row is tried
+    again: 1, 2, 4, ... minutes, at most a day. Both the task's retry and
+    the sweep follow it, so the attempts are spread over hours, not burnt
+    in minutes by two schedulers at once."""
+    return timedelta(minutes=2 ** min(max(send_attempts - 1, 0), 10))
 
 
 class InvitationInvalid(Exception):
@@ -147,6 +159,11 @@ def invitation_resend(*, member: Member, actor=None) -> Member:
     Earlier links stop working once the new email is sent (not before: if
     sending fails, the person still has the link they had). Resending
     starts a new invitation round, so the 3-day reminder counts from now.
+
+    An email that already failed (its attempts ran out, or it waits for a
+    retry after a mail-server error) is withdrawn and a fresh one queued:
+    the admin's Resend is the "try again now" the failure message offers.
+    Only an email that has not been tried yet counts as still on its way.
     """
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.portal_access != PortalAccess.PENDING:
@@ -157,16 +174,19 @@ def invitation_resend(*, member: Member, actor=None) -> Member:
     if member.status != MemberStatus.ACTIVE or not member.email:
         # Nothing would be sent (the sending task skips them): say so.
         _check_invitable(member)
-    member.invited_at = timezone.now()
+    now = timezone.now()
+    member.invited_at = now
     member.save(update_fields=["invited_at", "updated_at"])
-    waiting = Invitation.objects.filter(
+    owed = Invitation.objects.filter(
         member=member,
         sent_at__isnull=True,
         claimed_at__isnull=True,
         revoked_at__isnull=True,
         used_at__isnull=True,
-        reminded_at__isnull=True,
-    ).exists()
+    )
+    # Tried and failed: no token of theirs was delivered, so nothing is lost.
+    owed.filter(send_attempts__gt=0).update(revoked_at=now)
+    waiting = owed.filter(send_attempts=0, reminded_at__isnull=True).exists()
     if not waiting:
         # A second click before the first email left needs no second email.
         invitations_queue([member], invited_by_id=getattr(actor, "pk", None))
@@ -186,6 +206,9 @@ def invitations_queue(members, *, invited_by_id=None, reminder: bool = False) ->
                 invited_by_id=invited_by_id,
                 created_at=now,
                 reminded_at=now if reminder else None,
+                # Queued after commit; the sweep waits for that task.
+                # Should the broker refuse it, this is cleared again.
+                next_attempt_at=now + SEND_LEASE,
             )
             for member in members
         ],
@@ -207,6 +230,10 @@ def enqueue_invitation_chunks(invitation_ids: list[int]) -> int:
     queued = 0
     for start in range(0, len(invitation_ids), SEND_CHUNK):
         if not enqueue_invitation_emails(invitation_ids[start : start + SEND_CHUNK]):
+            # No task holds these: let the next sweep have them.
+            Invitation.objects.filter(
+                pk__in=invitation_ids[start:], sent_at__isnull=True, claimed_at__isnull=True
+            ).update(next_attempt_at=None)
             break
         queued += 1
     return queued
@@ -294,7 +321,12 @@ def member_invite_new(
 
 
 class InvitationSendFailed(Exception):
-    """The mail server refused or could not be reached; the task retries."""
+    """The mail server refused or could not be reached; the task retries
+    after ``retry_in`` seconds (the released rows' ``next_attempt_at``)."""
+
+    def __init__(self, message: str, *, retry_in: int = 60):
+        super().__init__(message)
+        self.retry_in = retry_in
 
 
 def invitation_email(member: Member, token: str, *, reminder: bool = False) -> EmailMessage:
@@ -397,18 +429,32 @@ def _mark_sent(invitations: list[Invitation]) -> None:
     ).filter(Exists(newer_sent)).update(revoked_at=now)
 
 
-def _release(invitations: list[Invitation]) -> None:
-    """Give claimed rows back unsent: their tokens were never delivered."""
+def _release(invitations: list[Invitation]) -> timedelta:
+    """Give claimed rows back unsent: their tokens were never delivered.
+    They are due again after ``retry_delay``, which is returned; the sweep
+    leaves them to the task's own retry until a grace period after that."""
+    delay = retry_delay(max((i.send_attempts for i in invitations), default=1))
     if invitations:
         Invitation.objects.filter(pk__in=[i.pk for i in invitations], sent_at__isnull=True).update(
-            claimed_at=None, token_hash=None, expires_at=None
+            claimed_at=None,
+            token_hash=None,
+            expires_at=None,
+            next_attempt_at=timezone.now() + delay + SWEEP_GRACE,
         )
+    return delay
 
 
 def invitations_send(invitation_ids: list[int]) -> int:
     """Issue and mail the owed invitations among ``invitation_ids``; returns
     how many were sent. Raises InvitationSendFailed (after recording what
-    did go out) when the mail server fails, so the task can retry."""
+    did go out) when the mail server fails, so the task can retry.
+
+    Whatever stops the loop (a mail-server error, the task's soft time
+    limit, a bug), the emails that left are marked sent and the rest given
+    back before the exception goes on: otherwise the sweep would take the
+    whole chunk again after the lease, mail the sent ones a second time
+    and kill the links they already had.
+    """
     pairs = _claim(invitation_ids)
     if not pairs:
         return 0
@@ -421,10 +467,15 @@ def invitations_send(invitation_ids: list[int]) -> int:
                 )
                 connection.send_messages([message])
                 sent.append(invitation)
-    except (smtplib.SMTPException, OSError) as exc:
+    except BaseException as exc:
         _mark_sent(sent)
-        _release([i for i, _ in pairs[len(sent) :]])
-        raise InvitationSendFailed(f"{len(pairs) - len(sent)} invitation emails not sent") from exc
+        delay = _release([i for i, _ in pairs[len(sent) :]])
+        if isinstance(exc, (smtplib.SMTPException, OSError)):
+            raise InvitationSendFailed(
+                f"{len(pairs) - len(sent)} invitation emails not sent",
+                retry_in=int(delay.total_seconds()),
+            ) from exc
+        raise
     _mark_sent(sent)
     return len(sent)
 
@@ -443,9 +494,14 @@ def invitations_send_unsent(*, grace: timedelta = SWEEP_GRACE, now=None) -> int:
             created_at__lte=now - grace,
         )
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
+        # Queued within the lease, or a retry still scheduled: its task has it.
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .order_by("pk")
         .values_list("pk", flat=True)[:20_000]
     )
+    if ids:
+        # Before queueing, so a fast failure's backoff is not overwritten.
+        Invitation.objects.filter(pk__in=ids).update(next_attempt_at=now + SEND_LEASE)
     enqueue_invitation_chunks(ids)
     return len(ids)
 

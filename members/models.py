@@ -265,6 +265,9 @@ class Invitation(models.Model):
     # The sending task's lease: a claim older than the lease is taken back.
     claimed_at = models.DateTimeField(null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
+    # The sweep leaves the row alone until then: a task has it queued (set
+    # for the lease) or a retry after a failed send is scheduled.
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -11,15 +11,16 @@ def send_invitations(self, invitation_ids: list[int]) -> int:
     Each row is claimed before it is mailed and marked sent after, so a
     redelivered or overlapping run does not mail it twice. When the mail
     server fails, what went out is recorded and the rest is retried with
-    backoff (1, 2, 4, 8, 16 minutes); after that the beat sweep keeps
-    trying until the row's attempts run out.
+    the rows' backoff (1, 2, 4, 8, 16 minutes: ``retry_delay``); after that
+    the beat sweep keeps trying, on the same schedule, until the row's
+    attempts run out.
     """
     from .invitations import InvitationSendFailed, invitations_send
 
     try:
         return invitations_send(invitation_ids)
     except InvitationSendFailed as failed:
-        raise self.retry(exc=failed, countdown=60 * 2**self.request.retries) from failed
+        raise self.retry(exc=failed, countdown=failed.retry_in) from failed
 
 
 @shared_task(soft_time_limit=60, time_limit=90)
