@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import User, UserSession
+from .models import LoginSession, User
 
 
 @admin.register(User)
@@ -20,15 +20,15 @@ class UserAdmin(BaseUserAdmin):
     filter_horizontal = ("groups",)
 
 
-@admin.register(UserSession)
-class UserSessionAdmin(admin.ModelAdmin):
-    """Who is logged in where; deleting a row does not end the session
-    (delete the session, or use the member's Deactivate)."""
+@admin.register(LoginSession)
+class LoginSessionAdmin(admin.ModelAdmin):
+    """Who is logged in until when; deleting a row ends that session
+    (the member's Deactivate ends all of a person's)."""
 
-    list_display = ("user", "created_at")
-    search_fields = ("user__email",)
-    list_select_related = ("user",)
-    readonly_fields = ("session", "user", "created_at")
+    list_display = ("session_key", "user_id", "expire_date")
+    search_fields = ("=user_id",)
+    readonly_fields = ("session_key", "user_id", "expire_date")
+    exclude = ("session_data",)
 
     def has_add_permission(self, request):
         return False

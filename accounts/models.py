@@ -1,5 +1,6 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from guardian.mixins import GuardianUserMixin
@@ -51,15 +52,25 @@ class User(GuardianUserMixin, AbstractBaseUser, PermissionsMixin):
         return self.email
 
 
-class UserSession(models.Model):
-    """Which login a database session belongs to, written at login
-    (accounts/sessions.py), so ending a person's sessions deletes theirs by
-    key instead of decoding every live session. Goes with its session
-    (``clearsessions`` cascades) and with its user."""
+class LoginSession(AbstractBaseSession):
+    """A database session that knows whose it is (SESSION_ENGINE is
+    ``accounts.session_store``, per Django's "Extending database-backed
+    session engines"). ``user_id`` is written on every save from the
+    session's own data, so it follows the key through login, logout and
+    ``update_session_auth_hash`` (a password change cycles the key): ending
+    a person's sessions is one indexed DELETE, whatever else is live.
 
-    session = models.OneToOneField("sessions.Session", on_delete=models.CASCADE, primary_key=True)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    A plain integer, not a foreign key: a session may outlive a deleted
+    login for a moment, and saving it must not fail for that.
+    """
 
-    def __str__(self):
-        return f"{self.user_id}: {self.session_id}"
+    user_id = models.BigIntegerField(null=True, db_index=True)
+
+    class Meta(AbstractBaseSession.Meta):
+        db_table = "accounts_login_session"
+
+    @classmethod
+    def get_session_store_class(cls):
+        from .session_store import SessionStore
+
+        return SessionStore

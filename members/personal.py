@@ -15,7 +15,7 @@ from django.db.models import Q, Value
 from django.db.models.functions import Replace
 from django.utils import timezone
 
-from accounts.sessions import end_session_keys, session_keys_of
+from accounts.sessions import end_sessions
 from adminportal.models import Notification
 from adminportal.notifications import notify_location_admins
 from companies.team_access import sync_team_access
@@ -231,8 +231,7 @@ def account_delete(*, user) -> list[Member]:
             ),
             member=member,
         )
-    # Read now: the login's session index goes with it.
-    keys = session_keys_of(user)
-    transaction.on_commit(lambda: end_session_keys(keys))
+    user_id = user.pk  # sessions keep the id after the login is gone
+    transaction.on_commit(lambda: end_sessions(user_id))
     user.delete()
     return members
