@@ -30,9 +30,10 @@ from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
 from .selectors import plans_for_admin
 
 MAX_ROWS = 10_000
-#: The paste box takes this many characters: 10,000 generous rows, and
-#: below Django's 2.5 MB request limit, so a bigger paste gets this message
-#: rather than a bare "bad request".
+#: The paste box takes this many characters: 10,000 generous rows. The
+#: request limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 8 MB) leaves room for the
+#: URL-encoding, so a bigger paste gets this message rather than a bare
+#: "bad request".
 MAX_TEXT = 2_000_000
 #: csv's own limit is 131,072 characters a cell; nothing we store is longer
 #: than 254, so anything past this is a mistake in the paste.

@@ -105,6 +105,13 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
+# Mass invite takes a paste of up to 2,000,000 characters (members/
+# mass_invite.py MAX_TEXT), and the browser URL-encodes it: tabs, "@" and
+# accented letters grow to 3-6 bytes, a spreadsheet paste by a third or
+# more. Django's default 2.5 MB would turn a paste under our cap into a bare
+# "400 Bad request" instead of the form's own message.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+
 # Database sessions that carry their user's id (accounts/session_store.py),
 # so a deactivated person's sessions are ended by one query (R4.6).
 SESSION_ENGINE = "accounts.session_store"
