@@ -41,16 +41,16 @@ def _revoke_links(member: Member) -> None:
 
 def _admin_role_of(member: Member) -> OrganizationAdmin | None:
     """The admin role in the member's organization of the person behind the
-    record: its login, or (invited, not accepted yet) the login its email
-    will use."""
+    record: held by its linked login, or (invited as an admin, not accepted
+    yet) invited along with this very record. Never by email alone: a
+    record that merely carries an admin's address is not that admin, and
+    deactivating it must not shut them out."""
     roles = OrganizationAdmin.objects.select_related("user").filter(
         organization_id=member.organization_id
     )
     if member.user_id is not None:
         return roles.filter(user_id=member.user_id).first()
-    if member.email:
-        return roles.filter(user__email__iexact=member.email).first()
-    return None
+    return roles.filter(invited_member_id=member.pk).first()
 
 
 def _held_locations(user, role: OrganizationAdmin, perm: str) -> set[int]:

@@ -309,7 +309,9 @@ def member_invite_new(
                 raise PermissionDenied("That location belongs to another organization.")
         _check_admin_grant(actor, organization, admin_location_list, admin_permissions)
         user = ensure_user(member.email)
-        OrganizationAdmin.objects.get_or_create(organization=organization, user=user)
+        OrganizationAdmin.objects.get_or_create(
+            organization=organization, user=user, defaults={"invited_member": member}
+        )
         for perm in admin_permissions:
             for loc in admin_location_list:
                 assign_perm(perm, user, loc)

@@ -96,6 +96,13 @@ class OrganizationAdmin(TimeStamped):
     # (members/access.py): the role is kept, but gives no access, so
     # activating the record gives it back as it was (R4.6).
     suspended_at = models.DateTimeField(null=True, blank=True)
+    # The member record this role was invited with (the invite form's
+    # Administrator switch): until the invitation is accepted that record
+    # has no login, and this is what ties the role to it. Never matched by
+    # email: any record may carry anyone's address.
+    invited_member = models.ForeignKey(
+        "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         constraints = [

@@ -160,3 +160,75 @@ def test_removed_by_an_admin_the_role_stays_suspended_until_support_lifts_it(cas
     member_remove_from_location(member=boss, actor=cast.admin)
     role = OrganizationAdmin.objects.get(user=boss.user, organization=cast.org)
     assert role.suspended_at is not None
+
+
+@pytest.mark.parametrize("action", ["deactivate", "remove"])
+def test_a_record_that_merely_carries_an_admins_email_does_not_suspend_them(client, cast, action):
+    """No login linked, not the record the role was invited with: it is
+    not that admin (cast.admin, who has no member record), whatever address
+    it carries."""
+    impostor = Member.objects.create(
+        organization=cast.org,
+        location=cast.harbour,
+        first_name="Not",
+        last_name="Admin",
+        email=cast.admin.email.upper(),
+        portal_access=PortalAccess.PENDING,
+    )
+    page = _act(client, cast, impostor, action, actor=cast.owner).content.decode()
+    assert "admin portal access is suspended" not in page
+    assert OrganizationAdmin.objects.get(user=cast.admin).suspended_at is None
+    client.force_login(cast.admin)
+    assert client.get(_admin_home(cast)).status_code == 200
+
+
+def _run_data_migration():
+    import importlib
+
+    from django.apps import apps
+
+    module = importlib.import_module("organizations.migrations.0005_suspend_roles_of_shut_members")
+    module.suspend(apps, None)
+
+
+def test_the_data_migration_suspends_roles_of_records_shut_before_suspension_existed(cast, boss):
+    plan = f.PlanFactory(organization=cast.org, location=cast.harbour)
+    # Three more admins with linked member records: deactivated, removed,
+    # and set Former by the automatic task (which leaves the role alone).
+    shut = {}
+    for name in ("deactivated", "removed", "auto"):
+        role = f.OrganizationAdminFactory(organization=cast.org)
+        member = f.PortalMemberFactory(location=cast.harbour, user=role.user, email=role.user.email)
+        shut[name] = (role, member)
+    member_deactivate_access(member=shut["deactivated"][1], actor=cast.owner)
+    member_remove_from_location(member=shut["removed"][1], actor=cast.owner)
+    f.MembershipFactory(
+        member=shut["auto"][1], plan=plan, start_date="2020-01-01", end_date="2020-12-31"
+    )
+    cast.org.auto_former_on_membership_end = True
+    cast.org.save()
+    members_auto_former()
+    # As before 0003 suspended anything: every role working.
+    OrganizationAdmin.objects.update(suspended_at=None)
+    # A record that only carries an admin's address changes nothing.
+    Member.objects.create(
+        organization=cast.org,
+        location=cast.harbour,
+        first_name="Not",
+        email=cast.admin.email,
+        portal_access=PortalAccess.DEACTIVATED,
+    )
+    _run_data_migration()
+    suspended = set(
+        OrganizationAdmin.objects.filter(suspended_at__isnull=False).values_list("pk", flat=True)
+    )
+    assert suspended == {shut["deactivated"][0].pk, shut["removed"][0].pk}
+    _run_data_migration()  # idempotent
+    assert (
+        set(
+            OrganizationAdmin.objects.filter(suspended_at__isnull=False).values_list(
+                "pk", flat=True
+            )
+        )
+        == suspended
+    )
