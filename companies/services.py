@@ -3,6 +3,7 @@ the team management their contact persons do from the member portal (R2)."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from adminportal.models import Notification
@@ -87,7 +88,9 @@ def company_set_roles(
 
 @transaction.atomic
 def company_set_manager(*, company: Company, member: Member, is_manager: bool) -> Member:
-    """Make ``member`` one of the company's managers, or stop them being one."""
+    """Make ``member`` one of the company's managers, or stop them being one.
+    Refused either way for a deactivated member, whose record is read-only
+    (the same rule and message as ``company_update_roles``)."""
     _check_in_company(company, member=member)
     if member.is_manager != is_manager:
         # Taking the flag off a deactivated member changes their record too.
@@ -113,10 +116,17 @@ def company_update_roles(
     managers = list(managers)
     for member in managers:
         _check_in_company(company, managers=member)
-    _check_not_read_only(company, managers=managers)
-    _save_roles(company, contact_person, billing_person)
     wanted = [member.pk for member in managers]
     team = Member.objects.filter(company=company)
+    # The manager flag is on the member's record: a deactivated one is
+    # read-only (R4.6) either way, as in company_set_manager.
+    for member in (
+        team.filter(portal_access=PortalAccess.DEACTIVATED)
+        .filter(Q(pk__in=wanted, is_manager=False) | (Q(is_manager=True) & ~Q(pk__in=wanted)))
+        .only("first_name", "last_name", "portal_access")[:1]
+    ):
+        raise ValidationError({"managers": read_only_refusal(member)})
+    _save_roles(company, contact_person, billing_person)
     now = timezone.now()  # .update() does not touch auto_now fields
     team.filter(pk__in=wanted, is_manager=False).update(is_manager=True, updated_at=now)
     team.filter(is_manager=True).exclude(pk__in=wanted).update(is_manager=False, updated_at=now)

@@ -1,6 +1,7 @@
 """Admins set a company's contact person, billing person and managers from
 the admin portal; team-management grants follow at once (R2.4, R2.5)."""
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -116,3 +117,39 @@ def test_saving_roles_costs_the_same_for_one_or_ten_managers(team):
     one = _saving_roles_costs(team, 1)
     ten = _saving_roles_costs(team, 10)
     assert one == ten, (one, ten)
+
+
+@pytest.mark.parametrize("was_manager", [True, False])
+def test_a_deactivated_members_manager_flag_is_read_only_in_both_actions(team, was_manager):
+    """One rule for company_set_manager and the roles form: a deactivated
+    member is neither made nor unmade a manager, with the same message."""
+    from django.core.exceptions import ValidationError
+
+    from members.access import member_deactivate_access
+    from members.models import Member
+
+    cast = team.cast
+    member = cast.teammate
+    company_set_manager(company=cast.acme, member=member, is_manager=was_manager)
+    member_deactivate_access(member=member, actor=cast.admin)
+    member = Member.objects.get(pk=member.pk)
+    others = [m for m in cast.acme.members.filter(is_manager=True) if m.pk != member.pk]
+    with pytest.raises(ValidationError) as one:
+        company_set_manager(company=cast.acme, member=member, is_manager=not was_manager)
+    with pytest.raises(ValidationError) as form:
+        company_update_roles(
+            company=cast.acme,
+            contact_person=cast.contact,
+            billing_person=cast.billing,
+            managers=others if was_manager else [*others, member],
+        )
+    assert one.value.message_dict["is_manager"] == form.value.message_dict["managers"]
+    assert "read-only" in form.value.message_dict["managers"][0]
+    assert Member.objects.get(pk=member.pk).is_manager is was_manager
+    # Saving the form without touching their flag still works.
+    company_update_roles(
+        company=cast.acme,
+        contact_person=cast.contact,
+        billing_person=cast.billing,
+        managers=[*others, member] if was_manager else others,
+    )
