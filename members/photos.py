@@ -26,6 +26,21 @@ def photo_url(member: Member, organization_slug: str | None = None) -> str:
     return reverse("member_photo", args=[slug, member.pk]) + f"?v={version}"
 
 
+def teammate_sees_photo(viewer: Member | None, member: Member) -> bool:
+    """Whether ``viewer``, a member, sees ``member``'s photo as a teammate:
+    both in the same company, the viewer in the portal, ``member`` Active
+    (a Contact or Former teammate's photo is not shown). The one rule for
+    the pages that show photos (members/privacy.py) and for serving them."""
+    return (
+        viewer is not None
+        and viewer.can_use_portal
+        and viewer.organization_id == member.organization_id
+        and member.company_id is not None
+        and viewer.company_id == member.company_id
+        and member.status == MemberStatus.ACTIVE
+    )
+
+
 def may_see_photo(*, user, member: Member, viewer: Member | None = None) -> bool:
     """The person themself, an admin of the member's location, and teammates
     (active members of the same company with portal access) see it."""
@@ -35,13 +50,7 @@ def may_see_photo(*, user, member: Member, viewer: Member | None = None) -> bool
         return True
     if viewer is None:
         viewer = Member.objects.filter(organization_id=member.organization_id, user=user).first()
-    if (
-        viewer is not None
-        and viewer.can_use_portal
-        and member.company_id is not None
-        and viewer.company_id == member.company_id
-        and member.status == MemberStatus.ACTIVE
-    ):
+    if teammate_sees_photo(viewer, member):
         return True
     return (
         members_for_admin(user=user, organization=member.organization).filter(pk=member.pk).exists()

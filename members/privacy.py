@@ -8,7 +8,7 @@ on a member's portal home, and the team page.
 """
 
 from .models import Member
-from .photos import photo_url
+from .photos import photo_url, teammate_sees_photo
 
 
 def shows_email(member: Member) -> bool:
@@ -47,17 +47,13 @@ def visible_contact(viewer_member: Member | None, member: Member) -> dict:
     own = viewer_member is not None and viewer_member.pk == member.pk
     same_org = viewer_member is not None and viewer_member.organization_id == member.organization_id
     manager = same_org and _manages(viewer_member, member)
-    # Photos go to teammates (members/photos.py decides again when serving).
-    same_company = (
-        same_org
-        and member.company_id is not None
-        and (viewer_member.company_id == member.company_id)
-    )
     show_email = own or (same_org and (manager or shows_email(member)))
     show_phone = own or (same_org and shows_phone(member))
+    # The same rule as serving the photo: no link that would not load.
+    show_photo = own or teammate_sees_photo(viewer_member, member)
     return {
         "name": member.full_name,
         "email": member.email if show_email else "",
         "phone": member.phone if show_phone else "",
-        "photo_url": photo_url(member) if (own or same_company) else "",
+        "photo_url": photo_url(member) if show_photo else "",
     }

@@ -317,3 +317,17 @@ def test_a_login_from_another_organization_accepts_an_invitation_and_is_reused(
     # Both portals open to the one login.
     assert client.get(reverse("portal:home", args=[cast.org.slug])).status_code == 200
     assert client.get(reverse("portal:home", args=[cast.other_org.slug])).status_code == 200
+
+
+@pytest.mark.parametrize("status", ["active", "contact", "former"])
+def test_a_teammates_photo_link_is_shown_exactly_when_it_is_served(client, cast, status):
+    """My team must not show a photo the server then refuses (a broken
+    image for Contact and Former teammates): one rule for both."""
+    member = _upload_photo(client, cast)
+    Member.objects.filter(pk=member.pk).update(status=status)
+    member = Member.objects.select_related("organization", "company").get(pk=member.pk)
+    viewer = Member.objects.get(pk=cast.contact.pk)
+    shown = visible_contact(viewer, member)["photo_url"]
+    client.force_login(cast.contact.user)
+    served = client.get(reverse("member_photo", args=[cast.org.slug, member.pk])).status_code
+    assert bool(shown) == (served == 200) == (status == "active"), (shown, served)
