@@ -27,7 +27,7 @@ from members.forms_invitations import (
     MemberDetailsForm,
     TransferForm,
 )
-from members.invitations import invitation_resend, member_invite, member_invite_new
+from members.invitations import invitation_resend, member_invite, member_invite_new, resend_note
 from members.join_requests import join_request_approve, join_request_reject
 from members.mass_invite import errors_csv, mass_invite, parse_rows, paste_fingerprint
 from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess, Via
@@ -135,11 +135,7 @@ def invitation_resend_view(request, pk):
     except ValidationError as invalid:
         messages.error(request, _error_text(invalid))
     else:
-        messages.success(
-            request,
-            f"A new invitation is on its way to {member.email}. Earlier links no longer work; "
-            "the new one works for 24 hours.",
-        )
+        messages.success(request, resend_note(member))
     return _to_member(request, member)
 
 

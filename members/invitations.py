@@ -193,6 +193,16 @@ def invitation_resend(*, member: Member, actor=None) -> Member:
     return member
 
 
+def resend_note(member: Member) -> str:
+    """What the person who clicked Resend is told (R4.3), truthfully: the
+    earlier links are revoked once the new email has left, not at the
+    click (so a failed send never leaves the person with no link)."""
+    return (
+        f"A new invitation is on its way to {member.email}. Earlier links stop working as "
+        "soon as it has been sent; the new link works for 24 hours from then."
+    )
+
+
 def invitations_queue(members, *, invited_by_id=None, reminder: bool = False) -> list[int]:
     """Record that an invitation email is owed to each of ``members``, in the
     caller's transaction, and hand the rows to the sending task once it

@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from companies.services import team_add_member, team_change_status, team_invite_member
+from members.invitations import resend_note
 from members.models import MemberStatus, PortalAccess
 from members.privacy import visible_contact
 from members.team_forms import NewTeamMemberForm, StatusChangeForm
@@ -110,7 +111,7 @@ def team_member_invite(request, pk):
         error = " ".join(invalid.messages)
     else:
         note = (
-            f"A new invitation is on its way to {member.email}; the earlier link no longer works."
+            resend_note(member)
             if resend
             else f"{member.full_name} is invited: the email with their link is on its way to "
             f"{member.email}."

@@ -83,3 +83,34 @@ def test_a_deactivated_role_holder_can_still_be_replaced(cast):
     company_set_roles(company=cast.acme, contact_person=cast.teammate, billing_person=cast.billing)
     cast.acme.refresh_from_db()
     assert cast.acme.contact_person == cast.teammate
+
+
+def test_the_resend_message_says_truthfully_when_the_earlier_link_stops(
+    client, cast, django_capture_on_commit_callbacks
+):
+    """R4.3: the old link works until the new email has left (so a failed
+    send never leaves the person without one), and the admin is told that,
+    not "no longer works" at the click."""
+    from members.invitations import member_invite
+    from members.models import Member
+
+    from .helpers import last_link
+
+    member = Member.objects.create(
+        organization=cast.org, location=cast.harbour, first_name="Rae", email="rae@example.test"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        member_invite(member=member, actor=cast.admin)
+    old_path, _ = last_link(member.email)
+    client.force_login(cast.admin)
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        page = client.post(
+            reverse("adminportal:invitation_resend", args=[cast.org.slug, member.pk]), follow=True
+        ).content.decode()
+    assert "Earlier links stop working as soon as it has been sent" in page
+    assert "no longer work" not in page
+    visitor = type(client)()
+    assert visitor.get(old_path).status_code == 200  # still good: nothing sent yet
+    for callback in queued:
+        callback()
+    assert visitor.get(old_path).status_code == 302  # the new email left: replaced
