@@ -14,7 +14,8 @@ Guarantees, and where they come from:
 - Per member and connection, deliveries go out in event order: a delivery is
   only claimed when no earlier delivery for the same member and connection is
   unfinished and no earlier event of that member is still waiting to be fanned
-  out (one conditional UPDATE, see ``_claim``).
+  out, its connection is on and it is due (all in one conditional UPDATE, see
+  ``_claim``).
 - No regressions: CRM, door and printing pushes load the member fresh, so a
   retry sends today's status, not the one from when it was first tried. The
   webhook sends the event itself (each change, in order) with a ``current``
@@ -209,21 +210,26 @@ def _head_of_line(queryset):
 
 
 def _claim(delivery_id: int, now) -> bool:
-    """Take the delivery for one attempt, atomically (a conditional UPDATE)."""
-    queryset = _head_of_line(
-        Delivery.objects.filter(
-            pk=delivery_id,
-            status__in=CLAIMABLE,
-            next_attempt_at__lte=now,
-            connection__enabled=True,
-        )
+    """Take the delivery for one attempt, atomically: one conditional UPDATE
+    that checks everything (claimable, due, its connection on, its turn).
+
+    Nothing is checked beforehand in a separate query: between such a check
+    and the UPDATE a duplicate message could have failed it (retry later), an
+    admin could have switched the connection off or revived an earlier
+    delivery. Row locking re-checks the UPDATE's conditions on the row as it
+    is once a concurrent claim commits, so two claims never both succeed.
+    """
+    connection_on = Connection.objects.filter(pk=OuterRef("connection_id"), enabled=True)
+    # Only subqueries, no join: Django then keeps this a plain
+    # "UPDATE … WHERE id = … AND …" (a join would make it "id IN (SELECT …)").
+    claimable = Delivery.objects.filter(
+        Exists(connection_on),
+        pk=delivery_id,
+        status__in=CLAIMABLE,
+        next_attempt_at__lte=now,
     )
-    # Django turns a filter over a subquery on the same table into
-    # "pk IN (SELECT …)"; select the id first so the UPDATE stays simple.
-    if not queryset.exists():
-        return False
     return bool(
-        Delivery.objects.filter(pk=delivery_id, status__in=CLAIMABLE).update(
+        _head_of_line(claimable).update(
             status=DeliveryStatus.IN_FLIGHT,
             attempts=F("attempts") + 1,
             last_attempt_at=now,

@@ -3,15 +3,19 @@ run): what a switched-off connection, a dead worker, a greedy Retry-After and
 a backlog do to deliveries; what the webhook is told about each change."""
 
 import json
+from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
+from django.db import connection as db_connection
 from django.utils import timezone
 
-from integrations.models import Delivery, DeliveryStatus, OutboxEvent
+from integrations.models import Connection, Delivery, DeliveryStatus, OutboxEvent
 from integrations.services import (
     backoff_seconds,
     connection_save,
+    delivery_attempt,
+    outbox_fan_out,
     outbox_sweep,
 )
 from members.models import MemberStatus
@@ -173,3 +177,82 @@ def test_the_sweep_leaves_a_delivery_alone_while_its_message_may_be_queued(
     Delivery.objects.update(enqueued_at=timezone.now() - timedelta(seconds=130))
     assert run(outbox_sweep, grace=0)["requeued"] == 1
     assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
+
+
+# -- the claim is one conditional UPDATE ---------------------------------------------------
+
+
+@contextmanager
+def just_before_the_claim(change):
+    """Run ``change`` (another worker, an admin) right before the claim's
+    UPDATE reaches the database: whatever the claim checked earlier in Python
+    or in an earlier query is stale by then; only the UPDATE's own conditions count."""
+    fired = []
+
+    def wrapper(execute, sql, params, many, context):
+        claiming = sql.startswith('UPDATE "integrations_delivery" SET "status"') and (
+            bool(params) and params[0] == DeliveryStatus.IN_FLIGHT
+        )
+        if claiming and not fired:
+            fired.append(sql)
+            change()
+        return execute(sql, params, many, context)
+
+    with db_connection.execute_wrapper(wrapper):
+        yield fired
+
+
+def _one_pending_delivery(cast, stub):
+    connection = connect(cast.org, stub)
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    outbox_fan_out(event_id=OutboxEvent.objects.get().pk)  # on-commit tasks not run
+    return connection, Delivery.objects.get()
+
+
+def test_a_duplicate_message_does_not_claim_a_delivery_retried_later(cast, fast_pipeline, kisi):
+    _, delivery = _one_pending_delivery(cast, kisi)
+    later = timezone.now() + timedelta(hours=1)
+
+    def failed_meanwhile():  # the other copy of the message tried it and failed
+        Delivery.objects.filter(pk=delivery.pk).update(
+            status=DeliveryStatus.FAILED, next_attempt_at=later
+        )
+
+    with just_before_the_claim(failed_meanwhile) as fired:
+        assert delivery_attempt(delivery_id=delivery.pk) == "busy"
+    assert fired
+    assert kisi.requests == []
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, 0)
+
+
+def test_a_delivery_is_not_pushed_to_a_connection_switched_off_meanwhile(cast, fast_pipeline, kisi):
+    connection, delivery = _one_pending_delivery(cast, kisi)
+
+    def switched_off():
+        Connection.objects.filter(pk=connection.pk).update(enabled=False)
+
+    with just_before_the_claim(switched_off) as fired:
+        assert delivery_attempt(delivery_id=delivery.pk) == "busy"
+    assert fired
+    assert kisi.requests == []
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.PENDING
+
+
+def test_a_delivery_does_not_overtake_an_earlier_one_revived_meanwhile(cast, fast_pipeline, kisi):
+    connect(cast.org, kisi)
+    member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    member_change_status(member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
+    for event in OutboxEvent.objects.order_by("pk"):
+        outbox_fan_out(event_id=event.pk)
+    first, second = Delivery.objects.order_by("event_id")
+    Delivery.objects.filter(pk=first.pk).update(status=DeliveryStatus.DEAD)
+
+    def retried_meanwhile():  # an admin retries the dead one
+        Delivery.objects.filter(pk=first.pk).update(status=DeliveryStatus.PENDING)
+
+    with just_before_the_claim(retried_meanwhile) as fired:
+        assert delivery_attempt(delivery_id=second.pk) == "busy"
+    assert fired
+    assert kisi.requests == []
