@@ -105,11 +105,17 @@ def connection_save(
         .exists()
     ):
         raise ValidationError({"name": "Another connection already has this name."})
-    if not allow_private_hosts():
-        problem = refusal(base_url)
+    is_new = connection is None
+    # Checked when the address is new or changed, or the connection is being
+    # switched on; not on every save: a host that no longer resolves (or now
+    # points somewhere private) must not stop an admin from switching it off.
+    # Send time checks again anyway.
+    new_address = is_new or base_url != connection.base_url
+    switching_on = enabled and (is_new or not connection.enabled)
+    if new_address or switching_on:
+        problem = None if allow_private_hosts() else refusal(base_url)
         if problem:
             raise ValidationError({"base_url": problem})
-    is_new = connection is None
     stored = {} if is_new else connection.credentials
     merged = {
         **stored,

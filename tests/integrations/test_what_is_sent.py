@@ -241,3 +241,36 @@ def test_kisi_role_is_set_on_the_connection_form_and_used(client, cast, run, ada
         )
     )
     assert b'value="group_manager"' in page.content
+
+
+def _save(connection, **changes):
+    fields = {"name": connection.name, "base_url": connection.base_url, "enabled": True}
+    return connection_save(
+        organization=connection.organization,
+        kind=connection.kind,
+        credentials={},
+        connection=connection,
+        **{**fields, **changes},
+    )
+
+
+def test_a_connection_whose_address_is_refused_now_can_still_be_switched_off(
+    cast, webhook, settings
+):
+    """Saved while allowed, or its host's DNS changed (or stopped resolving)
+    since: the admin can still switch it off and rename it; switching it back
+    on, or a new address, is checked again."""
+    connection = connect(cast.org, webhook)
+    settings.INTEGRATIONS_ALLOW_PRIVATE_HOSTS = False
+
+    _save(connection, enabled=False)
+    _save(connection, enabled=False, name="Old webhook")
+    connection.refresh_from_db()
+    assert (connection.enabled, connection.name) == (False, "Old webhook")
+
+    for changes in ({"enabled": True}, {"enabled": False, "base_url": "http://10.0.0.9"}):
+        with pytest.raises(ValidationError) as info:
+            _save(connection, **changes)
+        assert "private or local network" in info.value.message_dict["base_url"][0]
+    connection.refresh_from_db()
+    assert connection.enabled is False
