@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
@@ -36,19 +37,76 @@ class PrivateAddressError(ConfigurationError):
     """The address is loopback, private, link-local or otherwise not public."""
 
 
-def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
+# RFC 8215 local-use NAT64: its translator reaches whatever IPv4 address is
+# embedded (position depends on the prefix length), so refuse it whole.
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+WELL_KNOWN_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+
+# getaddrinfo has no timeout of its own; a resolver that never answers must
+# not hold a form or a worker for ever.
+RESOLVE_TIMEOUT = 10.0
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address reaches through a translation or
+    tunnel mechanism: IPv4-mapped and IPv4-compatible, NAT64 (64:ff9b::/96),
+    6to4 (2002::/16) and Teredo (2001::/32, server and client)."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    found = []
+    if address.ipv4_mapped is not None:
+        found.append(address.ipv4_mapped)
+    if address in WELL_KNOWN_NAT64 or address in IPV4_COMPATIBLE:
+        found.append(low32)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    return found
+
+
+def _global(address: IPAddress) -> bool:
     # is_global is False for private, loopback, link-local, shared (100.64/10),
     # reserved and unspecified ranges; multicast is never an API.
     return address.is_global and not address.is_multicast
 
 
-def resolve(host: str, port: int) -> list[IPAddress]:
-    """Every address ``host`` resolves to; ConfigurationError-free (raises OSError)."""
-    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+def is_public(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address):
+        if address in LOCAL_NAT64:
+            return False
+        if address.ipv4_mapped is not None:
+            return _global(address.ipv4_mapped)  # ::ffff:127.0.0.1 is loopback too
+        # Another IPv6 form of an IPv4 address (64:ff9b::a9fe:a9fe, 2002:7f00:1::,
+        # ::7f00:1) is no more public than the IPv4 address it reaches.
+        if not all(_global(embedded) for embedded in embedded_ipv4(address)):
+            return False
+    return _global(address)
+
+
+def resolve(host: str, port: int, *, timeout: float | None = RESOLVE_TIMEOUT) -> list[IPAddress]:
+    """Every address ``host`` resolves to; ConfigurationError-free (raises OSError,
+    TimeoutError when the resolver does not answer within ``timeout``)."""
+    result: list = []
+
+    def lookup():
+        try:
+            result.append(socket.getaddrinfo(host, port, type=socket.SOCK_STREAM))
+        except OSError as error:
+            result.append(error)
+
+    # A daemon thread: if the resolver hangs, the lookup is abandoned, not waited for.
+    thread = threading.Thread(target=lookup, daemon=True, name=f"resolve {host}")
+    thread.start()
+    thread.join(timeout)
+    if not result:
+        raise TimeoutError(f"resolving {host} took more than {timeout:g}s")
+    if isinstance(result[0], OSError):
+        raise result[0]
     # Strip an IPv6 zone ("fe80::1%eth0"): it is link-local either way.
-    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos]
+    return [ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in result[0]]
 
 
 def non_public(addresses: Iterable[IPAddress]) -> list[IPAddress]:
@@ -102,7 +160,28 @@ class PublicOnlyBackend(httpcore.SyncBackend):
                 f"refused to connect to {host}: {blocked[0]} is not a public address "
                 "(set INTEGRATIONS_ALLOW_PRIVATE_HOSTS to allow private networks)"
             )
-        return super().connect_tcp(str(addresses[0]), port, timeout, local_address, socket_options)
+        return self.connect_any(addresses, port, timeout, local_address, socket_options)
+
+    def connect_any(
+        self,
+        addresses: list[IPAddress],
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        """Connect to the first of the (already checked) addresses that answers,
+        as a resolver-driven connect would: a host with an unreachable IPv6
+        address and a working IPv4 one still works."""
+        error: Exception | None = None
+        for address in addresses:
+            try:
+                return super().connect_tcp(
+                    str(address), port, timeout, local_address, socket_options
+                )
+            except (httpcore.ConnectError, httpcore.ConnectTimeout) as failed:
+                error = failed
+        raise error or httpcore.ConnectError("no address to connect to")
 
 
 def public_only_transport(ssl_context) -> httpx.HTTPTransport:

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+
+import httpcore
 import pytest
 
 from integrations.clients import build_client
-from integrations.clients.addresses import PrivateAddressError, refusal
+from integrations.clients.addresses import (
+    PrivateAddressError,
+    PublicOnlyBackend,
+    is_public,
+    refusal,
+)
 
 from .helpers import make_person
 
@@ -22,6 +31,14 @@ from .helpers import make_person
         "http://[::ffff:127.0.0.1]/",
         "http://100.64.0.1/",
         "http://0.0.0.0/",
+        # IPv6 forms that reach an IPv4 address: NAT64, 6to4, IPv4-compatible.
+        "http://[64:ff9b::7f00:1]/",
+        "http://[64:ff9b::a9fe:a9fe]/latest/meta-data/",
+        "http://[64:ff9b:1::a00:1]/",
+        "http://[2002:7f00:1::1]/",
+        "http://[2002:a9fe:a9fe::]/",
+        "http://[::7f00:1]/",
+        "http://[::ffff:10.0.0.1]/",
     ],
 )
 def test_private_loopback_and_link_local_addresses_are_refused(url):
@@ -30,6 +47,40 @@ def test_private_loopback_and_link_local_addresses_are_refused(url):
 
 def test_a_public_address_is_allowed():
     assert refusal("https://93.184.215.14/") is None
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("64:ff9b::808:808", True),  # NAT64 of 8.8.8.8
+        ("64:ff9b::7f00:1", False),  # NAT64 of 127.0.0.1
+        ("64:ff9b:1::808:808", False),  # local-use NAT64: refused whole
+        ("2002:808:808::1", True),  # 6to4 of 8.8.8.8
+        ("2002:c0a8:1::1", False),  # 6to4 of 192.168.0.1
+        ("::ffff:8.8.8.8", True),
+        ("::ffff:169.254.169.254", False),
+        ("::a00:1", False),  # IPv4-compatible 10.0.0.1
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", False),  # Teredo
+        ("2001:4860:4860::8888", True),
+    ],
+)
+def test_ipv6_forms_of_ipv4_addresses_are_judged_by_the_ipv4_address(address, public):
+    assert is_public(ipaddress.ip_address(address)) is public
+
+
+def test_the_connection_tries_each_checked_address_in_turn():
+    """A host whose first address does not answer (an IPv6 address on a
+    network without IPv6, a server that is down) is reached on the next."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        addresses = [ipaddress.ip_address("127.0.0.2"), ipaddress.ip_address("127.0.0.1")]
+        stream = PublicOnlyBackend().connect_any(addresses, port, timeout=2.0)
+        try:
+            assert stream.get_extra_info("server_addr") == ("127.0.0.1", port)
+        finally:
+            stream.close()
+        with pytest.raises(httpcore.ConnectError):
+            PublicOnlyBackend().connect_any(addresses[:1], port, timeout=2.0)
 
 
 def test_an_unresolvable_host_is_explained():
