@@ -41,7 +41,7 @@ from django.utils import timezone
 
 from members.models import Member
 
-from .clients import DeliveryError, build_client
+from .clients import DeliveryError, build_client, optional_credential_keys
 from .clients.addresses import refusal
 from .crypto import UndecryptableCredentials
 from .models import (
@@ -94,8 +94,9 @@ def connection_save(
 ) -> Connection:
     """Create a connection, or update ``connection``.
 
-    An empty credential value keeps the stored one (forms never show secrets
-    back, so "left empty" means "unchanged").
+    An empty secret keeps the stored one (forms never show secrets back, so
+    "left empty" means "unchanged"). An optional setting that is not secret
+    (Kisi's role) is shown back in full, so empty means "back to the default".
     """
     if connection is not None and connection.organization_id != organization.pk:
         raise ValidationError("This connection belongs to another organization.")
@@ -121,6 +122,10 @@ def connection_save(
         **stored,
         **{key: value for key, value in credentials.items() if value not in ("", None)},
     }
+    for key in optional_credential_keys(kind if is_new else connection.kind):
+        cleared = key in credentials and credentials[key] in ("", None)
+        if cleared and key in NON_SECRET_CREDENTIALS:
+            merged.pop(key, None)
     if is_new:
         connection = Connection(organization=organization, kind=kind)
     was_enabled = connection.enabled

@@ -5,8 +5,9 @@ replaying a change ("grant", "revoke"). That makes it idempotent by construction
 that is retried after a timeout first looks at what the previous attempt already did, so
 it never creates a second role assignment, and a revoke that finds nothing is done.
 
-- active: ensure the user exists (``GET /users?query=`` → ``POST /users``) and holds at
-  least one role assignment in the group (``GET /role_assignments`` → ``POST`` if none).
+- active: ensure the user exists (``GET /users?query=`` → ``POST /users``) and holds
+  exactly one role assignment in the group, with the connection's role
+  (``GET /role_assignments`` → ``POST`` if none has it → ``DELETE`` the others).
 - any other status: delete every role assignment the user has in the group. The Kisi
   user itself is left alone (it may hold access to other groups we do not manage).
 
@@ -112,16 +113,29 @@ class KisiClient(BaseClient):
         ]
 
     def ensure_assignment(self, user_id: int | str) -> None:
-        if self.assignments(user_id):
-            return
-        body = {
-            "role_assignment": {
-                "user_id": user_id,
-                "group_id": self.group_id,
-                "role_id": self.role_id,
+        """Exactly one assignment in the group, with the connection's role.
+
+        A role changed on the connection (or one an earlier version set) is
+        replaced: the new assignment is made before the old one goes, so the
+        member's doors never close in between; a retry after a failure halfway
+        finds the new one and only deletes what is left over.
+        """
+        current = self.assignments(user_id)
+        keep = next((a for a in current if str(a.get("role_id")) == self.role_id), None)
+        if keep is None:
+            body = {
+                "role_assignment": {
+                    "user_id": user_id,
+                    "group_id": self.group_id,
+                    "role_id": self.role_id,
+                }
             }
-        }
-        self._send("POST", "/role_assignments", json=body)
+            self._send("POST", "/role_assignments", json=body)
+        for assignment in current:
+            if assignment is not keep:
+                self._send(
+                    "DELETE", f"/role_assignments/{assignment['id']}", ok_statuses=frozenset({404})
+                )
 
     def revoke_all(self, user_id: int | str) -> None:
         for assignment in self.assignments(user_id):

@@ -12,7 +12,12 @@ from django.utils import timezone
 from integrations.models import Delivery, DeliveryStatus
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.selectors import connections_with_health
-from integrations.services import connection_save, outbox_fan_out, outbox_sweep
+from integrations.services import (
+    connection_save,
+    outbox_fan_out,
+    outbox_sweep,
+    resync_connection,
+)
 from members.models import MemberStatus
 from members.personal import account_delete, member_update_details
 from members.services import member_change_status
@@ -274,3 +279,25 @@ def test_a_connection_whose_address_is_refused_now_can_still_be_switched_off(
         assert "private or local network" in info.value.message_dict["base_url"][0]
     connection.refresh_from_db()
     assert connection.enabled is False
+
+
+def test_a_changed_kisi_role_applies_on_resync_and_can_be_cleared(cast, run, ada, kisi):
+    """The admin changes the role and resyncs: members get the new role (not a
+    second assignment). Clearing the field goes back to the default role."""
+    doors = connect(cast.org, kisi)
+    assert ada.status == MemberStatus.ACTIVE
+    run(record_member_event, member=ada, event=MemberEvent.UPDATED)
+    assert [a["role_id"] for a in kisi.assignments_for(OLD)] == ["group_basic"]
+
+    fields = {"organization": cast.org, "kind": "kisi", "name": doors.name}
+    fields["base_url"] = doors.base_url
+    connection_save(**fields, connection=doors, credentials={"role_id": "group_manager"})
+    run(resync_connection, connection=doors)
+    assert [a["role_id"] for a in kisi.assignments_for(OLD)] == ["group_manager"]
+
+    connection_save(**fields, connection=doors, credentials={"api_key": "", "role_id": ""})
+    doors.refresh_from_db()
+    assert "role_id" not in doors.credentials  # cleared, where a secret would be kept
+    assert doors.credentials["api_key"] == kisi.api_key
+    run(resync_connection, connection=doors)
+    assert [a["role_id"] for a in kisi.assignments_for(OLD)] == ["group_basic"]

@@ -152,3 +152,31 @@ def test_malformed_remote_answer_is_transient(kisi_stub: KisiStub) -> None:
         client.push(make_person(), idempotency_key="evt-1")
     assert not info.value.permanent
     assert "unexpected response" in str(info.value)
+
+
+def test_a_changed_role_replaces_the_assignment_without_a_gap(kisi_stub: KisiStub) -> None:
+    email = "ada@example.com"
+    with client_for(kisi_stub) as client:
+        client.push(make_person(email=email, status="active"), idempotency_key="k1")
+    kisi_stub.add_assignment(email, 777)  # another group: not ours to touch
+    managers = KisiClient(
+        kisi_stub.url,
+        api_key=kisi_stub.api_key,
+        group_id=kisi_stub.group_id,
+        role_id="group_manager",
+        allow_private_hosts=True,
+    )
+    before = len(kisi_stub.requests)
+    with managers:
+        managers.push(make_person(email=email, status="active"), idempotency_key="k2")
+        # Made before the old one went: the doors never closed in between.
+        methods = [r.method for r in kisi_stub.requests[before:]]
+        assert methods == ["GET", "GET", "POST", "DELETE"]
+        [assignment] = kisi_stub.assignments_for(email)
+        assert assignment["role_id"] == "group_manager"
+        managers.push(make_person(email=email, status="active"), idempotency_key="k3")
+    assert [a["role_id"] for a in kisi_stub.assignments_for(email)] == ["group_manager"]
+    assert kisi_stub.has_access(email, group_id=777)
+    with client_for(kisi_stub) as client:  # back to the default role
+        client.push(make_person(email=email, status="active"), idempotency_key="k4")
+    assert [a["role_id"] for a in kisi_stub.assignments_for(email)] == ["group_basic"]
