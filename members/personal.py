@@ -7,12 +7,12 @@ account: the login and personal data go, the member record stays as
 "Deleted user" with its billing and memberships.
 """
 
+import re
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, Value
-from django.db.models.functions import Replace
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.sessions import end_sessions
@@ -173,13 +173,22 @@ def _erase_name_from_notifications(member: Member, user) -> int:
             created_at__range=(request.created_at - SAME_MOMENT, request.created_at + SAME_MOMENT),
         )
     notices = Notification.objects.filter(related, organization_id=member.organization_id)
-    changed = 0
-    # Longest first, so a full name goes before an email it might contain.
-    for text in sorted({member.full_name, member.email, user.email} - {""}, key=len, reverse=True):
-        changed += notices.filter(message__contains=text).update(
-            message=Replace("message", Value(text), Value(DELETED_NAME))
-        )
-    return changed
+    texts = {member.full_name, member.email, user.email} - {""}
+    if not texts:
+        return 0
+    # Whole words only: a short name ("Al") must not be cut out of "Almere" or
+    # "totally". Longest first, so a full name goes before an email it might
+    # contain; one pass, so "Deleted user" itself is never rewritten.
+    alternatives = "|".join(re.escape(text) for text in sorted(texts, key=len, reverse=True))
+    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+    changed = []
+    for notice in notices.only("pk", "message"):
+        message = pattern.sub(DELETED_NAME, notice.message)
+        if message != notice.message:
+            notice.message = message
+            changed.append(notice)
+    Notification.objects.bulk_update(changed, ["message"])
+    return len(changed)
 
 
 @transaction.atomic
