@@ -33,6 +33,8 @@ def record_member_event(*, member, event: str) -> None:
         change = member.status_changes.order_by("-pk").values("from_status").first()
         if change:
             payload["previous"] = {"status": change["from_status"]}
+    if event == MemberEvent.REMOVED and getattr(member, "account_deleted_at", None):
+        _erase_personal_data_from_earlier_events(member.pk)
     outbox_event = OutboxEvent.objects.create(
         organization_id=member.organization_id,
         member_id=member.pk,
@@ -41,6 +43,26 @@ def record_member_event(*, member, event: str) -> None:
         payload=payload,
     )
     transaction.on_commit(partial(dispatch_after_commit, [outbox_event.pk]))
+
+
+#: What a member snapshot holds about the person (R5.3 erases it).
+PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
+
+
+def _erase_personal_data_from_earlier_events(member_id: int) -> None:
+    """The person deleted their account: the events recorded about them keep
+    their status history but not their name, email or phone. What the erase
+    deliveries still need (the address last sent to each system) lives on the
+    deliveries, and goes once they are done."""
+    from .models import OutboxEvent
+
+    events = list(OutboxEvent.objects.filter(member_ref=member_id).only("pk", "payload"))
+    for event in events:
+        event.payload = {
+            **event.payload,
+            **{key: "" for key in PERSONAL_FIELDS if key in event.payload},
+        }
+    OutboxEvent.objects.bulk_update(events, ["payload"], batch_size=500)
 
 
 def record_member_events(*, members, event: str, chunk: int = 500) -> None:

@@ -292,8 +292,25 @@ def delivery_attempt(*, delivery_id: int) -> str:
         sent_email=sent_email,
     )
     if updated:
+        _forget_erased_addresses(delivery)
         _enqueue_next(delivery)
     return status
+
+
+def _forget_erased_addresses(delivery: Delivery) -> None:
+    """After an account deletion, the address each delivery sent is kept only
+    until the erase (CRM delete, access revoke) has gone out to that system:
+    once nothing is left to send there for the member, it is blanked too.
+    A dead erase keeps it, so "Retry now" can still erase."""
+    deleted = Member.objects.filter(pk=delivery.member_ref, account_deleted_at__isnull=False)
+    if not deleted.exists():
+        return
+    same = Delivery.objects.filter(
+        connection_id=delivery.connection_id, member_ref=delivery.member_ref
+    )
+    if same.filter(status__in=UNFINISHED).exclude(pk=delivery.pk).exists():
+        return  # a later delivery may still need it
+    same.exclude(sent_email="").update(sent_email="")
 
 
 def _person_for(delivery: Delivery):

@@ -2,6 +2,7 @@
 deleted; connection health; private addresses refused. Real HTTP to the
 stubs; tasks inline (eager), as in test_pipeline."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -9,11 +10,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.models import Delivery, DeliveryStatus
+from integrations.models import Delivery, DeliveryStatus, OutboxEvent
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.selectors import connections_with_health
 from integrations.services import (
     connection_save,
+    delivery_retry,
     outbox_fan_out,
     outbox_sweep,
     resync_connection,
@@ -94,6 +96,36 @@ def test_account_deletion_deletes_the_crm_contact_and_revokes_access(
     assert notes["kisi"][0] == DeliveryStatus.SKIPPED
     assert "Access under the previous address" in notes["kisi"][1]
     assert email not in notes["kisi"][1]  # the log keeps nothing of what was erased
+
+
+def test_account_deletion_leaves_no_personal_data_in_events_or_finished_deliveries(
+    cast, run, hubspot, kisi
+):
+    """Earlier events lose name, email and phone at once; each delivery's
+    address goes once the erase reached that system; a dead erase keeps it
+    until "Retry now" erases."""
+    crm, _ = connect(cast.org, hubspot), connect(cast.org, kisi)
+    tess = cast.teammate
+    email, name = tess.email, tess.first_name
+    run(record_member_event, member=tess, event=MemberEvent.UPDATED)
+    hubspot.fail_next(400, method="DELETE")  # the CRM refuses the first erase
+
+    run(account_delete, user=tess.user)
+
+    payloads = json.dumps(list(OutboxEvent.objects.values_list("payload", flat=True)))
+    assert email not in payloads and name not in payloads
+    assert '"status"' in payloads  # the history stays
+    kisi_sent = Delivery.objects.filter(connection__kind="kisi", member_ref=tess.pk)
+    assert set(kisi_sent.values_list("sent_email", flat=True)) == {""}
+    assert not kisi.has_access(email)
+    crm_sent = Delivery.objects.filter(connection=crm)
+    [dead] = crm_sent.filter(status=DeliveryStatus.DEAD)
+    assert email in crm_sent.values_list("sent_email", flat=True)  # kept for the retry
+    assert hubspot.contact(email)
+
+    run(delivery_retry, delivery=dead)
+    assert hubspot.contacts == {}
+    assert set(crm_sent.values_list("sent_email", flat=True)) == {""}
 
 
 def test_account_deleted_before_anything_was_sent_skips_the_crm_honestly(cast, run, hubspot):
