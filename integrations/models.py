@@ -170,8 +170,9 @@ class Delivery(models.Model):
     # counts deliveries that failed in the last hour, even ones that got through
     # on a later try.
     last_failed_at = models.DateTimeField(null=True, blank=True)
-    # The email this delivery pushed; when a member's email changes, access
-    # held under the previous one is revoked first.
+    # The email this delivery pushed (noted before each attempt, so a failed
+    # one is remembered too); when a member's email changes, access held under
+    # earlier ones is revoked first, and an account deletion erases them all.
     sent_email = models.CharField(max_length=254, blank=True)
 
     class Meta:

@@ -323,22 +323,50 @@ def _person_for(delivery: Delivery):
     return person_from_snapshot(snapshot)
 
 
+def _earlier_emails(delivery: Delivery) -> tuple[str | None, list[str]]:
+    """(the address the last successful delivery sent, every address this
+    system may still hold for the member besides that one).
+
+    Every attempt notes the address it tries before it sends, so an attempt
+    that failed (or timed out after the remote acted) is remembered too. A
+    successful access push revokes all of them, so only attempts since the
+    last success can still hold access; a CRM erase removes every address
+    ever tried (a contact moved on a change is simply not found there).
+    """
+    same = Delivery.objects.filter(
+        connection_id=delivery.connection_id, member_ref=delivery.member_ref
+    ).exclude(pk=delivery.pk)
+    last = (
+        same.filter(status=DeliveryStatus.SUCCEEDED)
+        .exclude(sent_email="")
+        .order_by("-event_id")
+        .values("sent_email", "event_id")
+        .first()
+    )
+    tried = same.exclude(sent_email="")
+    if delivery.connection.kind not in CRM_KINDS:
+        tried = tried.exclude(status=DeliveryStatus.SUCCEEDED)
+        if last is not None:
+            tried = tried.filter(event_id__gt=last["event_id"])
+    previous = last["sent_email"] if last else None
+    seen = {previous.casefold()} if previous else set()
+    others = []
+    for email in tried.order_by("event_id").values_list("sent_email", flat=True):
+        if email.casefold() not in seen:
+            seen.add(email.casefold())
+            others.append(email)
+    return previous, others
+
+
 def _push(delivery: Delivery) -> tuple[str, str | None]:
     """Send; returns (email sent, note). A note means "nothing to send" (skipped)."""
     connection = delivery.connection
     person = _person_for(delivery)
-    previous_email = (
-        Delivery.objects.filter(
-            connection_id=connection.pk,
-            member_ref=delivery.member_ref,
-            status=DeliveryStatus.SUCCEEDED,
-        )
-        .exclude(pk=delivery.pk)
-        .exclude(sent_email="")
-        .order_by("-event_id")
-        .values_list("sent_email", flat=True)
-        .first()
-    )
+    previous_email, other_emails = _earlier_emails(delivery)
+    if person.email:
+        # Noted before sending: if this attempt fails after the remote acted,
+        # a later erase or revoke still knows the address.
+        Delivery.objects.filter(pk=delivery.pk).update(sent_email=person.email)
     timeout = float(_setting("INTEGRATIONS_HTTP_TIMEOUT", 10))
     with build_client(
         connection.kind,
@@ -347,14 +375,18 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
         timeout=timeout,
         allow_private_hosts=allow_private_hosts(),
     ) as client:
-        email_changed = previous_email and previous_email.casefold() != person.email.casefold()
-        if connection.is_access_system and email_changed:
-            # Door and print accounts are keyed by email: whatever the old
+        current = person.email.casefold()
+        stale = [e for e in [previous_email or "", *other_emails] if e and e.casefold() != current]
+        email_changed = bool(stale)
+        if connection.is_access_system:
+            # Door and print accounts are keyed by email: whatever an old
             # address holds must go before anything is granted to the new one.
-            old = replace(person, email=previous_email, status=REMOVED)
-            client.push(old, idempotency_key=f"{delivery.idempotency_key}-previous")
+            for index, email in enumerate(stale):
+                old = replace(person, email=email, status=REMOVED)
+                suffix = "-previous" if index == 0 else f"-previous-{index}"
+                client.push(old, idempotency_key=f"{delivery.idempotency_key}{suffix}")
         if connection.kind in CRM_KINDS:
-            return _push_crm(client, delivery, person, previous_email or None)
+            return _push_crm(client, delivery, person, previous_email or None, other_emails)
         if connection.kind == ConnectionKind.WEBHOOK:
             client.push(
                 _event_person(delivery, current=person),
@@ -374,17 +406,21 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
     return person.email, None
 
 
-def _push_crm(client, delivery: Delivery, person, previous_email: str | None):
+def _push_crm(client, delivery: Delivery, person, previous_email: str | None, others=()):
     """A CRM keeps one contact per member: a changed email moves that contact
-    instead of creating a second one, and a deleted account deletes it (R5.3:
-    the person asked for their data to go, and the CRM holds a copy)."""
+    instead of creating a second one, and a deleted account deletes it under
+    every address ever tried there (R5.3: the person asked for their data to
+    go, and the CRM holds a copy)."""
     if person.email:
         client.push(person, idempotency_key=delivery.idempotency_key, previous_email=previous_email)
         return person.email, None
     if Member.objects.filter(pk=delivery.member_ref, account_deleted_at__isnull=False).exists():
-        if previous_email is None:
+        emails = [e for e in [previous_email or "", *others] if e]
+        if not emails:
             return "", "The person deleted their account before anything was sent here."
-        client.erase(previous_email, idempotency_key=delivery.idempotency_key)
+        for index, email in enumerate(emails):
+            suffix = "" if index == 0 else f"-{index}"
+            client.erase(email, idempotency_key=f"{delivery.idempotency_key}{suffix}")
         return "", None
     return "", "The member has no email address, which this system needs."
 

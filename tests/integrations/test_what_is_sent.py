@@ -2,6 +2,7 @@
 deleted; connection health; private addresses refused. Real HTTP to the
 stubs; tasks inline (eager), as in test_pipeline."""
 
+import dataclasses
 import json
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from integrations.clients import build_client
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.selectors import connections_with_health
@@ -20,7 +22,7 @@ from integrations.services import (
     outbox_sweep,
     resync_connection,
 )
-from members.models import MemberStatus
+from members.models import Member, MemberStatus
 from members.personal import account_delete, member_update_details
 from members.services import member_change_status
 from tests import factories as f
@@ -66,6 +68,45 @@ def test_crm_email_change_moves_the_contact_instead_of_duplicating(
     assert [e["address"] for e in party["emailAddresses"]] == [NEW]
     assert capsule.tags_of(NEW) == ["Member: Former"]
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
+
+
+def test_every_address_tried_is_revoked_and_erased_not_only_the_last_sent(
+    cast, run, ada, kisi, hubspot
+):
+    """An attempt under a middle address failed after the remote had acted
+    (its answer was lost): the next change revokes door access under it as
+    well, and the account deletion erases the CRM contact under it too."""
+    mid = "ada@mid.example.test"
+    connect(cast.org, kisi)
+    crm = connect(cast.org, hubspot)
+    run(record_member_event, member=ada, event=MemberEvent.UPDATED)
+    assert kisi.has_access(OLD) and hubspot.contact(OLD)
+
+    kisi.fail_next(400, method="POST", path="/users")
+    hubspot.fail_next(400)
+    run(member_update_details, member=ada, actor=cast.owner, email=mid)
+    assert Delivery.objects.filter(status=DeliveryStatus.DEAD).count() == 2
+    # What the attempts under mid had done before their answers were lost:
+    kisi.add_assignment(mid, kisi.group_id)
+    stray = dataclasses.replace(make_person_like(ada), email=mid)
+    with build_client("hubspot", crm.base_url, crm.credentials, allow_private_hosts=True) as c:
+        c.push(stray, idempotency_key="lost")
+
+    run(member_update_details, member=ada, actor=cast.owner, email=NEW)
+    assert kisi.has_access(NEW)
+    assert not kisi.has_access(OLD) and not kisi.has_access(mid)
+
+    user = f.UserFactory(email=NEW)  # she signs up, then deletes her account
+    Member.objects.filter(pk=ada.pk).update(user=user)
+    run(account_delete, user=user)
+    assert hubspot.contact(mid) is None and hubspot.contact(NEW) is None
+    assert hubspot.contacts == {}
+
+
+def make_person_like(member):
+    from integrations.snapshots import member_snapshot, person_from_snapshot
+
+    return person_from_snapshot(member_snapshot(member.pk))
 
 
 # -- account deletion (R5.3) -------------------------------------------------------
