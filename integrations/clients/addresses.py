@@ -86,9 +86,10 @@ def is_public(address: IPAddress) -> bool:
     return _global(address)
 
 
-def resolve(host: str, port: int, *, timeout: float | None = RESOLVE_TIMEOUT) -> list[IPAddress]:
+def resolve(host: str, port: int, *, timeout: float | None = None) -> list[IPAddress]:
     """Every address ``host`` resolves to; ConfigurationError-free (raises OSError,
     TimeoutError when the resolver does not answer within ``timeout``)."""
+    timeout = RESOLVE_TIMEOUT if timeout is None else timeout
     result: list = []
 
     def lookup():

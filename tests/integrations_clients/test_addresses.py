@@ -109,3 +109,26 @@ def test_kisi_role_is_a_connection_setting(kisi_stub):
         client.push(make_person(), idempotency_key="k")
     [assignment] = kisi_stub.assignments_for("ada@example.com")
     assert assignment["role_id"] == "group_manager"
+
+
+def test_a_resolver_that_never_answers_times_out(monkeypatch):
+    """getaddrinfo has no timeout of its own; a hung resolver must not hold a
+    form or a worker (the lookup thread is abandoned, not waited for)."""
+    import threading
+
+    from integrations.clients import addresses
+
+    release = threading.Event()
+
+    def hung(*args, **kwargs):
+        release.wait(10)
+        raise OSError("released")
+
+    monkeypatch.setattr(addresses.socket, "getaddrinfo", hung)
+    monkeypatch.setattr(addresses, "RESOLVE_TIMEOUT", 0.2)
+    try:
+        with pytest.raises(TimeoutError):
+            addresses.resolve("api.example.com", 443, timeout=0.2)
+        assert "could not be found" in refusal("https://api.example.com/")
+    finally:
+        release.set()
