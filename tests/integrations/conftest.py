@@ -76,6 +76,17 @@ def fast_pipeline(settings):
     return settings
 
 
+@pytest.fixture
+def run(django_capture_on_commit_callbacks, fast_pipeline):
+    """Run an action and everything it schedules after commit."""
+
+    def runner(action, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return action(**kwargs)
+
+    return runner
+
+
 # -- a real worker -------------------------------------------------------------------
 
 

@@ -26,17 +26,6 @@ from .conftest import connect
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks, fast_pipeline):
-    """Run an action and everything it schedules after commit."""
-
-    def runner(action, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(**kwargs)
-
-    return runner
-
-
 def switch(connection, *, enabled):
     return connection_save(
         organization=connection.organization,

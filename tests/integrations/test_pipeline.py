@@ -35,17 +35,6 @@ from .conftest import connect
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def run(django_capture_on_commit_callbacks, fast_pipeline):
-    """Run an action and everything it schedules after commit."""
-
-    def runner(action, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(**kwargs)
-
-    return runner
-
-
 def test_event_commits_with_the_change_and_not_without_it(cast):
     with pytest.raises(RuntimeError), transaction.atomic():
         member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")

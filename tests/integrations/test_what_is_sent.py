@@ -35,15 +35,6 @@ OLD, NEW = "ada@old.example.test", "ada@new.example.test"
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks, fast_pipeline):
-    def runner(action, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return action(**kwargs)
-
-    return runner
-
-
-@pytest.fixture
 def ada(cast):
     return f.MemberFactory(location=cast.harbour, company=cast.acme, email=OLD, first_name="Ada")
 
