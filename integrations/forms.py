@@ -48,7 +48,8 @@ class ConnectionForm(forms.Form):
         if connection is None:
             self.initial.setdefault("base_url", DEFAULT_BASE_URLS.get(kind, ""))
         self.credential_fields = []
-        for key in credential_keys(kind):
+        optional = set(optional_credential_keys(kind))
+        for key in (*credential_keys(kind), *optional_credential_keys(kind)):
             label, help_text = CREDENTIAL_LABELS.get(key, (key, ""))
             secret = key not in NON_SECRET_CREDENTIALS
             if connection is not None and key in hints:
@@ -59,16 +60,9 @@ class ConnectionForm(forms.Form):
             self.fields[key] = forms.CharField(
                 label=label,
                 help_text=help_text,
-                required=connection is None or not secret,
+                required=key not in optional and (connection is None or not secret),
                 widget=forms.PasswordInput(render_value=False) if secret else forms.TextInput(),
                 strip=True,
-            )
-            self.credential_fields.append(key)
-        for key in optional_credential_keys(kind):
-            label, help_text = CREDENTIAL_LABELS.get(key, (key, ""))
-            self.initial.setdefault(key, hints.get(key, ""))
-            self.fields[key] = forms.CharField(
-                label=label, help_text=help_text, required=False, strip=True
             )
             self.credential_fields.append(key)
 

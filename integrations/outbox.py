@@ -21,20 +21,18 @@ class MemberEvent:
     REMOVED = "member.removed"
 
 
-def record_member_event(*, member, event: str) -> None:
-    """Record that ``member`` changed; delivery happens after commit."""
+def record_member_event(*, member, event: str, previous_status: str | None = None) -> None:
+    """Record that ``member`` changed; delivery happens after commit.
+
+    ``previous_status``: for a status change, what it changed from (the
+    webhook tells receivers).
+    """
     from .models import OutboxEvent
     from .snapshots import member_snapshot
 
     payload = member_snapshot(member.pk) or {}
-    if event == MemberEvent.STATUS_CHANGED:
-        # The webhook tells receivers what the status changed from; the action
-        # wrote that in its history row a moment ago, in this transaction.
-        change = member.status_changes.order_by("-pk").values("from_status").first()
-        if change:
-            payload["previous"] = {"status": change["from_status"]}
-    if event == MemberEvent.REMOVED and getattr(member, "account_deleted_at", None):
-        _erase_personal_data_from_earlier_events(member.pk)
+    if previous_status is not None:
+        payload["previous"] = {"status": previous_status}
     outbox_event = OutboxEvent.objects.create(
         organization_id=member.organization_id,
         member_id=member.pk,
@@ -49,7 +47,7 @@ def record_member_event(*, member, event: str) -> None:
 PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
 
 
-def _erase_personal_data_from_earlier_events(member_id: int) -> None:
+def erase_personal_data_from_events(member_id: int) -> None:
     """The person deleted their account: the events recorded about them keep
     their status history but not their name, email or phone. What the erase
     deliveries still need (the address last sent to each system) lives on the

@@ -275,12 +275,14 @@ def delivery_attempt(*, delivery_id: int) -> str:
     try:
         sent_email, note = _push(delivery)
     except DeliveryError as error:
-        return _record_failure(delivery, attempt, str(error), error.permanent, error.retry_after)
+        message = _redacted(str(error), delivery.connection)
+        return _record_failure(delivery, attempt, message, error.permanent, error.retry_after)
     except UndecryptableCredentials as error:
         return _record_failure(delivery, attempt, str(error), True, None)
     except Exception as error:  # a bug or an unexpected library error: retry, visibly
         logger.exception("delivery %s failed unexpectedly", delivery_id)
-        return _record_failure(delivery, attempt, f"internal error: {error!r}", False, None)
+        message = _redacted(f"internal error: {error!r}", delivery.connection)
+        return _record_failure(delivery, attempt, message, False, None)
     status = DeliveryStatus.SUCCEEDED if note is None else DeliveryStatus.SKIPPED
     updated = Delivery.objects.filter(
         pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=attempt
@@ -302,8 +304,7 @@ def _forget_erased_addresses(delivery: Delivery) -> None:
     until the erase (CRM delete, access revoke) has gone out to that system:
     once nothing is left to send there for the member, it is blanked too.
     A dead erase keeps it, so "Retry now" can still erase."""
-    deleted = Member.objects.filter(pk=delivery.member_ref, account_deleted_at__isnull=False)
-    if not deleted.exists():
+    if not _account_deleted(delivery.member_ref):
         return
     same = Delivery.objects.filter(
         connection_id=delivery.connection_id, member_ref=delivery.member_ref
@@ -311,6 +312,10 @@ def _forget_erased_addresses(delivery: Delivery) -> None:
     if same.filter(status__in=UNFINISHED).exclude(pk=delivery.pk).exists():
         return  # a later delivery may still need it
     same.exclude(sent_email="").update(sent_email="")
+
+
+def _account_deleted(member_ref: int) -> bool:
+    return Member.objects.filter(pk=member_ref, account_deleted_at__isnull=False).exists()
 
 
 def _person_for(delivery: Delivery):
@@ -362,7 +367,11 @@ def _push(delivery: Delivery) -> tuple[str, str | None]:
     """Send; returns (email sent, note). A note means "nothing to send" (skipped)."""
     connection = delivery.connection
     person = _person_for(delivery)
-    previous_email, other_emails = _earlier_emails(delivery)
+    # Only systems keyed by email (door, printing, CRM) hold earlier addresses.
+    if connection.kind == ConnectionKind.WEBHOOK:
+        previous_email, other_emails = None, []
+    else:
+        previous_email, other_emails = _earlier_emails(delivery)
     if person.email:
         # Noted before sending: if this attempt fails after the remote acted,
         # a later erase or revoke still knows the address.
@@ -414,7 +423,7 @@ def _push_crm(client, delivery: Delivery, person, previous_email: str | None, ot
     if person.email:
         client.push(person, idempotency_key=delivery.idempotency_key, previous_email=previous_email)
         return person.email, None
-    if Member.objects.filter(pk=delivery.member_ref, account_deleted_at__isnull=False).exists():
+    if _account_deleted(delivery.member_ref):
         emails = [e for e in [previous_email or "", *others] if e]
         if not emails:
             return "", "The person deleted their account before anything was sent here."
@@ -448,9 +457,9 @@ def _webhook_extra(delivery: Delivery, *, current) -> dict:
 
 
 def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
+    """``message`` is stored and shown to admins: callers redact remote text."""
     max_attempts = int(_setting("INTEGRATIONS_MAX_ATTEMPTS", 10))
     now = timezone.now()
-    message = _redacted(message, delivery.connection)
     if permanent or attempt >= max_attempts:
         status = DeliveryStatus.DEAD
         next_attempt_at = now
@@ -563,9 +572,9 @@ def outbox_sweep(*, grace: float | None = None, limit: int = 1000) -> dict[str, 
     # like a failed one: backoff, then dead once the budget is spent. Retrying
     # it at once for ever would block the member's later changes behind a
     # delivery that kills its worker every time.
-    expired = Delivery.objects.filter(
-        status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now
-    ).select_related("connection")[:limit]
+    expired = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now)[
+        :limit
+    ]
     reclaimed = sum(
         _record_failure(delivery, delivery.attempts, WORKER_LOST, False, None) != "busy"
         for delivery in expired

@@ -19,7 +19,7 @@ from accounts.sessions import end_sessions
 from adminportal.models import Notification
 from adminportal.notifications import notify_location_admins
 from companies.team_access import sync_team_access
-from integrations.outbox import MemberEvent, record_member_event
+from integrations.outbox import MemberEvent, erase_personal_data_from_events, record_member_event
 
 from .models import Attachment, Invitation, JoinRequest, Member, PortalAccess
 from .policy import read_only_refusal
@@ -228,6 +228,7 @@ def account_delete(*, user) -> list[Member]:
         JoinRequest.objects.filter(member=member).update(
             first_name=DELETED_NAME, last_name="", email="", phone="", company_name="", message=""
         )
+        erase_personal_data_from_events(member.pk)
         record_member_event(member=member, event=MemberEvent.REMOVED)
         if member.company_id is not None:
             sync_team_access(member.company_id)

@@ -93,7 +93,7 @@ def member_change_status(
         via=via,
         reason=reason,
     )
-    record_member_event(member=locked, event=MemberEvent.STATUS_CHANGED)
+    record_member_event(member=locked, event=MemberEvent.STATUS_CHANGED, previous_status=previous)
     if locked.company_id is not None and locked.user_id is not None:
         # A contact/billing person or manager who stops being active stops
         # managing the team (R2.5); one who comes back gets it back.
