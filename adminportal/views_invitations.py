@@ -29,7 +29,13 @@ from members.forms_invitations import (
 )
 from members.invitations import invitation_resend, member_invite, member_invite_new, resend_note
 from members.join_requests import join_request_approve, join_request_reject
-from members.mass_invite import errors_csv, mass_invite, parse_rows, paste_fingerprint
+from members.mass_invite import (
+    errors_csv,
+    id_lookups,
+    mass_invite,
+    parse_rows,
+    paste_fingerprint,
+)
 from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess, Via
 from members.personal import (
     ADMIN_FIELDS,
@@ -39,7 +45,7 @@ from members.personal import (
     member_update_details,
 )
 from members.policy import read_only_refusal
-from members.selectors import members_for_admin, plans_for_admin
+from members.selectors import members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
 from organizations.scoping import scoped
@@ -172,12 +178,14 @@ def _mass_invite(request, *, company=None):
     locations = None if company else admin_locations(request.user, org)
     form = MassInviteForm(request.POST or None, locations=locations)
     preview = None
+    # The IDs the paste's columns refer to: shown, so nobody has to guess
+    # them, and checked against.
+    lookups = id_lookups(user=request.user, organization=org)
     context = {
         "form": form,
         "company": company,
-        # The IDs the paste's columns refer to, so nobody has to guess them.
-        "id_companies": [] if company else companies_for_admin(user=request.user, organization=org),
-        "id_plans": plans_for_admin(user=request.user, organization=org),
+        "id_companies": [] if company else lookups[0],
+        "id_plans": lookups[1],
     }
     if request.method == "POST" and form.is_valid():
         started = time.monotonic()
@@ -188,6 +196,7 @@ def _mass_invite(request, *, company=None):
                 user=request.user,
                 location=form.cleaned_data.get("location"),
                 company=company,
+                lookups=lookups,
             )
         except ValidationError as invalid:
             form.add_error("rows", invalid)

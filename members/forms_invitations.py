@@ -7,7 +7,7 @@ from organizations.models import Location
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 
 from .fields import NameField
-from .mass_invite import COLUMNS, MAX_ROWS, MAX_TEXT
+from .mass_invite import COLUMNS, MAX_ROWS, check_paste_length
 
 
 class InviteForm(forms.Form):
@@ -90,11 +90,7 @@ class MassInviteForm(forms.Form):
 
     def clean_rows(self):
         rows = self.cleaned_data["rows"]
-        if len(rows) > MAX_TEXT:
-            raise forms.ValidationError(
-                f"That paste is {len(rows):,} characters; paste at most {MAX_TEXT:,} at a time "
-                f"(about {MAX_ROWS:,} rows). Split it into smaller pastes."
-            )
+        check_paste_length(rows)
         return rows
 
 

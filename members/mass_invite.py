@@ -148,6 +148,26 @@ def _looks_like_header(cells: list[str]) -> bool:
     return "@" not in email and "mail" in email.lower()
 
 
+def check_paste_length(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            f"That paste is {len(text):,} characters; paste at most {MAX_TEXT:,} at a time "
+            f"(about {MAX_ROWS:,} rows). Split it into smaller pastes."
+        )
+
+
+def id_lookups(*, user, organization: Organization) -> tuple[list[Company], list[Plan]]:
+    """The companies and plans whose IDs ``user`` may paste, by name."""
+    companies = (
+        Company.objects.filter(
+            organization=organization, location__in=admin_locations(user, organization)
+        )
+        .select_related("location")
+        .order_by("name", "pk")
+    )
+    return list(companies), list(plans_for_admin(user=user, organization=organization))
+
+
 def parse_rows(
     text: str,
     *,
@@ -155,19 +175,17 @@ def parse_rows(
     user,
     location: Location | None,
     company: Company | None = None,
+    lookups: tuple[list[Company], list[Plan]] | None = None,
 ) -> Preview:
     """Check every pasted row; nothing is written.
 
     ``location`` is where people without a company land; ``company`` (the
     company page's mass invite) puts everyone into that company and ignores
     the company column. Companies and plans are looked up only among the
-    organization's, at locations ``user`` manages.
+    organization's, at locations ``user`` manages (``lookups``: already
+    fetched by ``id_lookups``).
     """
-    if len(text) > MAX_TEXT:
-        raise ValidationError(
-            f"That paste is {len(text):,} characters; paste at most {MAX_TEXT:,} at a time "
-            f"(about {MAX_ROWS:,} rows). Split it into smaller pastes."
-        )
+    check_paste_length(text)
     raw = [(line, cells) for line, cells in _split(text) if any(cells)]
     if len(raw) > MAX_ROWS + 1:
         raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
@@ -177,14 +195,9 @@ def parse_rows(
     if len(raw) > MAX_ROWS:
         raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
 
-    managed = admin_locations(user, organization)
-    companies = {
-        c.pk: c
-        for c in Company.objects.filter(
-            organization=organization, location__in=managed
-        ).select_related("location")
-    }
-    plans = {p.pk: p for p in plans_for_admin(user=user, organization=organization)}
+    company_list, plan_list = lookups or id_lookups(user=user, organization=organization)
+    companies = {c.pk: c for c in company_list}
+    plans = {p.pk: p for p in plan_list}
 
     rows: list[Row] = []
     seen: dict[str, int] = {}

@@ -157,9 +157,9 @@ def test_a_cell_over_the_csv_limit_is_a_form_error(client, cast):
 
 
 def test_a_paste_over_the_size_cap_says_so(client, cast, monkeypatch):
-    from members import forms_invitations
+    from members import mass_invite
 
-    monkeypatch.setattr(forms_invitations, "MAX_TEXT", 1_000)
+    monkeypatch.setattr(mass_invite, "MAX_TEXT", 1_000)
     client.force_login(cast.admin)
     response = _post(client, cast, "Ann\t\tann@example.test\n" * 100)
     assert "paste at most 1,000 at a time" in response.content.decode()
