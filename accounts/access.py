@@ -26,7 +26,7 @@ def has_usable_access(user) -> bool:
     if user.is_staff:
         return True
     # A suspended admin role (deactivated or removed here) opens nothing.
-    if OrganizationAdmin.objects.filter(user=user, suspended_at__isnull=True).exists():
+    if OrganizationAdmin.objects.active().filter(user=user).exists():
         return True
     members = Member.objects.filter(status=MemberStatus.ACTIVE)
     if members.filter(user=user, portal_access=PortalAccess.ACTIVE).exists():

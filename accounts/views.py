@@ -10,7 +10,8 @@ def home(request):
     """Send a logged-in person to where they work: the admin portal of an
     organization they administer, else the member portal."""
     role = (
-        OrganizationAdmin.objects.filter(user=request.user, suspended_at__isnull=True)
+        OrganizationAdmin.objects.active()
+        .filter(user=request.user)
         .select_related("organization")
         .order_by("organization__name")
         .first()

@@ -11,14 +11,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
-from guardian.shortcuts import get_objects_for_user
 
 from accounts.sessions import end_sessions
 from companies.services import company_set_roles
 from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
 from organizations.models import Location, OrganizationAdmin
-from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS, admin_role
+from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS, admin_role, role_locations
 
 from .models import (
     Invitation,
@@ -53,19 +52,6 @@ def _admin_role_of(member: Member) -> OrganizationAdmin | None:
     return roles.filter(invited_member_id=member.pk).first()
 
 
-def _held_locations(user, role: OrganizationAdmin, perm: str) -> set[int]:
-    # Read from the grants themselves: a suspended role gives no access,
-    # but restoring it needs to know what it holds.
-    locations = Location.objects.filter(organization_id=role.organization_id)
-    if role.is_owner:
-        return set(locations.values_list("pk", flat=True))
-    return set(
-        get_objects_for_user(user, perm, klass=locations, accept_global_perms=False).values_list(
-            "pk", flat=True
-        )
-    )
-
-
 def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None) -> str | None:
     """Why ``actor`` may not suspend or restore ``role`` along with the
     member record (None: they may). Taking admin access away is like
@@ -84,8 +70,9 @@ def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None)
             "change their access."
         )
     for perm in (MANAGE_CUSTOMERS, MANAGE_SETTINGS):
-        if actor_role is None or _held_locations(role.user, role, perm) - _held_locations(
-            actor, actor_role, perm
+        if (
+            actor_role is None
+            or role_locations(role, perm).exclude(pk__in=role_locations(actor_role, perm)).exists()
         ):
             return (
                 f"{member.full_name} is also an administrator, with permissions you do not "

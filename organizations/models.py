@@ -80,6 +80,12 @@ class LocationGroupObjectPermission(GroupObjectPermissionBase):
     content_object = models.ForeignKey(Location, on_delete=models.CASCADE)
 
 
+class OrganizationAdminQuerySet(models.QuerySet):
+    def active(self):
+        """Roles that give access: a suspended one does not."""
+        return self.filter(suspended_at__isnull=True)
+
+
 class OrganizationAdmin(TimeStamped):
     """A user who works in an organization's admin portal.
 
@@ -103,6 +109,8 @@ class OrganizationAdmin(TimeStamped):
     invited_member = models.ForeignKey(
         "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = OrganizationAdminQuerySet.as_manager()
 
     class Meta:
         constraints = [

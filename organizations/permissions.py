@@ -28,9 +28,12 @@ def admin_role(user, organization: Organization) -> OrganizationAdmin | None:
         return None
     cache = user.__dict__.setdefault("_admin_roles", {})
     if organization.pk not in cache:
-        cache[organization.pk] = OrganizationAdmin.objects.filter(
-            user=user, organization=organization, suspended_at__isnull=True
-        ).first()
+        role = (
+            OrganizationAdmin.objects.active().filter(user=user, organization=organization).first()
+        )
+        if role is not None:
+            role.user = user  # the same person: role_locations needs no query for it
+        cache[organization.pk] = role
     return cache[organization.pk]
 
 
@@ -40,15 +43,21 @@ def admin_locations(user, organization: Organization, perm: str = MANAGE_CUSTOME
     A lazy queryset: used inside another filter it becomes a subquery, so a
     members list costs no extra query for it.
     """
-    locations = Location.objects.filter(organization=organization)
     role = admin_role(user, organization)
     if role is None:
-        return locations.none()
+        return Location.objects.none()
+    return role_locations(role, perm)
+
+
+def role_locations(role: OrganizationAdmin, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
+    """Locations where ``role`` holds ``perm``, read from the grants whether or
+    not the role is suspended (restoring one needs to know what it holds)."""
+    locations = Location.objects.filter(organization_id=role.organization_id)
     if role.is_owner:
         return locations
     # accept_global_perms=False: a model-wide grant must not leak every
     # tenant's locations.
-    return get_objects_for_user(user, perm, klass=locations, accept_global_perms=False)
+    return get_objects_for_user(role.user, perm, klass=locations, accept_global_perms=False)
 
 
 def can_manage_location(user, location: Location, perm: str = MANAGE_CUSTOMERS) -> bool:
@@ -78,9 +87,7 @@ def location_admin_users(location: Location, perm: str = MANAGE_CUSTOMERS) -> Qu
         "permission__codename": codename,
         "permission__content_type__app_label": app_label,
     }
-    roles = OrganizationAdmin.objects.filter(
-        organization_id=location.organization_id, suspended_at__isnull=True
-    )
+    roles = OrganizationAdmin.objects.active().filter(organization_id=location.organization_id)
     granted = Q(pk__in=LocationUserObjectPermission.objects.filter(**grants).values("user")) | Q(
         groups__in=LocationGroupObjectPermission.objects.filter(**grants).values("group")
     )
