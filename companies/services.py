@@ -36,23 +36,19 @@ def _check_in_company(company: Company, **members: Member | None) -> None:
             raise ValidationError({field: f"{member} is not a member of {company}."})
 
 
-def _check_not_read_only(company: Company, **members) -> None:
+def _check_not_read_only(
+    company: Company, contact_person: Member | None, billing_person: Member | None
+) -> None:
     """A deactivated member's record is read-only (R4.6): they are given no
     role. Taking one away stays possible (a transfer of the other role
-    holder, replacing them), since it changes the company, not them.
-    ``members`` maps a field to a member or a list of them; one query,
-    against the rows (a caller's copy may predate a deactivation)."""
-    holds = {
-        "contact_person": {company.contact_person_id},
-        "billing_person": {company.billing_person_id},
-    }
+    holder, replacing them), since it changes the company, not them. One
+    query, against the rows (a caller's copy may predate a deactivation)."""
     gaining = {}
-    for field, value in members.items():
-        for member in value if isinstance(value, list) else [value]:
-            if member is None or member.pk in holds.get(field, ()):
-                continue
-            if field in ("managers", "is_manager") and member.is_manager:
-                continue
+    for field, member, held in (
+        ("contact_person", contact_person, company.contact_person_id),
+        ("billing_person", billing_person, company.billing_person_id),
+    ):
+        if member is not None and member.pk != held:
             gaining.setdefault(member.pk, field)
     if not gaining:
         return
@@ -66,7 +62,7 @@ def _save_roles(
     company: Company, contact_person: Member | None, billing_person: Member | None
 ) -> None:
     _check_in_company(company, contact_person=contact_person, billing_person=billing_person)
-    _check_not_read_only(company, contact_person=contact_person, billing_person=billing_person)
+    _check_not_read_only(company, contact_person, billing_person)
     company.contact_person = contact_person
     company.billing_person = billing_person
     company.save(update_fields=["contact_person", "billing_person", "updated_at"])

@@ -36,7 +36,7 @@ from accounts.models import User
 from companies.models import Company
 from integrations.outbox import MemberEvent, record_member_event
 from organizations.models import Location, Organization, OrganizationAdmin
-from organizations.permissions import MANAGE_CUSTOMERS, admin_locations, can_manage_location
+from organizations.permissions import admin_locations, can_manage_location
 
 from .models import Invitation, Member, MemberStatus, PortalAccess, Via
 from .services import member_create, member_link_user
@@ -650,14 +650,3 @@ def invitations_on_login(*, user) -> None:
         record_member_event(member=member, event=MemberEvent.UPDATED)
         taken.add(member.organization_id)
     Member.objects.filter(user=user, first_login_at__isnull=True).update(first_login_at=now)
-
-
-def invite_refusal(*, user, member: Member) -> str | None:
-    """Why an admin may not invite or resend for ``member`` (None: they may)."""
-    if (
-        not admin_locations(user, member.organization, MANAGE_CUSTOMERS)
-        .filter(pk=member.location_id)
-        .exists()
-    ):
-        return "You do not manage customers at this member's location."
-    return None
