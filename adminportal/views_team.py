@@ -133,14 +133,13 @@ def _managed_locations(request):
 
 
 def _render_notifications(request, template, notifications, **context):
-    # One query each for the page, not one per row: which members this admin
-    # can still open, and which notifications they can still act on.
-    visible = set(
-        members_for_admin(user=request.user, organization=request.organization)
-        .filter(pk__in=[n.member_id for n in notifications if n.member_id])
-        .values_list("pk", flat=True)
-    )
+    # One query for the page, not one per row: the locations this admin still
+    # manages decide which notifications they can act on and which members
+    # they can open (the member rows came with the notifications).
     actionable = set(_managed_locations(request).values_list("pk", flat=True))
+    visible = {
+        n.member_id for n in notifications if n.member_id and n.member.location_id in actionable
+    }
     return render(
         request,
         template,
