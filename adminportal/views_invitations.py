@@ -64,6 +64,12 @@ def _member(request, pk) -> Member:
     )
 
 
+def _admin_role_note(member) -> str:
+    if admin_role_suspended(member):
+        return " Their admin portal access is suspended too."
+    return ""
+
+
 def _to_member(request, member):
     return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
 
@@ -321,8 +327,7 @@ def member_access(request, pk, action):
                 f"{member.full_name}'s portal access is deactivated: their sessions have ended "
                 "and the record is read-only until you activate it."
             )
-            if admin_role_suspended(member):
-                text += " Their admin portal access is suspended too."
+            text += _admin_role_note(member)
             messages.success(request, text)
         else:
             member = member_activate_access(member=member, actor=request.user)
@@ -358,8 +363,7 @@ def member_remove(request, pk):
         f"{member.full_name} is removed from {member.location.name}: now Former, without "
         "portal access. Their memberships and billing stay on the record."
     )
-    if admin_role_suspended(member):
-        text += " Their admin portal access is suspended too."
+    text += _admin_role_note(member)
     messages.success(request, text)
     return _to_member(request, member)
 
