@@ -136,7 +136,7 @@ def test_long_cells_and_control_characters_are_per_row_errors(client, cast):
         (4, "First name is longer than 100 characters."),
         (5, "Last name is longer than 100 characters."),
         (6, "Phone is longer than 40 characters."),
-        (7, "First name: Use letters, spaces and punctuation only"),
+        (7, "First name: Keep this on one line"),
     ):
         assert f"<td>{line}</td>" in page and message in page, (line, message)
     response = _post(client, cast, rows, action="invite")
