@@ -13,6 +13,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -30,11 +31,10 @@ from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
 from .selectors import plans_for_admin
 
 MAX_ROWS = 10_000
-#: The paste box takes this many characters: 10,000 generous rows. The
-#: request limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 8 MB) leaves room for the
-#: URL-encoding, so a bigger paste gets this message rather than a bare
-#: "bad request".
-MAX_TEXT = 2_000_000
+#: The paste box takes this many characters: 10,000 rows of 100. The request
+#: limit (DATA_UPLOAD_MAX_MEMORY_SIZE) is derived from it, so that a paste
+#: under it, URL-encoded, always reaches this check and its message.
+MAX_TEXT = settings.MASS_INVITE_MAX_TEXT
 #: csv's own limit is 131,072 characters a cell; nothing we store is longer
 #: than 254, so anything past this is a mistake in the paste.
 CELL_LIMIT = 1_000
