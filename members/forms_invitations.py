@@ -9,6 +9,7 @@ from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 from .fields import column_field
 from .mass_invite import COLUMNS, MAX_ROWS, check_paste_length
 from .models import JoinRequest, Member
+from .photo_files import MAX_PIXELS, STORED_SIDE
 
 
 class InviteForm(forms.Form):
@@ -110,7 +111,11 @@ class ProfileForm(forms.Form):
     first_name = column_field(Member, "first_name")
     last_name = column_field(Member, "last_name")
     phone = column_field(Member, "phone")
-    photo = forms.FileField(required=False, help_text="PNG or JPG, up to 10 MB.")
+    photo = forms.FileField(
+        required=False,
+        help_text=f"PNG or JPG, up to 10 MB and {MAX_PIXELS // 1_000_000} megapixels. It is "
+        f"stored at most {STORED_SIDE} pixels wide, without the camera's data (location, time).",
+    )
     remove_photo = forms.BooleanField(required=False, label="Remove my photo")
 
 
