@@ -347,3 +347,33 @@ def test_mass_invite_rows_follow_the_same_rules(client, cast):
     assert "longer than 254 characters" in errors[4]
     assert "one line" in errors[5]
     assert "one line" in errors[6]
+
+
+# ------------------------------------------------------- search and filters
+
+ODD_QUERIES = ["²", "٣", "9" * 30, "\x00", "a" * 10_000, "-1", "\u202e"]
+
+
+@pytest.mark.parametrize("value", ODD_QUERIES, ids=repr)
+@pytest.mark.parametrize(
+    ("page", "param"),
+    [
+        ("adminportal:home", "q"),
+        ("adminportal:home", "location"),
+        ("adminportal:home", "status"),
+        ("adminportal:home", "page"),
+        ("adminportal:companies", "q"),
+        ("integrations:deliveries", "member"),
+        ("integrations:deliveries", "connection"),
+        ("integrations:deliveries", "page"),
+        ("adminportal:notifications", "page"),
+        ("adminportal:invitations", "page"),
+    ],
+)
+def test_search_and_filter_parameters_never_give_a_server_error(client, cast, page, param, value):
+    """'²'.isdigit() is True and int('²') a ValueError: the delivery log's
+    member filter was a 500."""
+    client.force_login(cast.owner)
+    client.raise_request_exception = False
+    response = client.get(reverse(page, args=[cast.org.slug]), {param: value})
+    assert response.status_code == 200
