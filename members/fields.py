@@ -77,6 +77,14 @@ def single_line_errors(value: str) -> list[str]:
     return errors[:1]  # one reason is enough; control characters come first
 
 
+class EmailAsStoredField(forms.EmailField):
+    """An address as the actions store it, lower-cased, so that the column's
+    limit is checked on what is stored: "İ" becomes two characters."""
+
+    def to_python(self, value):
+        return super().to_python(value).lower()
+
+
 def column_max_length(model: type[models.Model], name: str) -> int:
     return model._meta.get_field(name).max_length
 
@@ -86,6 +94,8 @@ def column_field(model: type[models.Model], name: str, **overrides) -> forms.Fie
     docstring); ``overrides`` go to ``formfield()``, e.g. ``required=True``
     where the form asks for more than the column, or a label."""
     column = model._meta.get_field(name)
+    if isinstance(column, models.EmailField):
+        overrides.setdefault("form_class", EmailAsStoredField)
     field = column.formfield(**overrides)
     if isinstance(column, models.TextField):
         field.validators.append(multi_line)

@@ -224,7 +224,7 @@ def parse_rows(
         row.email = email
         if not email:
             row.errors.append("Email is missing.")
-        elif len(cells[2]) > email_limit:
+        elif len(email) > email_limit:  # as stored: "İ" lower-cases to two characters
             row.errors.append(f"Email is longer than {email_limit} characters.")
             row.email = email[:80] + "…"
         else:

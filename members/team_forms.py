@@ -33,9 +33,6 @@ class NewTeamMemberForm(forms.Form):
         self.company = company
         self.policy = policy
 
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
-
     def clean(self):
         cleaned = super().clean()
         if self.policy is not None:

@@ -17,6 +17,7 @@ from django.utils.html import escape
 from integrations.models import Connection
 from members.models import JoinRequest, Member, StatusChange
 from organizations.services import organization_update_settings
+from tests.invitations.helpers import preview_then_invite
 
 pytestmark = pytest.mark.django_db
 
@@ -222,6 +223,34 @@ def test_an_email_django_accepts_but_the_column_cannot_hold_is_refused(client, c
     errors = _field_errors(_submit(client, cast, page, email=LONG_EMAIL), page, "email")
     assert errors and "at most 254 characters" in errors[0]
     assert not page.stored(cast)
+
+
+#: 254 characters as typed, 255 once lower-cased as every action stores it:
+#: "İ" (U+0130) lower-cases to "i" and a combining dot, and validate_email
+#: takes it (its pattern matches case-insensitively).
+GROWS_WHEN_LOWERED = "a" * (254 - len("@exİmple.test")) + "@exİmple.test"
+
+
+@pytest.mark.parametrize(
+    "page", ["join", "invite", "company_add_member", "team_add", "member_edit"]
+)
+def test_an_email_that_grows_when_lower_cased_is_checked_as_stored(client, cast, page):
+    assert (len(GROWS_WHEN_LOWERED), len(GROWS_WHEN_LOWERED.lower())) == (254, 255)
+    page = PAGES[page]
+    response = _submit(client, cast, page, email=GROWS_WHEN_LOWERED)
+    errors = _field_errors(response, page, "email")
+    assert errors and "at most 254 characters" in errors[0]
+    assert not page.stored(cast)
+
+
+def test_mass_invite_checks_the_email_as_stored(client, cast):
+    client.force_login(cast.admin)
+    url = reverse("adminportal:mass_invite", args=[cast.org.slug])
+    rows = f"Ann\t\tann@example.test\nGrows\t\t{GROWS_WHEN_LOWERED}"
+    response = preview_then_invite(client, url, {"rows": rows, "location": cast.harbour.pk})
+    assert response.status_code == 302
+    assert not Member.objects.filter(first_name="Grows").exists()
+    assert Member.objects.filter(email="ann@example.test").exists()
 
 
 def test_a_status_change_reason_over_its_column_is_refused_with_its_limit(client, cast):
