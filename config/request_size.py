@@ -26,8 +26,8 @@ def _megabytes(size: int) -> str:
 
 def refusal_message(request, refused: Exception) -> str:
     if isinstance(refused, RequestDataTooBig):
-        sent = int(request.META.get("CONTENT_LENGTH") or 0)
-        size = f" ({_megabytes(sent)})" if sent else ""
+        sent = request.META.get("CONTENT_LENGTH", "")
+        size = f" ({_megabytes(int(sent))})" if sent.isascii() and sent.isdigit() else ""
         return (
             f"What you sent{size} is too large: this site takes up to "
             f"{_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} at once, so nothing was saved. "

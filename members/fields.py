@@ -66,15 +66,14 @@ def _draws_something(char: str) -> bool:
 
 
 def single_line_errors(value: str) -> list[str]:
-    """The single-line rules' messages for ``value`` (for text checked
-    outside a form, e.g. a pasted spreadsheet row)."""
-    errors = []
+    """What the single-line rules say of ``value``, for text checked outside
+    a form (a pasted spreadsheet row): the first rule it breaks."""
     for validator in (single_line, visible):
         try:
             validator(value)
         except ValidationError as invalid:
-            errors.extend(invalid.messages)
-    return errors[:1]  # one reason is enough; control characters come first
+            return invalid.messages
+    return []
 
 
 class EmailAsStoredField(forms.EmailField):
