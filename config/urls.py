@@ -4,6 +4,14 @@ from django.urls import include, path
 from accounts.views import home
 from portal.views_files import member_photo
 
+# Error pages with a way back and the request id (config/errors.py).
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
+handler404 = "config.errors.page_not_found"
+handler500 = "config.errors.server_error"
+# Not Django's: allauth answers its rate limits with ROOT_URLCONF.handler429.
+handler429 = "config.errors.too_many_requests"
+
 admin.site.site_header = "Flex Community support"
 admin.site.site_title = "Flex Community support"
 

@@ -19,7 +19,7 @@ class DeliveryFilter(django_filters.FilterSet):
 
     def filter_member(self, queryset, name, value):
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():  # "²".isdigit(), but int("²") fails
             return queryset.filter(member_ref=int(value))
         for word in value.split():
             queryset = queryset.filter(

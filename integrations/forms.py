@@ -1,5 +1,7 @@
 from django import forms
 
+from members.fields import column_field, single_line
+
 from .clients import credential_keys, optional_credential_keys
 from .models import DEFAULT_BASE_URLS, NON_SECRET_CREDENTIALS, Connection
 
@@ -27,8 +29,8 @@ class ConnectionForm(forms.Form):
     """Name, address and the kind's credentials. Secrets are never shown back:
     on edit an empty field keeps the stored value (R3.5)."""
 
-    name = forms.CharField(max_length=100)
-    base_url = forms.URLField(label="API address", max_length=500, assume_scheme="https")
+    name = column_field(Connection, "name")
+    base_url = column_field(Connection, "base_url", assume_scheme="https")
     enabled = forms.BooleanField(
         required=False,
         initial=True,
@@ -63,6 +65,8 @@ class ConnectionForm(forms.Form):
                 required=key not in optional and (connection is None or not secret),
                 widget=forms.PasswordInput(render_value=False) if secret else forms.TextInput(),
                 strip=True,
+                # Sent in HTTP headers and URLs, where a line break is a new header.
+                validators=[single_line],
             )
             self.credential_fields.append(key)
 

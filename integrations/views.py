@@ -146,7 +146,7 @@ def deliveries(request):
     page = Paginator(log.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
     member_value = (log.form.cleaned_data.get("member") or "") if log.form.is_valid() else ""
     resync_target = None
-    if member_value.strip().isdigit():
+    if member_value.strip().isascii() and member_value.strip().isdigit():
         resync_target = Member.objects.filter(
             organization=organization, pk=int(member_value)
         ).first()

@@ -64,7 +64,9 @@ class MemberAdmin(admin.ModelAdmin):
     raw_id_fields = ("company", "user", "location")
     # Status changes go through the action so that history and integrations
     # see them; support staff change it from the admin portal.
-    readonly_fields = ("status", "added_by", "added_via", *AUDIT)
+    # The photo is the person's own (R5.1), and only members/photo_files.py
+    # stores one: checked, re-encoded, in the member's folder.
+    readonly_fields = ("status", "photo", "added_by", "added_via", *AUDIT)
     inlines = [StatusChangeInline]
 
     def save_model(self, request, obj, form, change):

@@ -6,17 +6,19 @@ from companies.models import Company
 from organizations.models import Location
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 
-from .fields import NameField
+from .fields import column_field
 from .mass_invite import COLUMNS, MAX_ROWS, check_paste_length
+from .models import JoinRequest, Member
+from .photo_files import MAX_PIXELS, STORED_SIDE
 
 
 class InviteForm(forms.Form):
     """Invite one person (R4.1). Locations and companies are the admin's own."""
 
-    first_name = NameField()
-    last_name = NameField(required=False)
-    email = forms.EmailField()
-    phone = forms.CharField(max_length=40, required=False)
+    first_name = column_field(Member, "first_name")
+    last_name = column_field(Member, "last_name")
+    email = column_field(Member, "email", required=True)  # the invitation goes there
+    phone = column_field(Member, "phone")
     location = forms.ModelChoiceField(queryset=Location.objects.none())
     company = forms.ModelChoiceField(
         queryset=Company.objects.none(),
@@ -95,23 +97,25 @@ class MassInviteForm(forms.Form):
 
 
 class JoinRequestForm(forms.Form):
-    first_name = NameField()
-    last_name = NameField(required=False)
-    email = forms.EmailField()
-    phone = forms.CharField(max_length=40, required=False)
-    company_name = forms.CharField(label="Company", max_length=200, required=False)
-    message = forms.CharField(
-        max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
+    first_name = column_field(JoinRequest, "first_name")
+    last_name = column_field(JoinRequest, "last_name")
+    email = column_field(JoinRequest, "email")
+    phone = column_field(JoinRequest, "phone")
+    company_name = column_field(JoinRequest, "company_name", label="Company")
+    message = column_field(JoinRequest, "message", widget=forms.Textarea(attrs={"rows": 4}))
     # Left empty by people; bots fill every field.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
 class ProfileForm(forms.Form):
-    first_name = NameField()
-    last_name = NameField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    photo = forms.FileField(required=False, help_text="PNG or JPG, up to 10 MB.")
+    first_name = column_field(Member, "first_name")
+    last_name = column_field(Member, "last_name")
+    phone = column_field(Member, "phone")
+    photo = forms.FileField(
+        required=False,
+        help_text=f"PNG or JPG, up to 10 MB and {MAX_PIXELS // 1_000_000} megapixels. It is "
+        f"stored at most {STORED_SIDE} pixels wide, without the camera's data (location, time).",
+    )
     remove_photo = forms.BooleanField(required=False, label="Remove my photo")
 
 
@@ -150,14 +154,18 @@ class MemberDetailsForm(forms.Form):
     """What an admin edits on a member record. Personal fields are shown
     read-only once a login is linked; the action refuses changes to them."""
 
-    first_name = NameField()
-    last_name = NameField(required=False)
-    email = forms.EmailField(required=False)
-    phone = forms.CharField(max_length=40, required=False)
-    billing_name = forms.CharField(label="Legal business name", max_length=200, required=False)
-    billing_address = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
-    tax_id = forms.CharField(label="Tax ID", max_length=60, required=False)
-    internal_notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+    first_name = column_field(Member, "first_name")
+    last_name = column_field(Member, "last_name")
+    email = column_field(Member, "email")
+    phone = column_field(Member, "phone")
+    billing_name = column_field(Member, "billing_name")
+    billing_address = column_field(
+        Member, "billing_address", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    tax_id = column_field(Member, "tax_id")
+    internal_notes = column_field(
+        Member, "internal_notes", widget=forms.Textarea(attrs={"rows": 4})
+    )
 
     def __init__(self, *args, member, **kwargs):
         super().__init__(*args, **kwargs)

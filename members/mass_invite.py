@@ -13,6 +13,7 @@ import hashlib
 import io
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -24,20 +25,22 @@ from integrations import outbox
 from organizations.models import Location, Organization
 from organizations.permissions import admin_locations
 
-from .fields import no_control_characters
+from .fields import column_max_length, single_line, single_line_errors
 from .invitations import ensure_users, invitations_queue
 from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
 from .selectors import plans_for_admin
 
 MAX_ROWS = 10_000
-#: The paste box takes this many characters: 10,000 generous rows. The
-#: request limit (DATA_UPLOAD_MAX_MEMORY_SIZE, 8 MB) leaves room for the
-#: URL-encoding, so a bigger paste gets this message rather than a bare
-#: "bad request".
-MAX_TEXT = 2_000_000
+#: The paste box takes this many characters: 10,000 rows of 100. The request
+#: limit (DATA_UPLOAD_MAX_MEMORY_SIZE) is derived from it, so that a paste
+#: under it, URL-encoded, always reaches this check and its message.
+MAX_TEXT = settings.MASS_INVITE_MAX_TEXT
 #: csv's own limit is 131,072 characters a cell; nothing we store is longer
 #: than 254, so anything past this is a mistake in the paste.
 CELL_LIMIT = 1_000
+#: The columns each cell is stored in: a row is checked against the same
+#: limits and rules as the invite form (members/fields.py).
+CELL_COLUMNS = (("First name", "first_name"), ("Last name", "last_name"), ("Phone", "phone"))
 COLUMNS = ("first name", "last name", "email", "phone", "company ID", "plan ID", "start date")
 DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
@@ -199,6 +202,8 @@ def parse_rows(
     companies = {c.pk: c for c in company_list}
     plans = {p.pk: p for p in plan_list}
 
+    limits = {column: column_max_length(Member, column) for _, column in CELL_COLUMNS}
+    email_limit = column_max_length(Member, "email")
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for index, cells in raw:
@@ -208,28 +213,26 @@ def parse_rows(
         row = Row(index, *(cell[:CELL_LIMIT] for cell in cells))
         if not row.first_name:
             row.errors.append("First name is missing.")
-        for label, value, limit in (
-            ("First name", cells[0], 100),
-            ("Last name", cells[1], 100),
-            ("Phone", cells[3], 40),
-        ):
+        values = (cells[0], cells[1], cells[3])
+        for (label, column), value in zip(CELL_COLUMNS, values, strict=True):
+            limit = limits[column]
             if len(value) > limit:
                 row.errors.append(f"{label} is longer than {limit} characters.")
             else:
-                try:
-                    no_control_characters(value)
-                except ValidationError as invalid:
-                    row.errors.append(f"{label}: {invalid.messages[0]}")
+                row.errors.extend(f"{label}: {error}" for error in single_line_errors(value))
         email = row.email.lower()
         row.email = email
         if not email:
             row.errors.append("Email is missing.")
-        elif len(cells[2]) > 254:
-            row.errors.append("Email is longer than 254 characters.")
+        elif len(email) > email_limit:  # as stored: "İ" lower-cases to two characters
+            row.errors.append(f"Email is longer than {email_limit} characters.")
             row.email = email[:80] + "…"
         else:
             try:
+                # validate_email takes a quoted local part with control
+                # characters in it ("\x1b"@example.com); the form does not.
                 validate_email(email)
+                single_line(email)
             except ValidationError:
                 row.errors.append(f"“{row.email[:80]}” is not a valid email address.")
             else:

@@ -9,6 +9,7 @@ account: the login and personal data go, the member record stays as
 
 import re
 from datetime import timedelta
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -22,8 +23,9 @@ from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, erase_personal_data_from_events, record_member_event
 
 from .models import Attachment, Invitation, JoinRequest, Member, PortalAccess
+from .photo_files import delete_photos, prepare_photo, store_photo
 from .policy import read_only_refusal
-from .uploads import PHOTO_KINDS, check_upload
+from .uploads import check_upload
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
 ADMIN_FIELDS = ("billing_name", "billing_address", "tax_id", "internal_notes")
@@ -101,9 +103,10 @@ def profile_update(
     """
     if not first_name.strip():
         raise ValidationError({"first_name": "Your first name cannot be empty."})
+    prepared = None
     if photo is not None:
         try:
-            check_upload(photo, kinds=PHOTO_KINDS)
+            prepared = prepare_photo(photo)
         except ValidationError as invalid:
             raise ValidationError({"photo": invalid.messages}) from invalid
     members = list(Member.objects.select_for_update().filter(user=user))
@@ -111,13 +114,17 @@ def profile_update(
         member.first_name = first_name.strip()
         member.last_name = last_name.strip()
         member.phone = phone.strip()
-        if remove_photo and member.photo:
-            member.photo.delete(save=False)
-        if photo is not None:
-            photo.seek(0)
-            member.photo.save(photo.name, photo, save=False)
+        previous = member.photo.name
+        if prepared is not None:
+            store_photo(member, prepared)
+        elif remove_photo:
+            member.photo = ""
         member.save(update_fields=["first_name", "last_name", "phone", "photo", "updated_at"])
         record_member_event(member=member, event=MemberEvent.UPDATED)
+        if member.photo.name != previous:
+            # Once committed; a rollback keeps the old photo, and the folder's
+            # leftovers go with the next change.
+            transaction.on_commit(partial(delete_photos, member.pk, previous=previous))
     return members
 
 
@@ -210,8 +217,8 @@ def account_delete(*, user) -> list[Member]:
         # what they asked us to erase.
         of_company = f" of {member.company.name}" if member.company else ""
         _erase_name_from_notifications(member, user)
-        if member.photo:
-            member.photo.delete(save=False)
+        # Every photo the person ever had here, not only the current one.
+        transaction.on_commit(partial(delete_photos, member.pk, previous=member.photo.name))
         member.first_name = DELETED_NAME
         member.last_name = ""
         member.email = ""

@@ -6,20 +6,20 @@ show its refusal; without one (admin portal) they do not (R2.4).
 
 from django import forms
 
-from .fields import NameField
-from .models import Member, MemberStatus
+from .fields import column_field
+from .models import Member, MemberStatus, StatusChange
 from .policy import NEW_MEMBER_STATUSES, TeamPolicy, new_member_email_refusal
 
 NEW_STATUS_CHOICES = [(s.value, s.label) for s in NEW_MEMBER_STATUSES]
 
 
 class NewTeamMemberForm(forms.Form):
-    first_name = NameField()
-    last_name = NameField(required=False)
-    email = forms.EmailField(
-        required=False, help_text="Needed for Active members: it is how they log in."
+    first_name = column_field(Member, "first_name")
+    last_name = column_field(Member, "last_name")
+    email = column_field(
+        Member, "email", help_text="Needed for Active members: it is how they log in."
     )
-    phone = forms.CharField(max_length=40, required=False)
+    phone = column_field(Member, "phone")
     status = forms.ChoiceField(
         choices=NEW_STATUS_CHOICES,
         initial=MemberStatus.ACTIVE,
@@ -32,9 +32,6 @@ class NewTeamMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.company = company
         self.policy = policy
-
-    def clean_email(self):
-        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
@@ -50,10 +47,8 @@ class NewTeamMemberForm(forms.Form):
 
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(choices=MemberStatus.choices)
-    reason = forms.CharField(
-        max_length=500,
-        required=False,
-        help_text="Optional. Shown in the member's status history.",
+    reason = column_field(
+        StatusChange, "reason", help_text="Optional. Shown in the member's status history."
     )
 
     def __init__(self, *args, member: Member, policy: TeamPolicy | None = None, **kwargs):

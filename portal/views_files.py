@@ -24,7 +24,12 @@ def member_photo(request, pk):
     if content_type not in ("image/png", "image/jpeg"):
         # Uploads are checked to be PNG or JPG; anything else is not shown.
         raise Http404("No such photo.")
-    response = FileResponse(member.photo.open("rb"), content_type=content_type)
+    try:
+        photo = member.photo.open("rb")
+    except FileNotFoundError:
+        # Named but gone (deleted by hand, a restore without the files).
+        raise Http404("No such photo.") from None
+    response = FileResponse(photo, content_type=content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=3600"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -42,12 +42,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response and log line has the id (config/request_id.py).
+    "config.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Reads a POST before the CSRF check does: too big a form gets its page
+    # back with a message, not a bare 400 (config/request_size.py).
+    "config.request_size.RequestSizeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.OrganizationMiddleware",
@@ -105,12 +110,16 @@ ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
-# Mass invite takes a paste of up to 2,000,000 characters (members/
-# mass_invite.py MAX_TEXT), and the browser URL-encodes it: tabs, "@" and
-# accented letters grow to 3-6 bytes, a spreadsheet paste by a third or
-# more. Django's default 2.5 MB would turn a paste under our cap into a bare
-# "400 Bad request" instead of the form's own message.
-DATA_UPLOAD_MAX_MEMORY_SIZE = 8 * 1024 * 1024
+# The largest input a form takes is mass invite's paste, MASS_INVITE_MAX_TEXT
+# characters (10,000 rows of 100). The browser URL-encodes it, a 4-byte
+# UTF-8 character as 12 bytes ("%F0%9F%98%80"), so the request limit admits
+# 12 bytes a character and room for the rest of the form: any paste the
+# form takes reaches the form. Bigger requests get their page back with a
+# message (config/request_size.py), not a bare "400 Bad request". Uploaded
+# files do not count here (they stream to disk; members/uploads.py limits
+# them); a proxy in front must let bodies of this size through.
+MASS_INVITE_MAX_TEXT = 1_000_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * MASS_INVITE_MAX_TEXT + 256 * 1024
 
 # Database sessions that carry their user's id (accounts/session_store.py),
 # so a deactivated person's sessions are ended by one query (R4.6).
@@ -226,10 +235,25 @@ INTEGRATIONS_SWEEP_GRACE = env.float("INTEGRATIONS_SWEEP_GRACE", default=60.0)
 # Turn on for self-hosted systems on a private network (a PaperCut server).
 INTEGRATIONS_ALLOW_PRIVATE_HOSTS = env.bool("INTEGRATIONS_ALLOW_PRIVATE_HOSTS", default=False)
 
+# Error pages in the product's look with the request id (config/errors.py;
+# handler400/403/404/500/429 in config/urls.py).
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every line says which request wrote it: the id the error page shows.
+    "filters": {"request_id": {"()": "config.request_id.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "plain",
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     # "Task … succeeded" for every task: noise in eager mode, and workers
     # log their own task lines anyway.

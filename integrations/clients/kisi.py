@@ -53,7 +53,7 @@ class KisiClient(BaseClient):
         key = require_credential(self.kind, "api_key", api_key)
         group = require_credential(self.kind, "group_id", group_id).strip()
         # Kisi ids are integers in JSON; accept "42" from a credentials form as well.
-        self.group_id: int | str = int(group) if group.isdigit() else group
+        self.group_id: int | str = int(group) if group.isascii() and group.isdigit() else group
         self.role_id = (role_id or "").strip() or DEFAULT_ROLE
         super().__init__(
             base_url,

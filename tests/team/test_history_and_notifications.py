@@ -281,7 +281,7 @@ def test_a_line_break_in_a_name_is_refused_at_the_field(client, team):
         {"first_name": "Eve\nBcc: x@example.test", "email": "eve@example.test", "status": "active"},
     )
     assert response.status_code == 200
-    assert shows(response, "no line breaks or tabs")
+    assert shows(response, "Keep this on one line: no line breaks, tabs")
     assert not Member.objects.filter(email="eve@example.test").exists()
 
 

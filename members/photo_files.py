@@ -1,0 +1,194 @@
+"""A member's photo on disk (R5.1, R5.3): checked before it is decoded,
+stored re-encoded, and never left behind.
+
+- The dimensions the file claims are read from its header first: a PNG of
+  875 KB may decode to 900 MB (30000×30000). Over MAX_SIDE or MAX_PIXELS it
+  is refused with a message, never decoded; Pillow's own decompression-bomb
+  guard stays on behind this check.
+- What is stored is a fresh encoding at most STORED_SIDE pixels a side:
+  the upload's metadata (EXIF: GPS position, camera, time) is dropped, its
+  orientation applied first so the photo stays upright. A PNG stays a PNG
+  (transparency), a JPEG a JPEG.
+- Each member record keeps its photos in its own folder,
+  ``member-photos/<member id>/``. Replacing or removing a photo, and
+  deleting the account, empty that folder after the transaction commits,
+  by listing it: a file an earlier crash or rollback left there goes too.
+  Photos from before these folders are handled by the
+  ``tidy_member_photos`` command.
+"""
+
+import io
+import posixpath
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin
+
+from .models import Member
+from .uploads import PHOTO_KINDS, check_upload
+
+#: A 48 or 50 megapixel phone photo (8160×6120) passes; beyond that a photo
+#: is not worth the memory it takes to decode.
+MAX_PIXELS = 50_000_000
+MAX_SIDE = 10_000
+#: Photos are shown at most a few hundred pixels wide.
+STORED_SIDE = 1024
+JPEG_QUALITY = 85
+#: A file no record names yet may be an upload whose transaction has not
+#: committed: the tidy-up leaves files younger than this.
+ORPHAN_GRACE = timedelta(hours=1)
+
+_HEADER_READERS = {"png": PngImagePlugin.PngImageFile, "jpeg": JpegImagePlugin.JpegImageFile}
+_FORMATS = {"png": "PNG", "jpeg": "JPEG"}
+
+
+@dataclass
+class PreparedPhoto:
+    content: bytes
+    extension: str  # "png" or "jpg"
+
+
+def _field():
+    return Member._meta.get_field("photo")
+
+
+def _storage():
+    return _field().storage
+
+
+def photo_folder(member_id: int) -> str:
+    return posixpath.join(str(_field().upload_to).rstrip("/"), str(member_id))
+
+
+def prepare_photo(upload) -> PreparedPhoto:
+    """Check ``upload`` (an UploadedFile) and re-encode it; ValidationError
+    with a message for the person otherwise."""
+    content_type = check_upload(upload, kinds=PHOTO_KINDS)
+    kind = "png" if content_type == "image/png" else "jpeg"
+    unreadable = ValidationError(
+        f"“{upload.name}” could not be read as a {kind.upper()} image. Upload another photo."
+    )
+    upload.seek(0)
+    try:
+        # The header only: Image.open would refuse a bomb without saying how big.
+        width, height = _HEADER_READERS[kind](upload).size
+    except (OSError, SyntaxError, ValueError) as error:
+        raise unreadable from error
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+        raise ValidationError(
+            f"“{upload.name}” is {width}×{height} pixels; a photo may be at most "
+            f"{MAX_SIDE:,} pixels a side and {MAX_PIXELS // 1_000_000} megapixels. "
+            "Upload a smaller copy."
+        )
+    upload.seek(0)
+    try:
+        with Image.open(upload, formats=[_FORMATS[kind]]) as image:
+            return _reencoded(image, kind)
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+        raise unreadable from error
+
+
+def _reencoded(image: Image.Image, kind: str) -> PreparedPhoto:
+    icc_profile = image.info.get("icc_profile")  # colours, not personal data
+    image.draft("RGB", (STORED_SIDE, STORED_SIDE))  # a JPEG decodes at 1/2..1/8 size
+    upright = ImageOps.exif_transpose(image)
+    upright.thumbnail((STORED_SIDE, STORED_SIDE))
+    if kind == "png":
+        has_alpha = upright.mode in ("RGBA", "LA") or "transparency" in upright.info
+        final = upright.convert("RGBA" if has_alpha else "RGB")
+        image_format, extension, options = "PNG", "png", {}
+    else:
+        final = upright.convert("RGB")
+        image_format, extension, options = "JPEG", "jpg", {"quality": JPEG_QUALITY}
+    # Nothing of the upload's metadata: Pillow would copy a JPEG's comment.
+    final.info = {}
+    out = io.BytesIO()
+    final.save(out, image_format, icc_profile=icc_profile, **options)
+    return PreparedPhoto(out.getvalue(), extension)
+
+
+def store_photo(member: Member, photo: PreparedPhoto) -> None:
+    """Put ``photo`` in ``member``'s folder as their photo (the caller saves
+    the member). A new random name each time: the photo's URL changes with it."""
+    name = f"{member.pk}/{secrets.token_urlsafe(12)}.{photo.extension}"
+    member.photo.save(name, ContentFile(photo.content), save=False)
+
+
+def delete_photos(member_id: int, *, previous: str = "") -> None:
+    """Delete every file in the member's folder, and ``previous`` (their
+    photo before this change, maybe stored before folders existed), except
+    what a member record names now. Run after commit: reading the records
+    then, not when the change was made, keeps this right whichever of two
+    quick changes commits last."""
+    storage = _storage()
+    folder = photo_folder(member_id)
+    try:
+        _, files = storage.listdir(folder)
+    except FileNotFoundError:
+        files = []
+    names = {posixpath.join(folder, file) for file in files} | {previous} - {""}
+    named = set(Member.objects.filter(photo__in=names).values_list("photo", flat=True))
+    for name in sorted(names - named):
+        storage.delete(name)
+
+
+# ------------------------------------------------ photos from before folders
+
+
+@transaction.atomic
+def member_photo_refile(*, member: Member) -> str:
+    """Move a photo stored before folders and re-encoding into the member's
+    folder, re-encoded like a new upload. One the checks refuse (a bomb, a
+    file that does not decode) is removed from the record. Returns what was
+    done: "refiled", "removed" or "" (nothing to do)."""
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    previous = member.photo.name
+    if not previous or previous.startswith(photo_folder(member.pk) + "/"):
+        return ""
+    try:
+        with _storage().open(previous, "rb") as stored:
+            prepared = prepare_photo(stored)
+    except (ValidationError, OSError):
+        member.photo = ""
+        outcome = "removed"
+    else:
+        store_photo(member, prepared)
+        outcome = "refiled"
+    member.save(update_fields=["photo", "updated_at"])
+    transaction.on_commit(partial(delete_photos, member.pk, previous=previous))
+    return outcome
+
+
+def orphaned_photos() -> list[str]:
+    """Files under the photo folder that no member record names and that
+    are older than ORPHAN_GRACE: earlier photos of people, left behind."""
+    storage = _storage()
+    root = str(_field().upload_to).rstrip("/")
+    files = list(_walk(storage, root))
+    named = set(Member.objects.filter(photo__in=files).values_list("photo", flat=True))
+    cutoff = timezone.now() - ORPHAN_GRACE
+    return [name for name in files if name not in named and _modified(storage, name) < cutoff]
+
+
+def _walk(storage, folder: str):
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
+        return
+    for file in files:
+        yield posixpath.join(folder, file)
+    for sub in folders:
+        yield from _walk(storage, posixpath.join(folder, sub))
+
+
+def _modified(storage, name: str):
+    try:
+        return storage.get_modified_time(name)
+    except NotImplementedError:  # a storage that cannot say: treat as new, keep it
+        return timezone.now()
