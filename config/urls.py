@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
+from accounts.views_invitation import invitation_accept_waiting, invitations_waiting
 from portal.views_files import member_photo
 
 admin.site.site_header = "Flex Community support"
@@ -9,6 +10,13 @@ admin.site.site_title = "Flex Community support"
 
 urlpatterns = [
     path("", home, name="home"),
+    # Pending invitations addressed to the logged-in person (issue 10).
+    path("accounts/invitations/", invitations_waiting, name="invitations_waiting"),
+    path(
+        "accounts/invitations/<int:pk>/accept/",
+        invitation_accept_waiting,
+        name="invitation_accept_waiting",
+    ),
     path("accounts/", include("allauth.urls")),
     path("support/", admin.site.urls),
     path("o/<slug:org_slug>/portal/", include("portal.urls")),

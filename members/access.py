@@ -12,7 +12,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.sessions import end_sessions
+from accounts.sessions import end_sessions_if_no_access_left
 from companies.services import company_set_roles
 from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
@@ -97,8 +97,7 @@ def _suspend_admin_role(member: Member, actor) -> None:
     if refusal:
         raise ValidationError(refusal)
     OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=timezone.now())
-    user_id = role.user_id
-    transaction.on_commit(lambda: end_sessions(user_id))
+    transaction.on_commit(partial(end_sessions_if_no_access_left, role.user_id))
 
 
 def _restore_admin_role(member: Member, actor) -> None:
@@ -131,7 +130,7 @@ def member_deactivate_access(*, member: Member, actor=None) -> Member:
         # A deactivated contact person stops managing the team (R2.5).
         sync_team_access(member.company_id)
     if member.user_id is not None:
-        transaction.on_commit(partial(end_sessions, member.user_id))
+        transaction.on_commit(partial(end_sessions_if_no_access_left, member.user_id))
     return member
 
 
@@ -179,7 +178,7 @@ def member_remove_from_location(
     member.save(update_fields=["portal_access", "updated_at"])
     _revoke_links(member)
     if had_access and member.user_id is not None:
-        transaction.on_commit(partial(end_sessions, member.user_id))
+        transaction.on_commit(partial(end_sessions_if_no_access_left, member.user_id))
     return member
 
 

@@ -11,7 +11,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.sessions import end_sessions
+from accounts.sessions import end_sessions_if_no_access_left
 from companies.models import Company
 from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
@@ -99,9 +99,10 @@ def member_change_status(
         # managing the team (R2.5); one who comes back gets it back.
         sync_team_access(locked.company_id)
     if previous == MemberStatus.ACTIVE and locked.user_id is not None:
-        # Leaving Active closes the member portal (R2.7): end the sessions
-        # once the change is committed, not before.
-        transaction.on_commit(partial(end_sessions, locked.user_id))
+        # Leaving Active closes this member portal (R2.7) at the next
+        # request; the person is logged out only if nothing else is left to
+        # them (issue 10), once the change is committed.
+        transaction.on_commit(partial(end_sessions_if_no_access_left, locked.user_id))
     return change
 
 

@@ -101,10 +101,20 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
+# Identity comes from an address the person has proven (issue 10): a login
+# is used only once its address is verified (by a code mailed to it, the
+# invitation link, or a login by emailed code), and a new address replaces
+# the old one only once its code is typed. allauth's EmailAddress rows are
+# the record of which address each login has proven (accounts/emails.py).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_FORMS = {"add_email": "accounts.forms.AddEmailForm"}
 # Mass invite takes a paste of up to 2,000,000 characters (members/
 # mass_invite.py MAX_TEXT), and the browser URL-encodes it: tabs, "@" and
 # accented letters grow to 3-6 bytes, a spreadsheet paste by a third or
