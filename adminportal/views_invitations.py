@@ -15,12 +15,12 @@ from django.views.decorators.http import require_POST
 from accounts.sessions import sessions_note
 from companies.selectors import companies_for_admin
 from members.access import (
-    admin_role_suspended,
     member_activate_access,
     member_deactivate_access,
     member_remove_from_location,
     member_transfer,
 )
+from members.admin_roles import admin_role_suspended
 from members.forms_invitations import (
     AttachmentForm,
     InviteForm,

@@ -39,13 +39,17 @@ def member_status(request, pk):
         messages.error(request, form.error_text())
     else:
         had_portal = member.can_use_portal  # before the change, for the message
-        change = member_change_status(
-            member=member,
-            status=form.cleaned_data["status"],
-            actor=request.user,
-            via=Via.ADMIN,
-            reason=form.cleaned_data["reason"].strip(),
-        )
+        try:
+            change = member_change_status(
+                member=member,
+                status=form.cleaned_data["status"],
+                actor=request.user,
+                via=Via.ADMIN,
+                reason=form.cleaned_data["reason"].strip(),
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+            return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
         if change is None:
             messages.info(request, f"{member.full_name} is already {member.get_status_display()}.")
         else:
