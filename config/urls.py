@@ -5,9 +5,6 @@ from accounts.views import home
 from accounts.views_invitation import invitation_accept_waiting, invitations_waiting
 from portal.views_files import member_photo
 
-admin.site.site_header = "Flex Community support"
-admin.site.site_title = "Flex Community support"
-
 urlpatterns = [
     path("", home, name="home"),
     # Pending invitations addressed to the logged-in person (issue 10).

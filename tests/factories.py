@@ -42,6 +42,21 @@ class UserFactory(factory.django.DjangoModelFactory):
             )
 
 
+class StaffFactory(UserFactory):
+    """Support staff, with the second factor /support/ requires set up
+    (``totp=<secret>`` to know its codes)."""
+
+    is_staff = True
+    is_superuser = True
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        if create:
+            TOTP.activate(obj, extracted or generate_totp_secret())
+
+
 class OrganizationFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Organization

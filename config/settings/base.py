@@ -19,7 +19,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-ch
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.SupportAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "guardian",
     "django_filters",
     "django_ratelimit",
@@ -115,6 +116,11 @@ ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_FORMS = {"add_email": "accounts.forms.AddEmailForm"}
+# A second factor for support staff (required before /support/ opens,
+# config/support_site.py); anyone else may add one under /accounts/2fa/.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Flex Community"
 # Mass invite takes a paste of up to 2,000,000 characters (members/
 # mass_invite.py MAX_TEXT), and the browser URL-encodes it: tabs, "@" and
 # accented letters grow to 3-6 bytes, a spreadsheet paste by a third or
