@@ -116,6 +116,9 @@ ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_CHANGE_EMAIL = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_FORMS = {"add_email": "accounts.forms.AddEmailForm"}
+# The old address hears of an address or password change (and of a second
+# factor added or removed): a takeover does not go unnoticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 # A second factor for support staff (required before /support/ opens,
 # config/support_site.py); anyone else may add one under /accounts/2fa/.
 MFA_ADAPTER = "accounts.mfa.MFAAdapter"

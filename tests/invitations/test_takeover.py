@@ -80,6 +80,8 @@ def test_the_code_mailed_to_the_new_address_makes_it_the_login(client, cast):
     assert list(EmailAddress.objects.filter(user=user).values_list("email", "verified")) == [
         ("tess.new@example.test", True)
     ]
+    # The old address is told.
+    assert any(cast.teammate.email in m.to and "tess.new" in m.body for m in mail.outbox)
     # The new address is the login from now on.
     fresh = Client()
     fresh.post(reverse("account_login"), {"login": "tess.new@example.test", "password": PASSWORD})
