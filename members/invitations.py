@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -107,7 +107,8 @@ def ensure_users(emails: list[str]) -> None:
     created here beside it is never chosen (``login_for_address``)."""
     emails = sorted({normalized(e) for e in emails if e})
     unusable = make_password(None)
-    addresses = []
+    quote = connection.ops.quote_name
+    addresses, users = quote(EmailAddress._meta.db_table), quote(User._meta.db_table)
     for start in range(0, len(emails), 2000):
         chunk = emails[start : start + 2000]
         # Existing logins (any case) are left alone by the unique constraints.
@@ -116,15 +117,18 @@ def ensure_users(emails: list[str]) -> None:
             batch_size=2000,
             ignore_conflicts=True,
         )
-        # Each new login's address row, unverified until the person proves
-        # it (accounts/emails.address_record).
-        addresses += [
-            EmailAddress(user_id=pk, email=email.lower(), primary=True, verified=False)
-            for pk, email in User.objects.filter(
-                email__in=chunk, emailaddress__isnull=True
-            ).values_list("pk", "email")
-        ]
-    EmailAddress.objects.bulk_create(addresses, ignore_conflicts=True)
+        # Each new login's address row, unverified until the person proves it
+        # (accounts/emails.address_record). One INSERT ... SELECT: reading the
+        # new ids back and inserting them from here doubled the time of a
+        # 10,000-row mass invite.
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {addresses} (user_id, email, verified, {quote('primary')}) "
+                f"SELECT u.id, LOWER(u.email), %s, %s FROM {users} u WHERE u.email IN ({marks}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {addresses} a WHERE a.user_id = u.id)",
+                [False, True, *chunk],
+            )
 
 
 # ---------------------------------------------------------------- inviting
