@@ -18,7 +18,10 @@ from django.urls import reverse
 
 from accounts.models import LoginSession, User
 from companies.services import company_set_roles, team_add_member, team_change_status
+from members.access import member_remove_from_location
+from members.invitations import member_invite
 from members.models import Member, MemberStatus, PortalAccess
+from members.services import member_change_status
 from organizations.models import OrganizationAdmin
 from organizations.services import organization_update_settings
 from tests import factories as f
@@ -203,6 +206,33 @@ def test_a_login_whose_address_is_not_verified_is_given_nothing_by_that_address(
     assert "_auth_user_id" not in client.session
     member = Member.objects.get(organization=cast.org, email="handmade@example.test")
     assert member.user_id is None
+
+
+def test_a_link_to_a_record_whose_login_moved_to_another_address_needs_that_login(
+    client, cast, django_capture_on_commit_callbacks
+):
+    """Invited back after a removal, the record keeps its login; but that
+    login's address changed since (verified). The link, mailed to the old
+    address, proves that address, not the login: the person logs in as
+    themselves and accepts there."""
+    member = cast.teammate
+    member_remove_from_location(member=member, actor=cast.admin)
+    member_change_status(member=member, status=MemberStatus.ACTIVE, actor=cast.admin, via="admin")
+    user = member.user
+    User.objects.filter(pk=user.pk).update(email="tess.elsewhere@example.test")
+    EmailAddress.objects.filter(user=user).update(email="tess.elsewhere@example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        member_invite(member=Member.objects.get(pk=member.pk), actor=cast.admin)
+    path, _ = last_link(member.email)
+    response = client.post(path, follow=True)
+    assert "_auth_user_id" not in client.session
+    assert "log in with your password or an emailed code" in response.content.decode()
+    assert Member.objects.get(pk=member.pk).portal_access == PortalAccess.PENDING
+    client.post(
+        reverse("account_login"), {"login": "tess.elsewhere@example.test", "password": PASSWORD}
+    )
+    client.post(reverse("invitation_accept_waiting", args=[member.pk]))
+    assert Member.objects.get(pk=member.pk).portal_access == PortalAccess.ACTIVE
 
 
 # ------------------------------------------------------------------ item 2
