@@ -9,17 +9,19 @@ login (password, emailed code, invitation link) rather than by flipping
 everywhere and which would have to be recomputed on every change of access.
 """
 
-from django.db.models import Q
-
 from members.models import Member, MemberStatus, PortalAccess
+from members.selectors import invitations_addressed_to
 from organizations.models import OrganizationAdmin
 
 
 def has_usable_access(user) -> bool:
     """True when ``user`` can use at least one portal somewhere.
 
-    A pending invitation counts: a person whose 24-hour link has run out
-    logs in with a password or an emailed code, and that login accepts it.
+    A pending invitation counts when it is addressed to this login: its
+    record is linked to it (invited back after a removal), or it was sent
+    to an address this login has proven. The person then accepts it
+    themselves after logging in. An address the login merely carries
+    counts for nothing (issue 10).
     """
     if not user.is_active:
         return False
@@ -31,5 +33,4 @@ def has_usable_access(user) -> bool:
     members = Member.objects.filter(status=MemberStatus.ACTIVE)
     if members.filter(user=user, portal_access=PortalAccess.ACTIVE).exists():
         return True
-    invited = Q(user__isnull=True, email__iexact=user.email) | Q(user=user)
-    return members.filter(invited, portal_access=PortalAccess.PENDING).exists()
+    return invitations_addressed_to(user).exists()

@@ -12,9 +12,14 @@ class UserManager(BaseUserManager):
     def create_user(self, email, password=None, **extra):
         if not email:
             raise ValueError("A user needs an email address.")
+        from .emails import address_record
+
         user = self.model(email=self.normalize_email(email).lower(), **extra)
         user.set_password(password)
         user.save(using=self._db)
+        # Unverified: the person proves it at their first login (a code
+        # mailed to it, or their invitation link).
+        address_record(user)
         return user
 
     def create_superuser(self, email, password=None, **extra):

@@ -1,5 +1,12 @@
 """Ending a person's sessions when they lose access (R2.7, R4.6).
 
+Losing access in one organization ends only that organization's access:
+the portals check it on every request (portal/decorators.py,
+organizations/decorators.py), so the closed one refuses at once. Sessions
+end only when the person has no usable access left anywhere (issue 10,
+items 2 and 3), or when the login itself goes (support switches it off,
+the person deletes their account).
+
 The session engine (accounts/session_store.py) stores each session with the
 id of the user it is logged in as, written on every save: a login, a
 password change (which cycles the key) or any later save keeps it right.
@@ -30,3 +37,31 @@ def end_sessions(user) -> int:
         return 0
     user_id = getattr(user, "pk", user)
     return LoginSession.objects.filter(user_id=user_id).delete()[0]
+
+
+def end_sessions_if_no_access_left(user_id) -> int:
+    """End ``user_id``'s sessions when the login has no usable access left
+    anywhere (accounts/access.py); else leave them to the portals'
+    per-request checks. Run after the change is committed."""
+    from .access import has_usable_access
+    from .models import User
+
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and has_usable_access(user):
+        return 0
+    return end_sessions(user_id)
+
+
+def sessions_note(user) -> str:
+    """What an admin is told about the person's sessions after closing a
+    portal to them (``end_sessions_if_no_access_left`` has run)."""
+    from .access import has_usable_access
+
+    if user is None:
+        return ""
+    if has_usable_access(user):
+        return (
+            " They keep their login for the access they hold elsewhere; this portal is "
+            "closed to them at once."
+        )
+    return " Their member portal sessions have ended."

@@ -2,13 +2,23 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
 from members.models import Member
+from members.selectors import invitations_waiting_for
 from organizations.models import OrganizationAdmin
+
+#: Set when the person chose "Not now" on the invitations page: this
+#: session lands in their portal; the next login shows the page again.
+LATER = "invitations_later"
 
 
 @login_required
 def home(request):
-    """Send a logged-in person to where they work: the admin portal of an
-    organization they administer, else the member portal."""
+    """Send a logged-in person to where they work: the invitations waiting
+    for them first (they accept each one themselves), then the admin portal
+    of an organization they administer, else the member portal."""
+    if request.GET.get("later"):
+        request.session[LATER] = True
+    elif not request.session.get(LATER) and invitations_waiting_for(request.user).exists():
+        return redirect("invitations_waiting")
     role = (
         OrganizationAdmin.objects.active()
         .filter(user=request.user)

@@ -12,14 +12,15 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.sessions import sessions_note
 from companies.selectors import companies_for_admin
 from members.access import (
-    admin_role_suspended,
     member_activate_access,
     member_deactivate_access,
     member_remove_from_location,
     member_transfer,
 )
+from members.admin_roles import admin_role_suspended
 from members.forms_invitations import (
     AttachmentForm,
     InviteForm,
@@ -324,10 +325,10 @@ def member_access(request, pk, action):
         if action == "deactivate":
             member_deactivate_access(member=member, actor=request.user)
             text = (
-                f"{member.full_name}'s portal access is deactivated: their sessions have ended "
-                "and the record is read-only until you activate it."
+                f"{member.full_name}'s portal access is deactivated and the record is read-only "
+                "until you activate it."
             )
-            text += _admin_role_note(member)
+            text += _admin_role_note(member) + sessions_note(member.user)
             messages.success(request, text)
         else:
             member = member_activate_access(member=member, actor=request.user)
@@ -363,7 +364,7 @@ def member_remove(request, pk):
         f"{member.full_name} is removed from {member.location.name}: now Former, without "
         "portal access. Their memberships and billing stay on the record."
     )
-    text += _admin_role_note(member)
+    text += _admin_role_note(member) + sessions_note(member.user)
     messages.success(request, text)
     return _to_member(request, member)
 

@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from accounts.sessions import sessions_note
 from companies.forms import CompanyRolesForm
 from companies.selectors import companies_for_admin, company_detail_for_admin
 from companies.services import company_update_roles
@@ -38,20 +39,24 @@ def member_status(request, pk):
         messages.error(request, form.error_text())
     else:
         had_portal = member.can_use_portal  # before the change, for the message
-        change = member_change_status(
-            member=member,
-            status=form.cleaned_data["status"],
-            actor=request.user,
-            via=Via.ADMIN,
-            reason=form.cleaned_data["reason"].strip(),
-        )
+        try:
+            change = member_change_status(
+                member=member,
+                status=form.cleaned_data["status"],
+                actor=request.user,
+                via=Via.ADMIN,
+                reason=form.cleaned_data["reason"].strip(),
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+            return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
         if change is None:
             messages.info(request, f"{member.full_name} is already {member.get_status_display()}.")
         else:
             text = f"{member.full_name} is now {change.get_to_status_display()}."
             if change.from_status == MemberStatus.ACTIVE and had_portal:
                 # Only those who could log in had sessions to end.
-                text += " Their member portal sessions have ended."
+                text += sessions_note(member.user)
             messages.success(request, text)
     return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
 

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from accounts.views import home
+from accounts.views_invitation import invitation_accept_waiting, invitations_waiting
 from portal.views_files import member_photo
 
 # Error pages with a way back and the request id (config/errors.py).
@@ -12,11 +13,15 @@ handler500 = "config.errors.server_error"
 # Not Django's: allauth answers its rate limits with ROOT_URLCONF.handler429.
 handler429 = "config.errors.too_many_requests"
 
-admin.site.site_header = "Flex Community support"
-admin.site.site_title = "Flex Community support"
-
 urlpatterns = [
     path("", home, name="home"),
+    # Pending invitations addressed to the logged-in person (issue 10).
+    path("accounts/invitations/", invitations_waiting, name="invitations_waiting"),
+    path(
+        "accounts/invitations/<int:pk>/accept/",
+        invitation_accept_waiting,
+        name="invitation_accept_waiting",
+    ),
     path("accounts/", include("allauth.urls")),
     path("support/", admin.site.urls),
     path("o/<slug:org_slug>/portal/", include("portal.urls")),

@@ -12,13 +12,13 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.sessions import end_sessions
+from accounts.sessions import end_sessions_if_no_access_left
 from companies.services import company_set_roles
 from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
 from organizations.models import Location, OrganizationAdmin
-from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS, admin_role, role_locations
 
+from .admin_roles import admin_role_of, admin_role_refusal
 from .models import (
     Invitation,
     LocationTransfer,
@@ -38,71 +38,21 @@ def _revoke_links(member: Member) -> None:
     )
 
 
-def _admin_role_of(member: Member) -> OrganizationAdmin | None:
-    """The admin role in the member's organization of the person behind the
-    record: held by its linked login, or (invited as an admin, not accepted
-    yet) invited along with this very record. Never by email alone: a
-    record that merely carries an admin's address is not that admin, and
-    deactivating it must not shut them out."""
-    roles = OrganizationAdmin.objects.select_related("user").filter(
-        organization_id=member.organization_id
-    )
-    if member.user_id is not None:
-        return roles.filter(user_id=member.user_id).first()
-    return roles.filter(invited_member_id=member.pk).first()
-
-
-def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None) -> str | None:
-    """Why ``actor`` may not suspend or restore ``role`` along with the
-    member record (None: they may). Taking admin access away is like
-    granting it: only an admin who holds everything the role holds may
-    (owners hold everything), and nobody shuts themselves out."""
-    if role is None or actor is None:
-        return None
-    if role.user_id == actor.pk:
-        return "This is your own record: another admin must deactivate or remove you."
-    actor_role = admin_role(actor, member.organization)
-    if actor_role is not None and actor_role.is_owner:
-        return None
-    if role.is_owner:
-        return (
-            f"{member.full_name} is an owner of {member.organization.name}: only an owner can "
-            "change their access."
-        )
-    for perm in (MANAGE_CUSTOMERS, MANAGE_SETTINGS):
-        if (
-            actor_role is None
-            or role_locations(role, perm).exclude(pk__in=role_locations(actor_role, perm)).exists()
-        ):
-            return (
-                f"{member.full_name} is also an administrator, with permissions you do not "
-                "hold: an owner, or an admin who holds them, can change their access."
-            )
-    return None
-
-
-def admin_role_suspended(member: Member) -> bool:
-    """Whether the person behind ``member`` holds a suspended admin role here."""
-    role = _admin_role_of(member)
-    return role is not None and role.suspended_at is not None
-
-
 def _suspend_admin_role(member: Member, actor) -> None:
     """The person's admin portal closes with their member access (R4.6):
     the role is kept, suspended, so activating gives it back as it was."""
-    role = _admin_role_of(member)
+    role = admin_role_of(member)
     if role is None or role.suspended_at is not None:
         return
     refusal = admin_role_refusal(actor=actor, member=member, role=role)
     if refusal:
         raise ValidationError(refusal)
     OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=timezone.now())
-    user_id = role.user_id
-    transaction.on_commit(lambda: end_sessions(user_id))
+    transaction.on_commit(partial(end_sessions_if_no_access_left, role.user_id))
 
 
 def _restore_admin_role(member: Member, actor) -> None:
-    role = _admin_role_of(member)
+    role = admin_role_of(member)
     if role is None or role.suspended_at is None:
         return
     refusal = admin_role_refusal(actor=actor, member=member, role=role)
@@ -131,7 +81,7 @@ def member_deactivate_access(*, member: Member, actor=None) -> Member:
         # A deactivated contact person stops managing the team (R2.5).
         sync_team_access(member.company_id)
     if member.user_id is not None:
-        transaction.on_commit(partial(end_sessions, member.user_id))
+        transaction.on_commit(partial(end_sessions_if_no_access_left, member.user_id))
     return member
 
 
@@ -179,7 +129,7 @@ def member_remove_from_location(
     member.save(update_fields=["portal_access", "updated_at"])
     _revoke_links(member)
     if had_access and member.user_id is not None:
-        transaction.on_commit(partial(end_sessions, member.user_id))
+        transaction.on_commit(partial(end_sessions_if_no_access_left, member.user_id))
     return member
 
 

@@ -20,18 +20,20 @@ import secrets
 import smtplib
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from celery.exceptions import Retry
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from guardian.shortcuts import assign_perm
 
+from accounts.emails import login_for_address, mark_proven, normalized
 from accounts.models import User
 from companies.models import Company
 from integrations.outbox import MemberEvent, record_member_event
@@ -82,35 +84,51 @@ def invitation_url(token: str) -> str:
 
 
 def ensure_user(email: str) -> User:
-    """The login for ``email``, created without a password if there is none.
+    """The login that stands for ``email`` (accounts/emails.py), created
+    without a password if there is none.
 
     Created at invitation time (seed 001: "their account is automatically
     created"), so that once the 24-hour link has run out the person can
-    still get in with an emailed code. An existing login (say, a member of
-    another organization) is reused.
+    still get in with an emailed code, which proves the address. An
+    existing login (say, a member of another organization) is reused only
+    when it proved the address or nobody can use it without proving it.
     """
-    email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
+    user = login_for_address(email)
     if user is None:
         user = User.objects.create_user(email=email, password=None)
     return user
 
 
 def ensure_users(emails: list[str]) -> None:
-    """``ensure_user`` for many addresses in a fixed number of queries."""
-    emails = sorted({e.strip().lower() for e in emails if e})
-    existing: set[str] = set()
+    """``ensure_user`` for many addresses in a fixed number of queries.
+
+    A login that proved an address it does not carry (allauth kept such
+    rows before ACCOUNT_CHANGE_EMAIL) still stands for it: the login
+    created here beside it is never chosen (``login_for_address``)."""
+    emails = sorted({normalized(e) for e in emails if e})
+    unusable = make_password(None)
+    quote = connection.ops.quote_name
+    addresses, users = quote(EmailAddress._meta.db_table), quote(User._meta.db_table)
     for start in range(0, len(emails), 2000):
         chunk = emails[start : start + 2000]
-        existing.update(
-            e.lower() for e in User.objects.filter(email__in=chunk).values_list("email", flat=True)
+        # Existing logins (any case) are left alone by the unique constraints.
+        User.objects.bulk_create(
+            [User(email=email, password=unusable) for email in chunk],
+            batch_size=2000,
+            ignore_conflicts=True,
         )
-    unusable = make_password(None)
-    User.objects.bulk_create(
-        [User(email=email, password=unusable) for email in emails if email not in existing],
-        batch_size=2000,
-        ignore_conflicts=True,
-    )
+        # Each new login's address row, unverified until the person proves it
+        # (accounts/emails.address_record). One INSERT ... SELECT: reading the
+        # new ids back and inserting them from here doubled the time of a
+        # 10,000-row mass invite.
+        marks = ", ".join(["%s"] * len(chunk))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {addresses} (user_id, email, verified, {quote('primary')}) "
+                f"SELECT u.id, LOWER(u.email), %s, %s FROM {users} u WHERE u.email IN ({marks}) "
+                f"AND NOT EXISTS (SELECT 1 FROM {addresses} a WHERE a.user_id = u.id)",
+                [False, True, *chunk],
+            )
 
 
 # ---------------------------------------------------------------- inviting
@@ -585,13 +603,49 @@ def invitation_for_token(token: str) -> Invitation | None:
     return invitation
 
 
-@transaction.atomic
-def invitation_accept(*, token: str) -> Member:
-    """Use the link: link the login to the member and open the portal (R4.2).
+class InvitationRefused(Exception):
+    """The link is good, but accepting it this way is refused; the message
+    says why. The link is not used up."""
 
-    Raises InvitationInvalid when the link cannot be used (any reason: the
-    page says the same thing, and sends the person to the normal login).
-    """
+
+class InvitationNeedsLogin(InvitationRefused):
+    """The record belongs to a login whose address is no longer the one the
+    link went to: the link does not prove that login, its password or an
+    emailed code does. Once logged in, the person accepts it there."""
+
+
+def invited_admin_role(member: Member) -> OrganizationAdmin | None:
+    """The admin role invited along with this record (the invite form's
+    Administrator switch), granted to the login of the invited address."""
+    return (
+        OrganizationAdmin.objects.filter(invited_member_id=member.pk).select_related("user").first()
+    )
+
+
+def link_login(member: Member, role: OrganizationAdmin | None = None) -> User | None:
+    """The login that using this record's link makes the person (None: one
+    is created). The link proves the member's address; so it is the login
+    that stands for that address (accounts/emails.py), unless the record
+    already has one (invited back after a removal) or its admin role was
+    granted to one at invitation time: the invitation belongs to its
+    record, and the person must not end up split over two logins."""
+    if member.user_id is not None:
+        return member.user
+    if role is not None:
+        return role.user
+    return login_for_address(member.email)
+
+
+def may_link_other_login(member: Member, role: OrganizationAdmin | None, user) -> bool:
+    """Whether the person may accept this invitation with ``user``, a login
+    of another address they are logged in as. Not when the record or its
+    admin role already belongs to another login."""
+    if member.user_id is not None and member.user_id != user.pk:
+        return False
+    return role is None or role.user_id == user.pk
+
+
+def _lock_usable(token: str) -> tuple[Invitation, Member]:
     invitation = (
         Invitation.objects.select_for_update()
         .filter(token_hash=hash_token(token or ""))
@@ -603,50 +657,93 @@ def invitation_accept(*, token: str) -> Member:
     member = Member.objects.select_for_update().get(pk=invitation.member_id)
     if member.portal_access != PortalAccess.PENDING or member.status != MemberStatus.ACTIVE:
         raise InvitationInvalid
-    # A record that had a login (removed, then invited back) keeps it.
-    user = member.user if member.user_id is not None else ensure_user(member.email)
+    return invitation, member
+
+
+def _accept(member: Member, user, *, invitation: Invitation | None = None) -> Member:
+    """Link ``user`` to the pending ``member`` and open the portal: the
+    invitation's links die, and the "New" label ends."""
     if not user.is_active:
         raise InvitationInvalid
-    if member.user_id is None and (
-        Member.objects.filter(organization_id=member.organization_id, user=user).exists()
-    ):
+    try:
+        member_link_user(member=member, user=user)
+    except ValidationError as refused:
         # This login already belongs to another member here; accepting
         # would give one person two records. An admin sorts that out.
-        raise InvitationInvalid
+        raise InvitationRefused(
+            f"{user.email} already has a member record at {member.organization.name}, so it "
+            "cannot accept this invitation too. Ask its admins to sort the two records out."
+        ) from refused
     now = timezone.now()
-    invitation.used_at = now
-    invitation.save(update_fields=["used_at"])
+    if invitation is not None:
+        invitation.used_at = now
+        invitation.save(update_fields=["used_at"])
     Invitation.objects.filter(member=member, used_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now
     )
-    member_link_user(member=member, user=user)
+    member.first_login_at = member.first_login_at or now
+    member.save(update_fields=["first_login_at", "updated_at"])
     record_member_event(member=member, event=MemberEvent.UPDATED)
     return member
 
 
 @transaction.atomic
-def invitations_on_login(*, user) -> None:
-    """After any successful login: accept pending invitations sent to this
-    address or to a record already linked to this login (invited back after
-    a removal), and end the "New" label on the user's member records."""
-    pending = Member.objects.select_for_update().filter(
-        Q(user__isnull=True, email__iexact=user.email) | Q(user=user),
-        status=MemberStatus.ACTIVE,
-        portal_access=PortalAccess.PENDING,
+def invitation_accept(*, token: str, user=None) -> Member:
+    """Use the link (R4.2): link the member to a login and open the portal.
+
+    Without ``user``, the person proved the member's address by using the
+    link: the login that stands for it (``link_login``) is linked, created
+    if need be, and its address marked proven. With ``user``, the person
+    chose, logged in as another login, to accept with that one.
+
+    Raises InvitationInvalid when the link cannot be used (any reason: the
+    page says the same thing, and sends the person to the normal login),
+    InvitationRefused when it can, but not this way.
+    """
+    invitation, member = _lock_usable(token)
+    role = invited_admin_role(member)
+    if user is not None:
+        if not may_link_other_login(member, role, user):
+            raise InvitationRefused(
+                f"This invitation makes {member.email} an administrator of "
+                f"{member.organization.name}, so it can only be accepted as {member.email}: "
+                "log out and continue as that address."
+            )
+        return _accept(member, user, invitation=invitation)
+    user = link_login(member, role) or ensure_user(member.email)
+    if normalized(user.email) != normalized(member.email) or not mark_proven(user, member.email):
+        raise InvitationNeedsLogin(
+            "This invitation is for a login you already have: log in with your password "
+            "or an emailed code, and accept it there."
+        )
+    return _accept(member, user, invitation=invitation)
+
+
+@transaction.atomic
+def invitation_accept_by_login(*, member: Member, user) -> Member:
+    """A logged-in person accepts a pending invitation addressed to them
+    (issue 10, item 2): to an address this login has proven, or to a record
+    already linked to it. The "Invitations waiting for you" page's button;
+    logging in alone accepts nothing."""
+    from .selectors import invitations_addressed_to
+
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    if not invitations_addressed_to(user).filter(pk=member.pk).exists():
+        raise InvitationInvalid
+    role = invited_admin_role(member)
+    if role is not None and role.user_id != user.pk:
+        # Granted to the login of the invited address, which is this one
+        # only if it proved that address (accounts/emails.py).
+        raise InvitationRefused(
+            f"This invitation makes {member.email} an administrator of "
+            f"{member.organization.name}: log in as {member.email} to accept it."
+        )
+    return _accept(member, user)
+
+
+def members_logged_in(*, user) -> None:
+    """After any successful login: end the "New" label on the member
+    records this login is linked to (R4.4)."""
+    Member.objects.filter(user=user, first_login_at__isnull=True).update(
+        first_login_at=timezone.now()
     )
-    taken = set(
-        Member.objects.filter(user=user)
-        .exclude(portal_access=PortalAccess.PENDING)
-        .values_list("organization_id", flat=True)
-    )
-    now = timezone.now()
-    for member in pending:
-        if member.user_id is None and member.organization_id in taken:
-            continue
-        Invitation.objects.filter(
-            member=member, used_at__isnull=True, revoked_at__isnull=True
-        ).update(revoked_at=now)
-        member_link_user(member=member, user=user)
-        record_member_event(member=member, event=MemberEvent.UPDATED)
-        taken.add(member.organization_id)
-    Member.objects.filter(user=user, first_login_at__isnull=True).update(first_login_at=now)

@@ -24,7 +24,7 @@ from functools import cached_property
 
 from companies.models import Company
 from companies.selectors import companies_managed_by
-from organizations.models import Organization
+from organizations.models import Organization, OrganizationAdmin
 
 from .models import Member, Membership, MemberStatus, PortalAccess
 
@@ -45,6 +45,10 @@ ACTIVE_MEMBERSHIP = (
 DEACTIVATED_TEAMMATE = (
     "{member}'s portal access is deactivated; only an admin of {organization} "
     "can change their record."
+)
+ADMIN_TEAMMATE = (
+    "{member} is also an administrator of {organization}, so only its owners and admins "
+    "can change their status."
 )
 UNKNOWN_STATUS = "Choose Active, Contact or Former."
 INVITE_NOT_ACTIVE = "Only active members use the member portal: set {member} to Active first."
@@ -103,6 +107,24 @@ class TeamPolicy:
         managed = companies_managed_by(user=self.user, organization=self.organization)
         return frozenset(managed.values_list("pk", flat=True))
 
+    @cached_property
+    def _admins(self) -> tuple[frozenset[int], frozenset[int]]:
+        """The logins holding an admin role here, and the records invited
+        with one (members/admin_roles.py admin_role_of): one query for a
+        whole team page."""
+        rows = list(
+            OrganizationAdmin.objects.filter(organization=self.organization).values_list(
+                "user_id", "invited_member_id"
+            )
+        )
+        return frozenset(u for u, _ in rows), frozenset(m for _, m in rows if m)
+
+    def _is_admin_here(self, member: Member) -> bool:
+        users, invited = self._admins
+        if member.user_id is not None:
+            return member.user_id in users
+        return member.pk in invited
+
     def team_refusal(self, company: Company | None) -> str | None:
         """May this person see and manage ``company``'s team at all?"""
         if not self.organization.contacts_manage_team:
@@ -140,6 +162,9 @@ class TeamPolicy:
             return refusal
         if member.user_id is not None and member.user_id == self.user.pk:
             return self._say(OWN_STATUS)
+        if self._is_admin_here(member):
+            # Their status is the admins' to change (issue 10, item 3).
+            return self._say(ADMIN_TEAMMATE, member)
         if member.portal_access == PortalAccess.DEACTIVATED:
             return self._say(DEACTIVATED_TEAMMATE, member)
         if has_active_membership(member):

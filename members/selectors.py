@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
-from .models import Member, Membership, Plan, StatusChange
+from .models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
 
 
 def with_active_membership(queryset: QuerySet) -> QuerySet:
@@ -68,4 +68,35 @@ def plans_for_admin(*, user, organization) -> QuerySet:
         .filter(Q(location__isnull=True) | Q(location__in=locations))
         .select_related("location")
         .order_by("name", "pk")
+    )
+
+
+def invitations_addressed_to(user) -> QuerySet:
+    """Pending invitations this login may accept (issue 10, items 1 and 2):
+    to a record already linked to it (invited back after a removal), or
+    sent to an address it has proven. Never by the address it merely
+    carries. Across organizations: the person sees them after logging in
+    and accepts each one themselves."""
+    from accounts.emails import verified_emails
+
+    addressed = Q(user_id=user.pk)
+    for email in verified_emails(user):
+        addressed |= Q(user__isnull=True, email__iexact=email)
+    return Member.objects.filter(
+        addressed, status=MemberStatus.ACTIVE, portal_access=PortalAccess.PENDING
+    )
+
+
+def invitations_waiting_for(user) -> QuerySet:
+    """``invitations_addressed_to`` as the "Invitations waiting for you" page
+    lists them: not where this login already has another record (accepting
+    would give one person two records; an admin sorts that out)."""
+    elsewhere = Member.objects.filter(
+        user_id=user.pk, organization_id=OuterRef("organization_id")
+    ).exclude(pk=OuterRef("pk"))
+    return (
+        invitations_addressed_to(user)
+        .filter(~Exists(elsewhere))
+        .select_related("organization", "location", "company")
+        .order_by("organization__name", "pk")
     )

@@ -11,12 +11,13 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from accounts.sessions import end_sessions
+from accounts.sessions import end_sessions_if_no_access_left
 from companies.models import Company
 from companies.team_access import sync_team_access
 from integrations.outbox import MemberEvent, record_member_event
 from organizations.models import Location, Organization
 
+from .admin_roles import admin_role_of, admin_role_refusal
 from .models import Member, MemberStatus, PortalAccess, StatusChange, Via
 
 
@@ -73,14 +74,25 @@ def member_change_status(
 
     Returns the StatusChange, or None when the member already had that status.
     Who may call this with which member is decided by the callers' policy
-    (members/policy.py); this action only keeps the record straight.
+    (members/policy.py), except for the one rule every caller shares: the
+    record of an owner or admin of the organization is changed only by
+    someone who could take their admin role away (members/admin_roles.py).
+    The automatic changes (``via=SYSTEM``) are not bound by it.
     """
     if status not in MemberStatus.values:
         raise ValidationError({"status": f"Unknown status {status!r}."})
     locked = Member.objects.select_for_update().get(pk=member.pk)
-    member.status = status
     if locked.status == status:
+        member.status = status
         return None
+    if via != Via.SYSTEM:
+        # The record of an owner or admin here: the same rule as taking
+        # their admin role away (issue 10). The status itself never
+        # touches that role: the admin portal stays theirs.
+        refusal = admin_role_refusal(actor=actor, member=locked, role=admin_role_of(locked))
+        if refusal:
+            raise ValidationError(refusal)
+    member.status = status
     previous = locked.status
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
@@ -99,9 +111,10 @@ def member_change_status(
         # managing the team (R2.5); one who comes back gets it back.
         sync_team_access(locked.company_id)
     if previous == MemberStatus.ACTIVE and locked.user_id is not None:
-        # Leaving Active closes the member portal (R2.7): end the sessions
-        # once the change is committed, not before.
-        transaction.on_commit(partial(end_sessions, locked.user_id))
+        # Leaving Active closes this member portal (R2.7) at the next
+        # request; the person is logged out only if nothing else is left to
+        # them (issue 10), once the change is committed.
+        transaction.on_commit(partial(end_sessions_if_no_access_left, locked.user_id))
     return change
 
 

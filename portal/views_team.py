@@ -87,6 +87,8 @@ def team_member_status(request, pk):
             )
         except PermissionDenied as refused:
             error = str(refused)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
         else:
             note = _outcome(
                 member, change, had_portal=had_portal, organization=request.organization

@@ -7,6 +7,7 @@ permissions, outbox) set the data up by calling the real actions instead.
 import datetime
 
 import factory
+from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
@@ -29,6 +30,31 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def verified(obj, create, extracted, **kwargs):
+        """The login's address, proven (as after a first login by code)
+        unless ``verified=False``: email verification is mandatory, so a
+        login through the real form needs it."""
+        if create:
+            EmailAddress.objects.create(
+                user=obj, email=obj.email.lower(), primary=True, verified=extracted is not False
+            )
+
+
+class StaffFactory(UserFactory):
+    """Support staff, with the second factor /support/ requires set up
+    (``totp=<secret>`` to know its codes)."""
+
+    is_staff = True
+    is_superuser = True
+
+    @factory.post_generation
+    def totp(obj, create, extracted, **kwargs):
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+        if create:
+            TOTP.activate(obj, extracted or generate_totp_secret())
 
 
 class OrganizationFactory(factory.django.DjangoModelFactory):

@@ -19,7 +19,7 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="insecure-local-development-key-ch
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.apps.SupportAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "guardian",
     "django_filters",
     "django_ratelimit",
@@ -106,10 +107,28 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_ENABLED = True
 ACCOUNT_LOGOUT_ON_GET = False
 ACCOUNT_SESSION_REMEMBER = None
+# Identity comes from an address the person has proven (issue 10): a login
+# is used only once its address is verified (by a code mailed to it, the
+# invitation link, or a login by emailed code), and a new address replaces
+# the old one only once its code is typed. allauth's EmailAddress rows are
+# the record of which address each login has proven (accounts/emails.py).
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_UNIQUE_EMAIL = True
+ACCOUNT_FORMS = {"add_email": "accounts.forms.AddEmailForm"}
+# The old address hears of an address or password change (and of a second
+# factor added or removed): a takeover does not go unnoticed.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
+# A second factor for support staff (required before /support/ opens,
+# config/support_site.py); anyone else may add one under /accounts/2fa/.
+MFA_ADAPTER = "accounts.mfa.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "Flex Community"
 # The largest input a form takes is mass invite's paste, MASS_INVITE_MAX_TEXT
 # characters (10,000 rows of 100). The browser URL-encodes it, a 4-byte
 # UTF-8 character as 12 bytes ("%F0%9F%98%80"), so the request limit admits

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def support(client):
-    client.force_login(f.UserFactory(is_staff=True, is_superuser=True))
+    client.force_login(f.StaffFactory())
     return client
 
 

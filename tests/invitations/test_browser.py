@@ -4,6 +4,7 @@ import pytest
 
 from members.invitations import member_invite_new
 from members.models import Member, PortalAccess
+from tests.factories import PASSWORD
 
 from .helpers import last_link
 
@@ -36,6 +37,33 @@ def test_the_emailed_link_logs_a_new_person_in_and_lands_in_the_member_portal(ca
     page.goto(path)
     page.wait_for_url("**/accounts/login/")
     assert "expired or was already used" in page.content()
+
+
+def test_a_link_opened_while_logged_in_as_someone_else_asks_which_account(cast, browser_page):
+    """Issue 10: never silently the other account. Logged in (with a
+    password) as a member of another space, the person chooses to log out
+    and continue as the invited address."""
+    member_invite_new(
+        organization=cast.org,
+        location=cast.harbour,
+        first_name="Nina",
+        email="nina@example.test",
+        actor=cast.admin,
+    )
+    path, _ = last_link("nina@example.test")
+    page = browser_page
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(cast.other_member.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(f"**/o/{cast.other_org.slug}/portal/")
+    page.goto(path)
+    assert "Which account do you want to continue with?" in page.content()
+    page.get_by_role("button", name="Log out and continue as nina@example.test").click()
+    page.wait_for_url(f"**/o/{cast.org.slug}/portal/")
+    assert "Hello, Nina" in page.content()
+    member = Member.objects.get(email="nina@example.test")
+    assert member.user.email == "nina@example.test"
 
 
 def test_a_large_paste_shows_what_is_happening_and_cannot_be_sent_twice(

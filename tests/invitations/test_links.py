@@ -137,7 +137,7 @@ def test_a_bad_token_leads_to_the_login_page(client, db):
     assert client.post(reverse("invitation_accept", args=["x" * 300])).status_code == 302
 
 
-def test_after_the_link_expired_a_login_by_code_accepts_the_invitation(
+def test_after_the_link_expired_a_login_by_code_shows_the_invitation_to_accept(
     client, cast, django_capture_on_commit_callbacks
 ):
     admin_invite(client, cast, django_capture_on_commit_callbacks)
@@ -147,6 +147,12 @@ def test_after_the_link_expired_a_login_by_code_accepts_the_invitation(
         response = client.post(
             reverse("account_confirm_login_code"), {"code": code.group(1)}, follow=True
         )
+    # The code proved the address; the person accepts the invitation themselves.
+    assert response.redirect_chain[-1][0] == reverse("invitations_waiting")
+    assert _member(cast).portal_access == PortalAccess.PENDING
+    response = client.post(
+        reverse("invitation_accept_waiting", args=[_member(cast).pk]), follow=True
+    )
     assert response.redirect_chain[-1][0] == reverse("portal:home", args=[cast.org.slug])
     member = _member(cast)
     assert member.portal_access == PortalAccess.ACTIVE and not member.is_new

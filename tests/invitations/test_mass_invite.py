@@ -314,3 +314,33 @@ def test_the_page_lists_the_company_and_plan_ids_the_admin_may_use(client, cast)
     assert plans == [(everywhere.pk, "Flex pass"), (harbour_plan.pk, "Hot desk")]
     html = page.content.decode()
     assert "Mill Works" not in html and "Mill office" not in html and "Southgate" not in html
+
+
+def test_a_person_invited_in_bulk_logs_in_by_code_and_accepts(
+    client, cast, django_capture_on_commit_callbacks
+):
+    """Their login was created with the paste (in bulk, with the address row
+    a login by code marks proven), so once the link has run out an emailed
+    code gets them in, and they accept the invitation themselves."""
+    import re
+
+    from allauth.account.models import EmailAddress
+    from django.core import mail
+
+    client.force_login(cast.admin)
+    rows = "Bea\tBulk\tBea.Bulk@example.test\nCy\tBulk\tcy.bulk@example.test"
+    with django_capture_on_commit_callbacks(execute=True):
+        preview_then_invite(client, _url(cast), {"rows": rows, "location": cast.harbour.pk})
+    client.logout()
+    assert EmailAddress.objects.filter(email="bea.bulk@example.test", verified=False).exists()
+    client.post(reverse("account_request_login_code"), {"email": "bea.bulk@example.test"})
+    code = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]+)*)\s*$", mail.outbox[-1].body, re.M)
+    response = client.post(
+        reverse("account_confirm_login_code"), {"code": code.group(1)}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("invitations_waiting")
+    member = Member.objects.get(organization=cast.org, email="bea.bulk@example.test")
+    client.post(reverse("invitation_accept_waiting", args=[member.pk]))
+    member.refresh_from_db()
+    assert member.portal_access == PortalAccess.ACTIVE and member.user.email == member.email
+    assert EmailAddress.objects.get(user=member.user).verified

@@ -12,11 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
 
+from accounts.emails import mark_proven
 from accounts.models import User
 from adminportal.models import Notification
 from integrations.models import OutboxEvent
 from integrations.outbox import MemberEvent
-from members.invitations import invitations_on_login
+from members.invitations import invitation_accept_by_login
 from members.join_requests import join_request_approve, join_request_submit
 from members.models import Attachment, Member, Membership, PortalAccess
 from members.personal import account_delete
@@ -294,7 +295,8 @@ def test_account_deletion_erases_the_name_from_admin_notices(
         )
         member = join_request_approve(join_request=request, actor=cast.admin)
     user = User.objects.get(email="jo@example.test")
-    invitations_on_login(user=user)  # accepted: the login is linked
+    mark_proven(user, user.email)  # logged in by an emailed code...
+    invitation_accept_by_login(member=member, user=user)  # ...and accepted
     # A namesake's notice, an hour later, is not touched.
     with time_machine.travel(timezone.now() + datetime.timedelta(hours=1)):
         namesake = join_request_submit(

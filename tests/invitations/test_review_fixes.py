@@ -44,8 +44,14 @@ def test_a_member_invited_back_may_log_in_with_their_password_instead(
     client, cast, django_capture_on_commit_callbacks
 ):
     member = _removed_and_invited_back(cast, django_capture_on_commit_callbacks)
-    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    response = client.post(
+        reverse("account_login"), {"login": member.email, "password": PASSWORD}, follow=True
+    )
     assert "_auth_user_id" in client.session
+    # Logging in accepts nothing by itself: the invitation waits for a click.
+    assert response.redirect_chain[-1][0] == reverse("invitations_waiting")
+    assert Member.objects.get(pk=member.pk).portal_access == PortalAccess.PENDING
+    client.post(reverse("invitation_accept_waiting", args=[member.pk]))
     member.refresh_from_db()
     assert member.portal_access == PortalAccess.ACTIVE
 
