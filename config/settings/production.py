@@ -6,10 +6,12 @@ from .base import *  # noqa: F403
 from .base import env
 
 DEBUG = False
+# WhiteNoise right after SecurityMiddleware, as its docs ask.
+_security = MIDDLEWARE.index("django.middleware.security.SecurityMiddleware")  # noqa: F405
 MIDDLEWARE = [
-    MIDDLEWARE[0],  # noqa: F405 (SecurityMiddleware first)
+    *MIDDLEWARE[: _security + 1],  # noqa: F405
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    *MIDDLEWARE[1:],  # noqa: F405
+    *MIDDLEWARE[_security + 1 :],  # noqa: F405
 ]
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 # Connection credentials are encrypted with it (R3.5); no derived default here.
