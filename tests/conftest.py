@@ -10,6 +10,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import pytest
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.contrib.contenttypes.models import ContentType
+from django.core.cache import caches
+from guardian import shortcuts as guardian_shortcuts
 from guardian.shortcuts import assign_perm
 
 from companies.models import Company
@@ -104,11 +109,48 @@ def require_or_skip(reason: str):
     pytest.skip(reason)
 
 
-CHROMIUM = "/usr/bin/chromium"
+@pytest.fixture(autouse=True)
+def _empty_django_caches():
+    """The cache is per process (locmem): rate-limit counters and whatever
+    else a test leaves there must not reach the next test."""
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture
-def browser_page(live_server):
+def warm_caches(db):
+    """Fill the per-process lookups a running server fills on its first
+    requests: content types, and guardian's permission -> content type cache.
+
+    A flush after a transactional test (live server, worker) empties both, so
+    whether they are warm would otherwise depend on which tests ran before:
+    a query count measures the page, not the order. Every query-count test
+    gets this through the two fixtures below; a test that counts with
+    CaptureQueriesContext asks for it."""
+    ContentType.objects.get_for_models(*apps.get_models())
+    for permission in Permission.objects.select_related("content_type"):
+        # What get_objects_for_user asks for "app_label.codename" permissions.
+        guardian_shortcuts._get_ct_cached(permission.content_type.app_label, permission.codename)
+
+
+@pytest.fixture
+def django_assert_num_queries(warm_caches, django_assert_num_queries):
+    return django_assert_num_queries
+
+
+@pytest.fixture
+def django_assert_max_num_queries(warm_caches, django_assert_max_num_queries):
+    return django_assert_max_num_queries
+
+
+CHROMIUM = "/usr/bin/chromium"
+# Long enough for a page of a loaded 2-core CI machine, short enough that a
+# page that never comes fails the test rather than the CI run's time limit.
+BROWSER_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture
+def browser_page(live_server, monkeypatch):
     """A Playwright page in Debian's Chromium, against ``live_server``.
 
     Marks the test ``browser``. Playwright's sync API keeps an event loop on
@@ -118,7 +160,7 @@ def browser_page(live_server):
         require_or_skip("Debian's Chromium is not installed (apt-get install -y chromium)")
     from playwright.sync_api import sync_playwright
 
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
@@ -133,11 +175,10 @@ def browser_page(live_server):
             ],
         )
         context = browser.new_context(base_url=live_server.url)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(BROWSER_TIMEOUT_MS)
         page = context.new_page()
         try:
             yield page
         finally:
             context.close()
             browser.close()
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

@@ -37,53 +37,81 @@ class PrivateAddressError(ConfigurationError):
     """The address is loopback, private, link-local or otherwise not public."""
 
 
-# RFC 8215 local-use NAT64: its translator reaches whatever IPv4 address is
-# embedded (position depends on the prefix length), so refuse it whole.
-LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
-WELL_KNOWN_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
-IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+def _networks(*blocks: str) -> tuple:
+    return tuple(ipaddress.ip_network(block) for block in blocks)
+
+
+# Which addresses are public is read from IANA's IPv4 and IPv6 Special-Purpose
+# Address Registries (RFC 6890 and its updates), kept here rather than asked of
+# Python's ipaddress: its is_global/is_private tables changed between patch
+# releases (3.11.10, 3.12.4: 2002::/16, 2001::/23), and a security check must
+# answer the same on every Python. Where IANA makes an exception inside a
+# refused block for an anycast service (PCP, TURN, AMT) or an identifier that
+# is not routed (ORCHIDv2), the whole block is refused: no API lives there.
+IPV4_NOT_PUBLIC = _networks(
+    "0.0.0.0/8",  # "this network"
+    "10.0.0.0/8",  # private use
+    "100.64.0.0/10",  # shared address space (carrier-grade NAT)
+    "127.0.0.0/8",  # loopback
+    "169.254.0.0/16",  # link local (cloud metadata services)
+    "172.16.0.0/12",  # private use
+    "192.0.0.0/24",  # IETF protocol assignments
+    "192.0.2.0/24",  # documentation
+    "192.88.99.0/24",  # deprecated 6to4 relay anycast (RFC 7526)
+    "192.168.0.0/16",  # private use
+    "198.18.0.0/15",  # benchmarking
+    "198.51.100.0/24",  # documentation
+    "203.0.113.0/24",  # documentation
+    "224.0.0.0/4",  # multicast: never an API
+    "240.0.0.0/4",  # reserved, and the limited broadcast address
+)
+
+# Only 2000::/3 is allocated as global unicast (IANA IPv6 Address Space); the
+# rest (loopback, ::/8, 100::/64 discard, 5f00::/16 segment routing,
+# fc00::/7 unique local, fe80::/10 link local, fec0::/10 site local,
+# ff00::/8 multicast) is not public.
+IPV6_GLOBAL_UNICAST = ipaddress.IPv6Network("2000::/3")
+IPV6_NOT_PUBLIC = _networks(
+    "2001::/23",  # IETF protocol assignments, Teredo (2001::/32) included
+    "2001:db8::/32",  # documentation
+    "3fff::/20",  # documentation (RFC 9637)
+)
+
+# IPv6 forms that reach an IPv4 address, and how far the IPv4 address sits
+# from the low end. Such an address is no more public than the IPv4 address
+# it reaches (64:ff9b::a9fe:a9fe is the metadata service behind a NAT64).
+# RFC 8215's local-use NAT64 (64:ff9b:1::/48) places it by prefix length, so
+# it is not here: outside 2000::/3, it is refused whole.
+IPV4_IN_IPV6 = (
+    (ipaddress.IPv6Network("::ffff:0:0/96"), 0),  # IPv4-mapped: the socket speaks IPv4
+    (ipaddress.IPv6Network("::/96"), 0),  # IPv4-compatible (deprecated); :: and ::1 too
+    (ipaddress.IPv6Network("64:ff9b::/96"), 0),  # NAT64 well-known prefix (RFC 6052)
+    (ipaddress.IPv6Network("2002::/16"), 80),  # 6to4: 2002:AABB:CCDD::/48
+)
 
 # getaddrinfo has no timeout of its own; a resolver that never answers must
 # not hold a form or a worker for ever.
 RESOLVE_TIMEOUT = 10.0
 
 
-def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
-    """The IPv4 addresses an IPv6 address reaches through a translation or
-    tunnel mechanism: IPv4-mapped and IPv4-compatible, NAT64 (64:ff9b::/96),
-    6to4 (2002::/16) and Teredo (2001::/32, server and client)."""
-    if not isinstance(address, ipaddress.IPv6Address):
-        return []
-    low32 = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-    found = []
-    if address.ipv4_mapped is not None:
-        found.append(address.ipv4_mapped)
-    if address in WELL_KNOWN_NAT64 or address in IPV4_COMPATIBLE:
-        found.append(low32)
-    if address.sixtofour is not None:
-        found.append(address.sixtofour)
-    if address.teredo is not None:
-        found.extend(address.teredo)
-    return found
-
-
-def _global(address: IPAddress) -> bool:
-    # is_global is False for private, loopback, link-local, shared (100.64/10),
-    # reserved and unspecified ranges; multicast is never an API.
-    return address.is_global and not address.is_multicast
+def embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address reaches through a translation or
+    tunnel mechanism (IPv4-mapped or -compatible, NAT64, 6to4), if any."""
+    for network, shift in IPV4_IN_IPV6:
+        if address in network:
+            return ipaddress.IPv4Address((int(address) >> shift) & 0xFFFFFFFF)
+    return None
 
 
 def is_public(address: IPAddress) -> bool:
-    if isinstance(address, ipaddress.IPv6Address):
-        if address in LOCAL_NAT64:
-            return False
-        if address.ipv4_mapped is not None:
-            return _global(address.ipv4_mapped)  # ::ffff:127.0.0.1 is loopback too
-        # Another IPv6 form of an IPv4 address (64:ff9b::a9fe:a9fe, 2002:7f00:1::,
-        # ::7f00:1) is no more public than the IPv4 address it reaches.
-        if not all(_global(embedded) for embedded in embedded_ipv4(address)):
-            return False
-    return _global(address)
+    if isinstance(address, ipaddress.IPv4Address):
+        return not any(address in network for network in IPV4_NOT_PUBLIC)
+    ipv4 = embedded_ipv4(address)
+    if ipv4 is not None:
+        return is_public(ipv4)
+    return address in IPV6_GLOBAL_UNICAST and not any(
+        address in network for network in IPV6_NOT_PUBLIC
+    )
 
 
 def resolve(host: str, port: int, *, timeout: float | None = None) -> list[IPAddress]:

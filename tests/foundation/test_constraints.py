@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from members.models import Member, Membership
 from tests import factories as f
@@ -113,7 +114,7 @@ def test_membership_has_exactly_one_holder():
 
 
 def test_membership_cannot_end_before_it_starts():
-    today = datetime.date.today()
+    today = timezone.localdate()
     rejected(
         lambda: f.MembershipFactory(start_date=today, end_date=today - datetime.timedelta(days=1))
     )
@@ -134,8 +135,12 @@ def test_user_email_is_unique_ignoring_case():
     rejected(lambda: f.UserFactory(email="Ada@Example.test"))
 
 
-def test_active_membership_is_a_query_on_the_period():
-    today = datetime.date.today()
+def test_active_membership_is_a_query_on_the_period(time_machine):
+    # The last second of a month: "today" here and in the query is one day.
+    time_machine.move_to(
+        datetime.datetime(2027, 2, 28, 23, 59, 59, tzinfo=datetime.UTC), tick=False
+    )
+    today = timezone.localdate()
     day = datetime.timedelta(days=1)
     current = f.MembershipFactory(start_date=today - day, end_date=today)
     open_ended = f.MembershipFactory(start_date=today, end_date=None)

@@ -139,7 +139,9 @@ class Worker:
             # Its own process group: kill() takes the pool processes down too.
             start_new_session=True,
         )
-        deadline = time.monotonic() + 30
+        # Starting Celery and Django takes a few seconds, several times that
+        # on a loaded machine; a worker that cannot start fails much sooner.
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{self.log.read_text()[-3000:]}")
@@ -163,6 +165,21 @@ class Worker:
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
         self.kill()  # whatever is left of the group
+
+
+# The worker's pipeline settings; tests derive their waits from them.
+WORKER_SETTINGS = {
+    "INTEGRATIONS_HTTP_TIMEOUT": 2,
+    "INTEGRATIONS_BACKOFF_BASE": 0.1,
+    # Above the 1 s Retry-After the tests ask for (it is capped by this).
+    "INTEGRATIONS_BACKOFF_MAX": 2,
+    # Time limits are 50 % / 75 % of it: room for a sweep that fans out a few
+    # hundred events in one go.
+    "INTEGRATIONS_LEASE_SECONDS": 8,
+    # Beat's sweep (which tests send through the broker) leaves changes
+    # younger than this to their own task.
+    "INTEGRATIONS_SWEEP_GRACE": 1,
+}
 
 
 @pytest.fixture
@@ -200,17 +217,8 @@ def worker_factory(transactional_db, tmp_path):
             "CELERY_BROKER_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "FIELD_ENCRYPTION_KEY": _encryption_key(),
-            "INTEGRATIONS_HTTP_TIMEOUT": "2",
-            "INTEGRATIONS_BACKOFF_BASE": "0.1",
-            # Above the 1 s Retry-After the tests ask for (it is capped by this).
-            "INTEGRATIONS_BACKOFF_MAX": "2",
-            # Time limits are 50 % / 75 % of it: room for a sweep that fans
-            # out a few hundred events in one go.
-            "INTEGRATIONS_LEASE_SECONDS": "8",
-            # Beat's sweep (which tests send through the broker) leaves
-            # changes younger than this to their own task.
-            "INTEGRATIONS_SWEEP_GRACE": "1",
             "LOG_LEVEL": "WARNING",
+            **{name: str(value) for name, value in WORKER_SETTINGS.items()},
             **overrides,
         }
         log = tmp_path / f"worker-{len(workers)}.log"

@@ -18,6 +18,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.conf import settings
+from django.db.models import Count, Sum
 
 from config.celery import app as celery_app
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent
@@ -27,7 +28,7 @@ from tests import factories as f
 from tests.conftest import hung_redis
 from tests.stubs.hubspot import UPSERT_PATH
 
-from .conftest import connect, wait_until
+from .conftest import WORKER_SETTINGS, connect, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -83,17 +84,58 @@ def all_finished():
     )
 
 
-def beat_until(done, *, timeout, message="every delivery to finish"):
-    """Send beat's sweep through the broker once a second until ``done()``."""
-    deadline = time.monotonic() + timeout
+SWEEP_EVERY = 1.0
+# Room for a loaded 2-core machine on top of what the settings explain.
+LOADED_MACHINE = 30.0
+# However much moves, a wait ends: a delivery retried for ever must fail.
+NEVER_DONE = 600.0
+
+
+def quiet_limit(*, lease: float = WORKER_SETTINGS["INTEGRATIONS_LEASE_SECONDS"]) -> float:
+    """The longest the worker's deliveries may all sit still, from its
+    settings: a lease running out (a dead worker's claims are taken back only
+    then), then a backoff or Retry-After, a request timing out and a sweep."""
+    return (
+        lease
+        + WORKER_SETTINGS["INTEGRATIONS_BACKOFF_MAX"]
+        + WORKER_SETTINGS["INTEGRATIONS_HTTP_TIMEOUT"]
+        + WORKER_SETTINGS["INTEGRATIONS_SWEEP_GRACE"]
+        + 2 * SWEEP_EVERY
+        + LOADED_MACHINE
+    )
+
+
+def progress():
+    """Changes whenever a delivery is claimed, tried, finished or taken back,
+    or an event is swept."""
+    return (
+        tuple(Delivery.objects.values_list("status").annotate(n=Count("pk")).order_by("status")),
+        Delivery.objects.aggregate(attempts=Sum("attempts"))["attempts"],
+        OutboxEvent.objects.filter(processed_at__isnull=False).count(),
+    )
+
+
+def beat_until(done, *, quiet=None, message="every delivery to finish"):
+    """Send beat's sweep through the broker once a second until ``done()``.
+
+    Fails when nothing has moved for ``quiet`` seconds (from the worker's
+    settings), not after a fixed time: a loaded machine delivers slower and
+    still passes, a stuck delivery fails."""
+    quiet = quiet_limit() if quiet is None else quiet
+    started = last_move = time.monotonic()
+    seen = None
     next_sweep = 0.0
     while not done():
         now = time.monotonic()
-        if now > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        if (current := progress()) != seen:
+            seen, last_move = current, now
+        elif now - last_move > quiet:
+            raise AssertionError(f"nothing moved for {quiet:.0f}s waiting for {message}: {seen}")
+        if now - started > NEVER_DONE:
+            raise AssertionError(f"still moving after {NEVER_DONE:.0f}s waiting for {message}")
         if now >= next_sweep:
             celery_app.send_task(SWEEP)
-            next_sweep = now + 1.0
+            next_sweep = now + SWEEP_EVERY
         time.sleep(0.2)
 
 
@@ -318,7 +360,7 @@ def test_every_change_reaches_every_stub_once_in_order(cast, stubs, worker_facto
 
     # The killed worker's leases must run out before the sweep can take its
     # deliveries back; then everything is retried like the other scenarios.
-    beat_until(all_finished, timeout=75 + (KILLED_LEASE if scenario is worker_killed else 0))
+    beat_until(all_finished, quiet=quiet_limit(lease=KILLED_LEASE))
 
     events = OutboxEvent.objects.count()
     assert Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == events * 5
@@ -347,7 +389,7 @@ def test_a_hung_broker_does_not_hold_up_the_commit(cast, stubs, worker_factory):
     assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 1
 
     worker_factory()
-    beat_until(all_finished, timeout=30)
+    beat_until(all_finished)
     assert_each_change_once_in_order(stubs, [member])
 
 

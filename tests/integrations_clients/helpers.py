@@ -6,8 +6,10 @@ from typing import Any
 
 from integrations.clients import Person
 
-#: Client timeout used in tests; stubs "hang" longer than this to provoke timeouts.
-FAST_TIMEOUT = 0.5
+#: Client timeout used in tests; stubs "hang" longer than this (LATE) to
+#: provoke timeouts. Long enough for a stub's answer on a loaded machine.
+FAST_TIMEOUT = 1.0
+LATE = 3 * FAST_TIMEOUT
 
 
 def make_person(**overrides: Any) -> Person:

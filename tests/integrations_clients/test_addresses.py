@@ -68,6 +68,78 @@ def test_ipv6_forms_of_ipv4_addresses_are_judged_by_the_ipv4_address(address, pu
     assert is_public(ipaddress.ip_address(address)) is public
 
 
+# One address from each block of IANA's special-purpose registries that is not
+# globally reachable, and the ones Python's ipaddress answers differently for
+# from one patch level to the next (3.11.10 and 3.12.4 changed its tables).
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("0.1.2.3", False),  # "this network"
+        ("100.127.255.254", False),  # shared address space (carrier-grade NAT)
+        ("172.31.0.1", False),
+        ("192.0.0.9", False),  # IETF protocol assignments, PCP anycast: not an API
+        ("192.0.0.171", False),
+        ("192.0.2.1", False),  # documentation
+        ("192.88.99.1", False),  # deprecated 6to4 relay anycast
+        ("198.19.0.1", False),  # benchmarking
+        ("198.51.100.7", False),
+        ("203.0.113.7", False),
+        ("224.0.0.251", False),  # multicast
+        ("240.0.0.1", False),  # reserved
+        ("255.255.255.255", False),
+        ("192.31.196.1", True),  # AS112: globally reachable
+        ("1.1.1.1", True),
+        ("::", False),
+        ("100::1", False),  # discard-only
+        ("2001:1::1", False),  # IETF protocol assignments (PCP anycast)
+        ("2001:2::1", False),  # benchmarking
+        ("2001:3::1", False),  # AMT
+        ("2001:20::1", False),  # ORCHIDv2: not routable
+        ("2001:db8::1", False),  # documentation
+        ("3fff::1", False),  # documentation (RFC 9637)
+        ("4000::1", False),  # outside global unicast 2000::/3
+        ("5f00::1", False),  # segment routing SIDs
+        ("fc00::1", False),  # unique local
+        ("fd12:3456::1", False),
+        ("fe80::1", False),
+        ("fec0::1", False),  # site-local (deprecated)
+        ("ff02::1", False),  # multicast
+        ("::ffff:0:808:808", False),  # IPv4-translated (RFC 2765): not global unicast
+        ("2002:c000:201::1", False),  # 6to4 of a documentation address
+        ("2002:808:808::1", True),
+        ("2620:4f:8000::1", True),  # AS112 direct delegation
+        ("2a00:1450:4001:81c::200e", True),
+    ],
+)
+def test_special_purpose_addresses_are_refused(address, public):
+    assert is_public(ipaddress.ip_address(address)) is public
+
+
+def test_the_answer_does_not_come_from_pythons_own_address_tables(monkeypatch):
+    """Python's ipaddress changed which addresses it calls global between
+    patch releases (2002::/16, 2001::/23). The guard keeps its own tables, so
+    its answer is the same on every Python: unplug the standard library's."""
+
+    def unplugged(self):
+        raise AssertionError("the guard asked the standard library")
+
+    for cls in (ipaddress.IPv4Address, ipaddress.IPv6Address):
+        for name in (
+            "is_global",
+            "is_private",
+            "is_reserved",
+            "is_multicast",
+            "is_loopback",
+            "is_link_local",
+            "is_unspecified",
+        ):
+            monkeypatch.setattr(cls, name, property(unplugged))
+    for name in ("is_site_local", "ipv4_mapped", "sixtofour", "teredo"):
+        monkeypatch.setattr(ipaddress.IPv6Address, name, property(unplugged))
+    for address in ("8.8.8.8", "10.0.0.1", "2002:808:808::1", "::ffff:127.0.0.1", "2001::1"):
+        is_public(ipaddress.ip_address(address))
+
+
 def test_the_connection_tries_each_checked_address_in_turn():
     """A host whose first address does not answer (an IPv6 address on a
     network without IPv6, a server that is down) is reached on the next."""

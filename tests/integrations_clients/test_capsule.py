@@ -7,7 +7,7 @@ import pytest
 from integrations.clients import CapsuleClient, DeliveryError
 from tests.stubs import CapsuleStub
 
-from .helpers import make_person
+from .helpers import FAST_TIMEOUT, LATE, make_person
 
 
 def client_for(stub: CapsuleStub) -> CapsuleClient:
@@ -101,9 +101,9 @@ def test_nameless_member_gets_their_email_as_name(capsule_stub: CapsuleStub) -> 
 
 
 def test_timeout_on_create_then_retry_does_not_duplicate(capsule_stub: CapsuleStub) -> None:
-    capsule_stub.fail_next(hang=1.0, method="POST")  # created, but the answer comes too late
+    capsule_stub.fail_next(hang=LATE, method="POST")  # created, but the answer comes too late
     with CapsuleClient(
-        capsule_stub.url, capsule_stub.api_token, timeout=0.3, allow_private_hosts=True
+        capsule_stub.url, capsule_stub.api_token, timeout=FAST_TIMEOUT, allow_private_hosts=True
     ) as client:
         with pytest.raises(DeliveryError) as info:
             client.push(make_person(), idempotency_key="evt-1")

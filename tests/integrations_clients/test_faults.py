@@ -19,7 +19,7 @@ from tests.stubs import (
     WebhookStub,
 )
 
-from .helpers import FAST_TIMEOUT, make_person
+from .helpers import FAST_TIMEOUT, LATE, make_person
 
 STUBS: dict[str, type[StubServer]] = {
     "hubspot": HubSpotStub,
@@ -93,7 +93,7 @@ def test_client_errors_are_permanent(remote: tuple[StubServer, Client], status: 
 
 def test_hang_times_out_as_transient(remote: tuple[StubServer, Client]) -> None:
     stub, client = remote
-    stub.fail_next(hang=FAST_TIMEOUT * 3)
+    stub.fail_next(hang=LATE)
     error = failure(client)
     assert not error.permanent and error.status_code is None
     assert "timed out" in str(error)

@@ -7,7 +7,7 @@ import pytest
 from integrations.clients import DeliveryError, HubSpotClient
 from tests.stubs import HubSpotStub
 
-from .helpers import make_person
+from .helpers import FAST_TIMEOUT, LATE, make_person
 
 
 def client_for(stub: HubSpotStub, token: str | None = None) -> HubSpotClient:
@@ -55,9 +55,9 @@ def test_removed_member_keeps_the_contact_marked_removed(hubspot_stub: HubSpotSt
 
 
 def test_retry_after_a_timeout_does_not_duplicate(hubspot_stub: HubSpotStub) -> None:
-    hubspot_stub.fail_next(hang=1.0)  # the stub does the work, but answers too late
+    hubspot_stub.fail_next(hang=LATE)  # the stub does the work, but answers too late
     with HubSpotClient(
-        hubspot_stub.url, hubspot_stub.access_token, timeout=0.3, allow_private_hosts=True
+        hubspot_stub.url, hubspot_stub.access_token, timeout=FAST_TIMEOUT, allow_private_hosts=True
     ) as client:
         with pytest.raises(DeliveryError) as info:
             client.push(make_person(), idempotency_key="evt-1")

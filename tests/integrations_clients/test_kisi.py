@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from integrations.clients import DeliveryError, KisiClient
 from tests.stubs import KisiStub
 
-from .helpers import make_person
+from .helpers import FAST_TIMEOUT, LATE, make_person
 
 STATUSES = ["active", "contact", "former", "removed"]
 
@@ -91,8 +91,8 @@ def test_email_is_matched_case_insensitively(kisi_stub: KisiStub) -> None:
 
 
 def test_timeout_on_grant_then_retry_gives_one_assignment(kisi_stub: KisiStub) -> None:
-    kisi_stub.fail_next(hang=1.0, method="POST", path="/role_assignments")
-    with client_for(kisi_stub, timeout=0.3) as client:
+    kisi_stub.fail_next(hang=LATE, method="POST", path="/role_assignments")
+    with client_for(kisi_stub, timeout=FAST_TIMEOUT) as client:
         with pytest.raises(DeliveryError) as info:
             client.push(make_person(), idempotency_key="evt-1")
         assert not info.value.permanent

@@ -216,7 +216,11 @@ def test_transfer_page_offers_only_the_admins_locations(client, cast):
     assert cast.teammate.location == cast.harbour
 
 
-def test_auto_former_when_the_membership_ended(cast):
+def test_auto_former_when_the_membership_ended(cast, time_machine):
+    # The last second of a month: "today" here and in the sweep is one day.
+    time_machine.move_to(
+        datetime.datetime(2027, 1, 31, 23, 59, 59, tzinfo=datetime.UTC), tick=False
+    )
     today = timezone.localdate()
     ended = f.MembershipFactory(
         member=cast.teammate,

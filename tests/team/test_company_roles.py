@@ -112,7 +112,7 @@ def _saving_roles_costs(team, manager_count: int) -> int:
     return len(queries)
 
 
-def test_saving_roles_costs_the_same_for_one_or_ten_managers(team):
+def test_saving_roles_costs_the_same_for_one_or_ten_managers(team, warm_caches):
     """One sync for the whole form, not one per changed manager (R7.2)."""
     one = _saving_roles_costs(team, 1)
     ten = _saving_roles_costs(team, 10)

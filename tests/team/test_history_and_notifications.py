@@ -285,7 +285,7 @@ def test_a_line_break_in_a_name_is_refused_at_the_field(client, team):
     assert not Member.objects.filter(email="eve@example.test").exists()
 
 
-def test_notices_reach_owners_and_granted_admins_in_a_fixed_number_of_queries(team):
+def test_notices_reach_owners_and_granted_admins_in_a_fixed_number_of_queries(team, warm_caches):
     from django.contrib.auth.models import Group
     from guardian.shortcuts import assign_perm
 

@@ -84,7 +84,7 @@ def test_a_member_sees_their_own_history_on_their_profile(client, team):
     assert cast.admin.email not in page.content.decode()
 
 
-def test_the_profile_page_costs_the_same_with_a_long_history(client, team):
+def test_the_profile_page_costs_the_same_with_a_long_history(client, team, warm_caches):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -76,7 +76,7 @@ def test_the_policy_allows_exactly_these_members(crowd, actor, setting):
         assert allowed_somewhere  # the comparison is not vacuous
 
 
-def test_asking_about_thirty_companies_costs_one_query(team):
+def test_asking_about_thirty_companies_costs_one_query(team, warm_caches):
     """The grants are read once per policy, however many companies it is
     asked about (the nav, a team page, a list of companies)."""
     cast = team.cast
