@@ -75,8 +75,34 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+
+def database_limits(database: dict) -> dict:
+    """Bound how long a process waits on PostgreSQL: a database that takes
+    the connection and never answers must give a request an error page
+    within seconds (not hold it for minutes; gunicorn's own timeout does not
+    fire for threaded workers), and a statement stuck on a lock or an
+    overloaded server must end. A kept connection (CONN_MAX_AGE) is checked
+    before each request reuses it, so one the database dropped (a restart,
+    a failover) is replaced instead of failing that request.
+
+    DB_STATEMENT_TIMEOUT_MS=0 switches the statement limit off: for
+    ``migrate`` on large tables, or a worker with long sweeps."""
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
+    statement_ms = env.int("DB_STATEMENT_TIMEOUT_MS", default=15_000)
+    if statement_ms:
+        options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}"
+        options["options"] = options["options"].strip()
+    return database
+
+
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+database_limits(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
