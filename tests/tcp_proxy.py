@@ -2,10 +2,11 @@
 and the real PostgreSQL (or any TCP service) and switch it while it runs.
 
 - ``forward`` (the start): every new connection is piped to the target.
-- ``hang()``: new connections are accepted and then never answered, as a
-  server that is frozen (SIGSTOP, a full disk, a saturated host) behaves.
-  Connections made before keep forwarding.
-- ``forward()``: back to normal for new connections.
+- ``hang()``: new connections are accepted and then never answered, and open
+  ones stop carrying anything, as a server that is frozen (SIGSTOP, a full
+  disk, a saturated host) behaves: the kernel takes the bytes, nobody answers.
+- ``forward()``: back to normal; whatever waited on an open connection
+  goes through.
 - ``drop()``: closes every live connection, both sides, as a database
   restart or a failover does to a pool of open connections.
 """
@@ -16,6 +17,7 @@ import contextlib
 import selectors
 import socket
 import threading
+import time
 from types import TracebackType
 from typing import Self
 
@@ -28,6 +30,7 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._live: list[socket.socket] = []  # both ends of every forwarded connection
         self._held: list[socket.socket] = []  # accepted while hanging, never answered
+        self.accepted = 0  # connections taken so far
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
 
@@ -78,6 +81,12 @@ class TcpProxy:
         with self._lock:
             return len(self._live) // 2
 
+    @property
+    def held_connections(self) -> int:
+        """Connections taken while hanging (and not yet let go)."""
+        with self._lock:
+            return len(self._held)
+
     def _accept_loop(self) -> None:
         while not self._stopping.is_set():
             try:
@@ -85,6 +94,7 @@ class TcpProxy:
             except OSError:
                 return  # closed
             with self._lock:
+                self.accepted += 1
                 if self._hanging:
                     self._held.append(client)
                     continue
@@ -107,7 +117,10 @@ class TcpProxy:
                 selector.register(sock, selectors.EVENT_READ)
             try:
                 while True:
-                    for key, _ in selector.select(timeout=0.5):
+                    if self._hanging:
+                        time.sleep(0.05)
+                        continue
+                    for key, _ in selector.select(timeout=0.1):
                         data = key.fileobj.recv(65536)
                         if not data:
                             return

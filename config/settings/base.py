@@ -202,10 +202,8 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Sending a task while Redis is down or hung gives up within a few seconds
-# (two tries) instead of retrying, or waiting for ever on a Redis that takes
-# the connection but never answers, inside a web request; the outboxes'
-# sweeps send whatever was refused (R3.2). The read timeout stays above
+# The workers' and beat's own connection: a Redis that is down or hung
+# fails it within seconds instead of never. The read timeout stays above
 # kombu's 1 s BRPOP poll, so an idle worker never trips it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
@@ -215,6 +213,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
 }
+# Tasks queued by the code (a request's on-commit callbacks, a delivery
+# handing on to the next) go through config/broker.py: their own connection
+# with this timeout and no retry, and after a failure the broker is left
+# alone for BROKER_PUBLISH_PAUSE seconds. What was not queued waits in its
+# row for the sweeps (R3.2), so a request never waits on a broker for more
+# than a fraction of a second.
+BROKER_PUBLISH_TIMEOUT = env.float("BROKER_PUBLISH_TIMEOUT", default=0.3)
+BROKER_PUBLISH_PAUSE = env.float("BROKER_PUBLISH_PAUSE", default=10.0)
 CELERY_BEAT_SCHEDULE: dict = {
     # Finds what a lost broker message or a killed worker left behind (R3.2).
     "integrations-sweep": {"task": "integrations.sweep", "schedule": 30.0},
