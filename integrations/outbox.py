@@ -50,8 +50,8 @@ PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
 def erase_personal_data_from_events(member_id: int) -> None:
     """The person deleted their account: the events recorded about them keep
     their status history but not their name, email or phone. What the erase
-    deliveries still need (the address last sent to each system) lives on the
-    deliveries, and goes once they are done."""
+    deliveries still need (every address sent to each system) is kept as
+    ``RemoteAddress`` rows, each deleted once that system erased it."""
     from .models import OutboxEvent
 
     events = list(OutboxEvent.objects.filter(member_ref=member_id).only("pk", "payload"))
