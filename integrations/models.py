@@ -110,6 +110,10 @@ class OutboxEvent(models.Model):
     )
     member_ref = models.BigIntegerField(db_index=True, help_text="The member's id, kept forever.")
     event = models.CharField(max_length=40)
+    # Counts this member's events (1, 2, 3 …) in the order they were
+    # recorded, under the member's row lock: a receiver that gets an older
+    # event after a newer one (a retry) can tell, whatever the arrival order.
+    sequence = models.PositiveBigIntegerField()
     # The member as it was when the event was recorded: what the log shows,
     # and what a delivery falls back to once the member row is gone.
     payload = models.JSONField(default=dict)
@@ -122,6 +126,11 @@ class OutboxEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_ref", "sequence"], name="outbox_sequence_per_member"
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["member_ref", "id"],

@@ -57,7 +57,7 @@ from .models import (
     OutboxEvent,
     RemoteAddress,
 )
-from .outbox import MemberEvent
+from .outbox import MemberEvent, next_sequences
 from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
 from .tasks import eager, enqueue
 
@@ -459,7 +459,7 @@ def _event_person(delivery: Delivery, *, current):
 
 
 def _webhook_extra(delivery: Delivery, *, current) -> dict:
-    extra = {"current": current.to_dict()}
+    extra = {"sequence": delivery.event.sequence, "current": current.to_dict()}
     if previous := delivery.event.payload.get("previous"):
         extra["previous"] = previous
     return extra
@@ -617,6 +617,7 @@ def delivery_retry(*, delivery: Delivery, actor=None) -> bool:
 
 def _resync_events(organization, members, connection, chunk=500) -> list[int]:
     snapshots = member_snapshots(members)
+    sequences = next_sequences(snapshots)
     now = timezone.now()
     events = OutboxEvent.objects.bulk_create(
         [
@@ -625,6 +626,7 @@ def _resync_events(organization, members, connection, chunk=500) -> list[int]:
                 member_id=member_id,
                 member_ref=member_id,
                 event=MemberEvent.UPDATED,
+                sequence=sequences[member_id],
                 payload=snapshot,
                 connection=connection,
                 created_at=now,

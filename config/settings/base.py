@@ -93,7 +93,9 @@ def database_limits(database: dict) -> dict:
         return database
     options = database.setdefault("OPTIONS", {})
     options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
-    statement_ms = env.int("DB_STATEMENT_TIMEOUT_MS", default=15_000)
+    # 30 s: the longest legitimate statement, a 10,000-row mass invite's
+    # commit checking its deferred foreign keys, fits with room to spare.
+    statement_ms = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
     if statement_ms:
         options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}"
         options["options"] = options["options"].strip()
