@@ -44,8 +44,10 @@ class Notification(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    # Set when the email task claims the notification, so a redelivered task
-    # does not email twice (adminportal/tasks.py).
+    # The email, sent at least once (adminportal/tasks.py): claimed by the
+    # sending task for a lease, so a redelivered task or the sweep does not
+    # send it at the same time; emailed once the mail server took it.
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

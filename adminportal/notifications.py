@@ -4,6 +4,7 @@ import logging
 
 from django.db import transaction
 
+from config.broker import publish
 from organizations.models import Location
 from organizations.permissions import location_admin_users
 
@@ -44,12 +45,12 @@ def notify_location_admins(
 
 
 def enqueue_notification_emails(notification_ids: list[int]) -> None:
-    """Queue one email task per notification; never raises."""
+    """Queue one email task per notification; never raises. Stops at the
+    first refusal: the sweep sends the rest."""
     for pk in notification_ids:
         try:
-            send_notification_email.delay(pk)
-        except Exception as exc:  # noqa: BLE001 - any broker failure means "later"
-            logger.warning(
-                "could not queue notification emails (%s); the sweep will send them", exc
-            )
+            if not publish(send_notification_email, pk):
+                return
+        except Exception as exc:  # noqa: BLE001 - eager mode: the send failed here
+            logger.warning("notification email failed (%s); the sweep will send it", exc)
             return

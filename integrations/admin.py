@@ -3,7 +3,7 @@ only the hints (last four characters)."""
 
 from django.contrib import admin
 
-from .models import Connection, Delivery, OutboxEvent
+from .models import Connection, Delivery, OutboxEvent, RemoteAddress
 
 
 @admin.register(Connection)
@@ -46,3 +46,15 @@ class DeliveryAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in Delivery._meta.fields]
     list_select_related = ["connection"]
     raw_id_fields = ["event", "member"]
+
+
+@admin.register(RemoteAddress)
+class RemoteAddressAdmin(admin.ModelAdmin):
+    list_display = ["email", "connection", "member_ref", "first_sent_at", "last_sent_at"]
+    list_filter = ["connection__kind", "organization"]
+    search_fields = ["=member_ref", "email", "connection__name"]
+    readonly_fields = [f.name for f in RemoteAddress._meta.fields]
+    list_select_related = ["connection"]
+
+    def has_add_permission(self, request):
+        return False  # written by delivery attempts only

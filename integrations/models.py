@@ -4,6 +4,8 @@
 - ``OutboxEvent``: "this member changed", written in the same transaction as
   the change (R3.2). ``processed_at`` is set once it has been fanned out.
 - ``Delivery``: one event to one connection, with its own retry state (R3.3).
+- ``RemoteAddress``: an email address a connection may still hold something
+  of a member under (R3.3, R5.3).
 
 ``member_ref`` (the member's id, kept even after the member row is gone) is
 what per-member ordering and the "remove the old email" logic key on.
@@ -11,6 +13,7 @@ what per-member ordering and the "remove the old email" logic key on.
 
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from organizations.models import Organization, TimeStamped
@@ -107,6 +110,10 @@ class OutboxEvent(models.Model):
     )
     member_ref = models.BigIntegerField(db_index=True, help_text="The member's id, kept forever.")
     event = models.CharField(max_length=40)
+    # Counts this member's events (1, 2, 3 …) in the order they were
+    # recorded, under the member's row lock: a receiver that gets an older
+    # event after a newer one (a retry) can tell, whatever the arrival order.
+    sequence = models.PositiveBigIntegerField()
     # The member as it was when the event was recorded: what the log shows,
     # and what a delivery falls back to once the member row is gone.
     payload = models.JSONField(default=dict)
@@ -119,6 +126,11 @@ class OutboxEvent(models.Model):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["member_ref", "sequence"], name="outbox_sequence_per_member"
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["member_ref", "id"],
@@ -170,10 +182,6 @@ class Delivery(models.Model):
     # counts deliveries that failed in the last hour, even ones that got through
     # on a later try.
     last_failed_at = models.DateTimeField(null=True, blank=True)
-    # The email this delivery pushed (noted before each attempt, so a failed
-    # one is remembered too); when a member's email changes, access held under
-    # earlier ones is revoked first, and an account deletion erases them all.
-    sent_email = models.CharField(max_length=254, blank=True)
 
     class Meta:
         ordering = ["-id"]
@@ -207,3 +215,37 @@ class Delivery(models.Model):
     @property
     def can_retry(self) -> bool:
         return self.status in (DeliveryStatus.FAILED, DeliveryStatus.DEAD)
+
+
+class RemoteAddress(models.Model):
+    """An address an attempt sent a member under, to one connection: that
+    system may hold a contact, a door-access user or a print account under
+    it. Written before the attempt sends, so an attempt whose answer was
+    lost is remembered as well as one that succeeded, whichever delivery
+    made it. Deleted only once that system confirmed nothing of the member
+    is left under it: access revoked, contact moved or erased. The member's
+    current address stays (it is what they hold there now).
+
+    Personal data: an account deletion erases every address at each system
+    and then the row (R5.3)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    connection = models.ForeignKey(
+        Connection, on_delete=models.CASCADE, related_name="remote_addresses"
+    )
+    member_ref = models.BigIntegerField()
+    email = models.CharField(max_length=254)
+    first_sent_at = models.DateTimeField(default=timezone.now)
+    last_sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-last_sent_at", "-id"]
+        constraints = [
+            # Remotes match email case-insensitively: one row per address.
+            models.UniqueConstraint(
+                "connection", "member_ref", Lower("email"), name="remote_address_once"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.email} at connection {self.connection_id} (member {self.member_ref})"

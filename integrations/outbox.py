@@ -10,6 +10,7 @@ sweep (``integrations.tasks.sweep``), so no change is lost.
 from functools import partial
 
 from django.db import transaction
+from django.db.models import Max
 
 
 class MemberEvent:
@@ -21,6 +22,35 @@ class MemberEvent:
     REMOVED = "member.removed"
 
 
+def next_sequences(member_ids, *, chunk: int = 10_000) -> dict[int, int]:
+    """The number each member's next event gets (``OutboxEvent.sequence``).
+
+    Locks the members' rows first (the action usually holds its member's
+    already), then reads the last number in a second statement: one taken
+    after the lock, so a concurrent change to the same member that waited
+    for this transaction sees its event and counts on from it (a subquery in
+    the locking statement would still read the old snapshot). The unique
+    constraint on (member_ref, sequence) is the backstop. Two queries per
+    ``chunk`` members, so a mass invite costs two."""
+    from members.models import Member
+
+    from .models import OutboxEvent
+
+    ids = sorted(set(member_ids))
+    last: dict[int, int] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        list(Member.objects.select_for_update().filter(pk__in=part).order_by("pk").values("pk"))
+        last.update(
+            OutboxEvent.objects.filter(member_ref__in=part)
+            .values("member_ref")
+            .annotate(last=Max("sequence"))
+            .values_list("member_ref", "last")
+        )
+    return {pk: last.get(pk, 0) + 1 for pk in ids}
+
+
+@transaction.atomic
 def record_member_event(*, member, event: str, previous_status: str | None = None) -> None:
     """Record that ``member`` changed; delivery happens after commit.
 
@@ -38,6 +68,7 @@ def record_member_event(*, member, event: str, previous_status: str | None = Non
         member_id=member.pk,
         member_ref=member.pk,
         event=event,
+        sequence=next_sequences([member.pk])[member.pk],
         payload=payload,
     )
     transaction.on_commit(partial(dispatch_after_commit, [outbox_event.pk]))
@@ -50,8 +81,8 @@ PERSONAL_FIELDS = ("email", "first_name", "last_name", "phone")
 def erase_personal_data_from_events(member_id: int) -> None:
     """The person deleted their account: the events recorded about them keep
     their status history but not their name, email or phone. What the erase
-    deliveries still need (the address last sent to each system) lives on the
-    deliveries, and goes once they are done."""
+    deliveries still need (every address sent to each system) is kept as
+    ``RemoteAddress`` rows, each deleted once that system erased it."""
     from .models import OutboxEvent
 
     events = list(OutboxEvent.objects.filter(member_ref=member_id).only("pk", "payload"))
@@ -63,6 +94,7 @@ def erase_personal_data_from_events(member_id: int) -> None:
     OutboxEvent.objects.bulk_update(events, ["payload"], batch_size=500)
 
 
+@transaction.atomic
 def record_member_events(*, members, event: str, chunk: int = 500) -> None:
     """``record_member_event`` for many members at once (mass invite): one
     snapshot query, one bulk insert, one task per ``chunk`` events."""
@@ -75,6 +107,7 @@ def record_member_events(*, members, event: str, chunk: int = 500) -> None:
     if not members:
         return
     snapshots = member_snapshots(Member.objects.filter(pk__in=[m.pk for m in members]))
+    sequences = next_sequences(m.pk for m in members)
     events = OutboxEvent.objects.bulk_create(
         [
             OutboxEvent(
@@ -82,6 +115,7 @@ def record_member_events(*, members, event: str, chunk: int = 500) -> None:
                 member_id=member.pk,
                 member_ref=member.pk,
                 event=event,
+                sequence=sequences[member.pk],
                 payload=snapshots.get(member.pk, {}),
             )
             for member in members

@@ -35,8 +35,9 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from members.models import Member
@@ -54,8 +55,9 @@ from .models import (
     Delivery,
     DeliveryStatus,
     OutboxEvent,
+    RemoteAddress,
 )
-from .outbox import MemberEvent
+from .outbox import MemberEvent, next_sequences
 from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
 from .tasks import eager, enqueue
 
@@ -273,7 +275,7 @@ def delivery_attempt(*, delivery_id: int) -> str:
     delivery = Delivery.objects.select_related("connection", "event").get(pk=delivery_id)
     attempt = delivery.attempts
     try:
-        sent_email, note = _push(delivery)
+        note = _push(delivery)
     except DeliveryError as error:
         message = _redacted(str(error), delivery.connection)
         return _record_failure(delivery, attempt, message, error.permanent, error.retry_after)
@@ -291,27 +293,10 @@ def delivery_attempt(*, delivery_id: int) -> str:
         succeeded_at=timezone.now(),
         last_error=note or "",
         lease_expires_at=None,
-        sent_email=sent_email,
     )
     if updated:
-        _forget_erased_addresses(delivery)
         _enqueue_next(delivery)
     return status
-
-
-def _forget_erased_addresses(delivery: Delivery) -> None:
-    """After an account deletion, the address each delivery sent is kept only
-    until the erase (CRM delete, access revoke) has gone out to that system:
-    once nothing is left to send there for the member, it is blanked too.
-    A dead erase keeps it, so "Retry now" can still erase."""
-    if not _account_deleted(delivery.member_ref):
-        return
-    same = Delivery.objects.filter(
-        connection_id=delivery.connection_id, member_ref=delivery.member_ref
-    )
-    if same.filter(status__in=UNFINISHED).exclude(pk=delivery.pk).exists():
-        return  # a later delivery may still need it
-    same.exclude(sent_email="").update(sent_email="")
 
 
 def _account_deleted(member_ref: int) -> bool:
@@ -328,110 +313,134 @@ def _person_for(delivery: Delivery):
     return person_from_snapshot(snapshot)
 
 
-def _earlier_emails(delivery: Delivery) -> tuple[str | None, list[str]]:
-    """(the address the last successful delivery sent, every address this
-    system may still hold for the member besides that one).
+# -- addresses a system may hold the member under ------------------------------------
 
-    Every attempt notes the address it tries before it sends, so an attempt
-    that failed (or timed out after the remote acted) is remembered too. A
-    successful access push revokes all of them, so only attempts since the
-    last success can still hold access; a CRM erase removes every address
-    ever tried (a contact moved on a change is simply not found there).
-    """
-    same = Delivery.objects.filter(
+
+def _addresses(delivery: Delivery):
+    return RemoteAddress.objects.filter(
         connection_id=delivery.connection_id, member_ref=delivery.member_ref
-    ).exclude(pk=delivery.pk)
-    last = (
-        same.filter(status=DeliveryStatus.SUCCEEDED)
-        .exclude(sent_email="")
-        .order_by("-event_id")
-        .values("sent_email", "event_id")
-        .first()
     )
-    tried = same.exclude(sent_email="")
-    if delivery.connection.kind not in CRM_KINDS:
-        tried = tried.exclude(status=DeliveryStatus.SUCCEEDED)
-        if last is not None:
-            tried = tried.filter(event_id__gt=last["event_id"])
-    previous = last["sent_email"] if last else None
-    seen = {previous.casefold()} if previous else set()
-    others = []
-    for email in tried.order_by("event_id").values_list("sent_email", flat=True):
-        if email.casefold() not in seen:
-            seen.add(email.casefold())
-            others.append(email)
-    return previous, others
 
 
-def _push(delivery: Delivery) -> tuple[str, str | None]:
-    """Send; returns (email sent, note). A note means "nothing to send" (skipped)."""
+def _remember(delivery: Delivery, email: str) -> None:
+    """Note ``email`` before an attempt sends it: should the remote act and
+    its answer be lost, the address is still known (R3.3)."""
+    now = timezone.now()
+    same = _addresses(delivery).filter(email__iexact=email)
+    if same.update(email=email, last_sent_at=now):
+        return
+    try:
+        with transaction.atomic():
+            RemoteAddress.objects.create(
+                organization_id=delivery.organization_id,
+                connection_id=delivery.connection_id,
+                member_ref=delivery.member_ref,
+                email=email,
+                first_sent_at=now,
+                last_sent_at=now,
+            )
+    except IntegrityError:  # written meanwhile (a differently-cased twin)
+        same.update(last_sent_at=now)
+
+
+def _release(delivery: Delivery, emails) -> None:
+    """The remote confirmed nothing of the member is left under these."""
+    if emails:
+        _addresses(delivery).filter(email__in=list(emails)).delete()
+
+
+def _stale_addresses(delivery: Delivery, current: str) -> list[str]:
+    """Every address the system may hold the member under besides
+    ``current``, most recently sent first (where a contact most likely is).
+
+    An address another member of the organization has now is theirs: it is
+    let go here, not revoked or moved (that would take their door access or
+    their contact), and their own deliveries keep it right."""
+    current = current.casefold()
+    stale = [
+        email
+        for email in _addresses(delivery).values_list("email", flat=True)
+        if email.casefold() != current
+    ]
+    if not stale:
+        return []
+    taken = {
+        email.casefold()
+        for email in Member.objects.filter(organization_id=delivery.organization_id)
+        .exclude(pk=delivery.member_ref)
+        .annotate(address=Lower("email"))
+        .filter(address__in=[email.lower() for email in stale])
+        .values_list("email", flat=True)
+    }
+    _release(delivery, [email for email in stale if email.casefold() in taken])
+    return [email for email in stale if email.casefold() not in taken]
+
+
+def _push(delivery: Delivery) -> str | None:
+    """Send; returns a note when there was nothing to send (skipped)."""
     connection = delivery.connection
     person = _person_for(delivery)
-    # Only systems keyed by email (door, printing, CRM) hold earlier addresses.
-    if connection.kind == ConnectionKind.WEBHOOK:
-        previous_email, other_emails = None, []
-    else:
-        previous_email, other_emails = _earlier_emails(delivery)
-    if person.email:
-        # Noted before sending: if this attempt fails after the remote acted,
-        # a later erase or revoke still knows the address.
-        Delivery.objects.filter(pk=delivery.pk).update(sent_email=person.email)
     timeout = float(_setting("INTEGRATIONS_HTTP_TIMEOUT", 10))
-    with build_client(
+    client = build_client(
         connection.kind,
         connection.base_url,
         connection.credentials,
         timeout=timeout,
         allow_private_hosts=allow_private_hosts(),
-    ) as client:
-        current = person.email.casefold()
-        stale = [e for e in [previous_email or "", *other_emails] if e and e.casefold() != current]
-        email_changed = bool(stale)
-        if connection.is_access_system:
-            # Door and print accounts are keyed by email: whatever an old
-            # address holds must go before anything is granted to the new one.
-            for index, email in enumerate(stale):
-                old = replace(person, email=email, status=REMOVED)
-                suffix = "-previous" if index == 0 else f"-previous-{index}"
-                client.push(old, idempotency_key=f"{delivery.idempotency_key}{suffix}")
-        if connection.kind in CRM_KINDS:
-            return _push_crm(client, delivery, person, previous_email or None, other_emails)
+    )
+    with client:
         if connection.kind == ConnectionKind.WEBHOOK:
+            # Not keyed by email: a receiver holds no addresses of ours.
             client.push(
                 _event_person(delivery, current=person),
                 idempotency_key=delivery.idempotency_key,
                 event_type=_event_type(delivery),
                 extra=_webhook_extra(delivery, current=person),
             )
-            return person.email, None
+            return None
+        stale = _stale_addresses(delivery, person.email)
+        if person.email:
+            _remember(delivery, person.email)
+        if connection.kind in CRM_KINDS:
+            return _push_crm(client, delivery, person, stale)
+        # Door and print accounts are keyed by email: whatever an earlier
+        # address holds goes before anything is granted to the current one.
+        for index, email in enumerate(stale):
+            old = replace(person, email=email, status=REMOVED)
+            suffix = "-previous" if index == 0 else f"-previous-{index}"
+            client.push(old, idempotency_key=f"{delivery.idempotency_key}{suffix}")
+            _release(delivery, [email])
         if not person.email:
             note = "The member has no email address, which this system needs."
-            if email_changed:
+            if stale:
                 # Not the address itself: after an account deletion the log
                 # must not keep what the person asked us to erase.
                 note += " Access under the previous address was removed."
-            return "", note
+            return note
         client.push(person, idempotency_key=delivery.idempotency_key)
-    return person.email, None
+    return None
 
 
-def _push_crm(client, delivery: Delivery, person, previous_email: str | None, others=()):
+def _push_crm(client, delivery: Delivery, person, stale: list[str]) -> str | None:
     """A CRM keeps one contact per member: a changed email moves that contact
-    instead of creating a second one, and a deleted account deletes it under
-    every address ever tried there (R5.3: the person asked for their data to
-    go, and the CRM holds a copy)."""
+    (from whichever earlier address holds it) instead of creating a second
+    one, and a deleted account deletes it under every address sent there
+    (R5.3: the person asked for their data to go, and the CRM holds a copy)."""
     if person.email:
-        client.push(person, idempotency_key=delivery.idempotency_key, previous_email=previous_email)
-        return person.email, None
+        kept = client.push(person, idempotency_key=delivery.idempotency_key, previous_emails=stale)
+        # A duplicate contact the client could not merge stays remembered:
+        # tried again each time, and erased with the rest.
+        _release(delivery, [email for email in stale if email not in (kept or ())])
+        return None
     if _account_deleted(delivery.member_ref):
-        emails = [e for e in [previous_email or "", *others] if e]
-        if not emails:
-            return "", "The person deleted their account before anything was sent here."
-        for index, email in enumerate(emails):
+        if not stale:
+            return "The person deleted their account before anything was sent here."
+        for index, email in enumerate(stale):
             suffix = "" if index == 0 else f"-{index}"
             client.erase(email, idempotency_key=f"{delivery.idempotency_key}{suffix}")
-        return "", None
-    return "", "The member has no email address, which this system needs."
+            _release(delivery, [email])
+        return None
+    return "The member has no email address, which this system needs."
 
 
 def _event_type(delivery: Delivery) -> str:
@@ -450,7 +459,7 @@ def _event_person(delivery: Delivery, *, current):
 
 
 def _webhook_extra(delivery: Delivery, *, current) -> dict:
-    extra = {"current": current.to_dict()}
+    extra = {"sequence": delivery.event.sequence, "current": current.to_dict()}
     if previous := delivery.event.payload.get("previous"):
         extra["previous"] = previous
     return extra
@@ -608,6 +617,7 @@ def delivery_retry(*, delivery: Delivery, actor=None) -> bool:
 
 def _resync_events(organization, members, connection, chunk=500) -> list[int]:
     snapshots = member_snapshots(members)
+    sequences = next_sequences(snapshots)
     now = timezone.now()
     events = OutboxEvent.objects.bulk_create(
         [
@@ -616,6 +626,7 @@ def _resync_events(organization, members, connection, chunk=500) -> list[int]:
                 member_id=member_id,
                 member_ref=member_id,
                 event=MemberEvent.UPDATED,
+                sequence=sequences[member_id],
                 payload=snapshot,
                 connection=connection,
                 created_at=now,

@@ -19,6 +19,8 @@ import time
 from celery import current_app, shared_task
 from django.conf import settings
 
+from config.broker import publish
+
 logger = logging.getLogger(__name__)
 
 
@@ -70,19 +72,11 @@ def eager() -> bool:
 
 
 def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
-    """Send a task; never raise. Returns False when the broker refused it.
+    """Send a task. Returns False when the broker did not take it; never
+    raises, except in eager mode (the task ran here and failed).
 
     The rows it would act on are already committed, so a refused message is
-    only a delay: the sweep finds them. ``retry=False`` keeps a web request
-    from hanging on a broker that is down.
+    only a delay: the sweep finds them. ``config.broker.publish`` keeps a
+    web request from waiting on a broker that is down or frozen.
     """
-    try:
-        TASKS[task_name].apply_async(args, countdown=countdown, retry=False)
-    except Exception as error:
-        if eager():
-            raise
-        logger.warning(
-            "could not enqueue %s%r (%s); the sweep will pick it up", task_name, args, error
-        )
-        return False
-    return True
+    return publish(TASKS[task_name], *args, countdown=countdown)

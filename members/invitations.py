@@ -36,6 +36,7 @@ from guardian.shortcuts import assign_perm
 from accounts.emails import login_for_address, mark_proven, normalized
 from accounts.models import User
 from companies.models import Company
+from config.broker import publish
 from integrations.outbox import MemberEvent, record_member_event
 from organizations.models import Location, Organization, OrganizationAdmin
 from organizations.permissions import admin_locations, can_manage_location
@@ -274,19 +275,11 @@ def enqueue_invitation_emails(invitation_ids: list[int]) -> bool:
     from .tasks import send_invitations
 
     try:
-        send_invitations.delay(invitation_ids)
+        return publish(send_invitations, invitation_ids)
     except (Retry, InvitationSendFailed):
         # Eager mode (no broker): the task ran here and the mail server
         # failed; the rows it released already carry their retry time.
         return True
-    except Exception as exc:  # noqa: BLE001 - any broker failure means "later"
-        logger.warning(
-            "could not queue %d invitation emails (%s); the sweep will send them",
-            len(invitation_ids),
-            exc,
-        )
-        return False
-    return True
 
 
 def _check_admin_grant(actor, organization, locations, permissions) -> None:

@@ -81,8 +81,36 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+
+def database_limits(database: dict) -> dict:
+    """Bound how long a process waits on PostgreSQL: a database that takes
+    the connection and never answers must give a request an error page
+    within seconds (not hold it for minutes; gunicorn's own timeout does not
+    fire for threaded workers), and a statement stuck on a lock or an
+    overloaded server must end. A kept connection (CONN_MAX_AGE) is checked
+    before each request reuses it, so one the database dropped (a restart,
+    a failover) is replaced instead of failing that request.
+
+    DB_STATEMENT_TIMEOUT_MS=0 switches the statement limit off: for
+    ``migrate`` on large tables, or a worker with long sweeps."""
+    database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] != "django.db.backends.postgresql":
+        return database
+    options = database.setdefault("OPTIONS", {})
+    options.setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
+    # 30 s: the longest legitimate statement, a 10,000-row mass invite's
+    # commit checking its deferred foreign keys, fits with room to spare.
+    statement_ms = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
+    if statement_ms:
+        options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}"
+        options["options"] = options["options"].strip()
+    return database
+
+
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+database_limits(DATABASES["default"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -204,10 +232,8 @@ CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# Sending a task while Redis is down or hung gives up within a few seconds
-# (two tries) instead of retrying, or waiting for ever on a Redis that takes
-# the connection but never answers, inside a web request; the outboxes'
-# sweeps send whatever was refused (R3.2). The read timeout stays above
+# The workers' and beat's own connection: a Redis that is down or hung
+# fails it within seconds instead of never. The read timeout stays above
 # kombu's 1 s BRPOP poll, so an idle worker never trips it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "max_retries": 1,
@@ -217,6 +243,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
 }
+# Tasks queued by the code (a request's on-commit callbacks, a delivery
+# handing on to the next) go through config/broker.py: their own connection
+# with this timeout and no retry, and after a failure the broker is left
+# alone for BROKER_PUBLISH_PAUSE seconds. What was not queued waits in its
+# row for the sweeps (R3.2), so a request never waits on a broker for more
+# than a fraction of a second.
+BROKER_PUBLISH_TIMEOUT = env.float("BROKER_PUBLISH_TIMEOUT", default=0.3)
+BROKER_PUBLISH_PAUSE = env.float("BROKER_PUBLISH_PAUSE", default=10.0)
 CELERY_BEAT_SCHEDULE: dict = {
     # Finds what a lost broker message or a killed worker left behind (R3.2).
     "integrations-sweep": {"task": "integrations.sweep", "schedule": 30.0},

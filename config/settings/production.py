@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import database_limits, env
 
 DEBUG = False
 # WhiteNoise right after SecurityMiddleware, as its docs ask.
@@ -27,6 +27,7 @@ SITE_URL = env("SITE_URL").rstrip("/")
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+database_limits(DATABASES["default"])
 CELERY_TASK_ALWAYS_EAGER = False
 # The broker for workers and beat, and the cache rate limits count in.
 if not REDIS_URL:  # noqa: F405

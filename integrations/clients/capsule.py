@@ -17,14 +17,15 @@ account, show up in lists and can be filtered on. On a status change the previou
 ``Member: …`` tag is deleted and the new one added, so a party carries exactly one.
 A "removed" member keeps their party (a CRM is history) with the ``Member: Removed`` tag.
 
-When the pipeline passes the email it pushed before and no party has the new one, the
-party under the previous email is updated: the new address is added and the previous
-one deleted, so a changed email never leaves a second party behind.
+When the pipeline passes the emails it pushed before and no party has the new one, the
+party under the most recent of them is updated: the new address is added and the
+previous ones deleted, so a changed email never leaves a second party behind.
 :meth:`CapsuleClient.erase` deletes the person's parties (they deleted their account).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from .base import (
@@ -68,25 +69,35 @@ class CapsuleClient(BaseClient):
 
     @unexpected_shape_is_transient
     def push(
-        self, person: Person, *, idempotency_key: str, previous_email: str | None = None
-    ) -> None:
+        self, person: Person, *, idempotency_key: str, previous_emails: Sequence[str] = ()
+    ) -> list[str]:
+        """Create or update the member's party. ``previous_emails``: addresses this
+        member was pushed under before, most recent first; the party under one of them
+        takes the new address (and loses those) when none has it yet. Returns the
+        previous addresses another party still holds (left for a person to merge)."""
         email = require_email(person)
         # Capsule ignores Idempotency-Key; it is sent so the write can be correlated
         # with our delivery log in any proxy or request log in between.
         headers = {"Idempotency-Key": idempotency_key}
+        previous = [e for e in previous_emails if e.casefold() != email.casefold()]
+        holders = {old: self.find_people(old) for old in previous}
         existing = self.find_person(email)
-        moved = previous_email and previous_email.casefold() != email.casefold()
-        if existing is None and moved:
-            existing = self.find_person(previous_email)
+        if existing is None:
+            existing = next((min(h, key=_party_id) for h in holders.values() if h), None)
         if existing is None:
             self._send("POST", PARTIES_PATH, json={"party": new_party(person)}, headers=headers)
-        else:
-            self._send(
-                "PUT",
-                f"{PARTIES_PATH}/{existing['id']}",
-                json={"party": party_update(person, existing, previous_email if moved else None)},
-                headers=headers,
-            )
+            return []
+        self._send(
+            "PUT",
+            f"{PARTIES_PATH}/{existing['id']}",
+            json={"party": party_update(person, existing, previous)},
+            headers=headers,
+        )
+        return [
+            old
+            for old, parties in holders.items()
+            if any(str(party["id"]) != str(existing["id"]) for party in parties)
+        ]
 
     @unexpected_shape_is_transient
     def erase(self, email: str, *, idempotency_key: str) -> None:
@@ -106,7 +117,7 @@ class CapsuleClient(BaseClient):
         kept current.
         """
         matches = self.find_people(email)
-        return min(matches, key=lambda party: int(party["id"])) if matches else None
+        return min(matches, key=_party_id) if matches else None
 
     def find_people(self, email: str) -> list[dict[str, Any]]:
         """Every person party with ``email``: search is full-text, so results are
@@ -149,24 +160,22 @@ def new_party(person: Person) -> dict[str, Any]:
 
 
 def party_update(
-    person: Person, existing: dict[str, Any], previous_email: str | None = None
+    person: Person, existing: dict[str, Any], previous_emails: Sequence[str] = ()
 ) -> dict[str, Any]:
     """A PUT body that changes only what differs and never duplicates nested entries.
 
-    ``previous_email``: an address the member no longer has, removed from the party.
+    ``previous_emails``: addresses the member no longer has, removed from the party.
     """
     party: dict[str, Any] = {}
     if person.full_name:  # never blank both names (Capsule rejects a nameless person)
         party.update(firstName=person.first_name, lastName=person.last_name)
     email = require_email(person)
-    addresses: list[dict[str, Any]] = []
-    if previous_email:
-        addresses = [
-            {"id": entry["id"], "_delete": True}
-            for entry in existing.get("emailAddresses") or []
-            if "id" in entry
-            and _normalise(str(entry.get("address", ""))) == _normalise(previous_email)
-        ]
+    gone = {_normalise(old) for old in previous_emails}
+    addresses: list[dict[str, Any]] = [
+        {"id": entry["id"], "_delete": True}
+        for entry in existing.get("emailAddresses") or []
+        if "id" in entry and _normalise(str(entry.get("address", ""))) in gone
+    ]
     if not _has(existing.get("emailAddresses"), "address", email):
         addresses.append({"address": email})
     if addresses:
@@ -189,6 +198,10 @@ def party_update(
     if tags:
         party["tags"] = tags
     return party
+
+
+def _party_id(party: dict[str, Any]) -> int:
+    return int(party["id"])
 
 
 def _has(entries: list[dict[str, Any]] | None, key: str, value: str) -> bool:

@@ -9,11 +9,12 @@ HubSpot portal (Settings → Properties) or HubSpot rejects the upsert with a pe
 validation error that names them.
 
 A changed email would make the upsert create a second contact, so when the pipeline
-says which email it pushed before, the contact under that email is updated first
+says which emails it pushed before, the contact under each is updated first
 (``PATCH /crm/v3/objects/contacts/{email}?idProperty=email``, the new email included).
-If none is found there (deleted in HubSpot), the upsert creates one; if the new email
-already belongs to another contact (409), that one is upserted and the old one left for
-a person to merge, since merging contacts is a sales decision.
+If none is found there (deleted in HubSpot, or moved already), the upsert creates one;
+if the new email already belongs to another contact (409), that one is upserted and the
+old one left for a person to merge, since merging contacts is a sales decision (the push
+says which were left, so the pipeline keeps those addresses for an erase).
 
 :meth:`HubSpotClient.erase` archives the contact (the person deleted their account):
 HubSpot keeps archived contacts in its recycling bin for 90 days, then deletes them.
@@ -21,6 +22,7 @@ HubSpot keeps archived contacts in its recycling bin for 90 days, then deletes t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, ClassVar
 from urllib.parse import quote
 
@@ -60,26 +62,36 @@ class HubSpotClient(BaseClient):
 
     @unexpected_shape_is_transient
     def push(
-        self, person: Person, *, idempotency_key: str, previous_email: str | None = None
-    ) -> None:
+        self, person: Person, *, idempotency_key: str, previous_emails: Sequence[str] = ()
+    ) -> list[str]:
         """Upsert the contact. A "removed" member is kept, marked ``member_status=removed``:
         the CRM is the sales team's history, and deleting would lose it.
 
-        ``previous_email``: the address this member was last pushed under; if it differs,
-        the contact found under it takes the new address instead of a new contact being made.
+        ``previous_emails``: addresses this member was pushed under before, most recent
+        first. The contact found under one of them takes the new address instead of a new
+        contact being made. Returns those under which a contact is still left (the new
+        address belonged to another contact already: left for a person to merge).
         """
         email = require_email(person)
-        if previous_email and previous_email.casefold() != email.casefold():
+        moved = False
+        left = []
+        previous = [e for e in previous_emails if e.casefold() != email.casefold()]
+        for index, old in enumerate(previous):
+            suffix = f"-email-{index}" if index else "-email"
             response = self._send(
                 "PATCH",
-                f"{CONTACTS_PATH}/{quote(previous_email, safe='@')}",
+                f"{CONTACTS_PATH}/{quote(old, safe='@')}",
                 params={"idProperty": "email"},
                 json={"properties": contact_properties(person)},
-                headers={"Idempotency-Key": f"{idempotency_key}-email"},
+                headers={"Idempotency-Key": idempotency_key + suffix},
                 ok_statuses=frozenset({404, 409}),
             )
             if response.is_success:
-                return
+                moved = True
+            elif response.status_code == 409:
+                left.append(old)
+        if moved:
+            return left
         response = self._send(
             "POST",
             UPSERT_PATH,
@@ -96,6 +108,7 @@ class HubSpotClient(BaseClient):
                 permanent=True,
                 status_code=response.status_code,
             )
+        return left
 
     @unexpected_shape_is_transient
     def erase(self, email: str, *, idempotency_key: str) -> None:

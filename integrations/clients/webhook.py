@@ -6,6 +6,10 @@ The body is serialised once and the exact bytes sent are the bytes signed (see
     {"id": <idempotency key>, "type": "member.updated", "created": <unix seconds>,
      "data": {<Person fields>}, ...extra top-level blocks the caller adds}
 
+The delivery pipeline adds ``sequence`` (the member's event number: receivers order
+by it, since a retried dead event arrives after newer ones), ``current`` and, for a
+status change, ``previous``.
+
 ``id`` and the ``Idempotency-Key`` header carry the same key on every retry of one
 delivery, so receivers can drop duplicates. ``created`` and the signature timestamp are
 taken when each attempt is sent (a retry an hour later must still pass the receiver's

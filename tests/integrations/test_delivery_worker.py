@@ -384,20 +384,11 @@ def test_a_hung_broker_does_not_hold_up_the_commit(cast, stubs, worker_factory):
         started = time.monotonic()
         member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
         took = time.monotonic() - started
-    limit = _one_refused_send_seconds() + 15  # generous slack for a loaded CI machine
+    # One refused send (config/broker.py), with generous slack for a loaded machine.
+    limit = 2 * settings.BROKER_PUBLISH_TIMEOUT + 5
     assert took < limit, f"the commit waited {took:.1f}s for a hung broker (limit {limit:.0f}s)"
     assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 1
 
     worker_factory()
     beat_until(all_finished)
     assert_each_change_once_in_order(stubs, [member])
-
-
-def _one_refused_send_seconds() -> float:
-    """How long the producer may try one send against a broker that never
-    answers, from the broker transport options: every try may wait for the
-    connection and then for the reply, with the retry interval between tries."""
-    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
-    tries = 1 + options["max_retries"]
-    per_try = options["socket_connect_timeout"] + options["socket_timeout"]
-    return tries * per_try + options["max_retries"] * options["interval_max"]

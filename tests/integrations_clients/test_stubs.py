@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from integrations.clients import HubSpotClient, KisiClient
+from integrations.clients import DeliveryError, HubSpotClient, KisiClient
 from tests.stubs import HubSpotStub, KisiStub
 
 from .helpers import make_person
@@ -38,6 +38,21 @@ def test_fault_with_retry_after_and_reset(hubspot_stub: HubSpotStub) -> None:
     hubspot_stub.reset()
     assert hubspot_stub.pending_faults == 0 and hubspot_stub.requests == []
     assert httpx.get(hubspot_stub.url + "/anything").status_code == 401
+
+
+def test_a_dropped_request_is_applied_and_never_answered(hubspot_stub: HubSpotStub) -> None:
+    hubspot_stub.fail_next(drop=True, method="POST")
+    with (
+        HubSpotClient(
+            hubspot_stub.url, hubspot_stub.access_token, timeout=5, allow_private_hosts=True
+        ) as client,
+        pytest.raises(DeliveryError) as lost,
+    ):
+        client.push(make_person(email="ada@example.com"), idempotency_key="k")
+    assert not lost.value.permanent and "network error" in str(lost.value)
+    assert hubspot_stub.contact("ada@example.com") is not None
+    (request,) = hubspot_stub.requests
+    assert request.fault is not None and request.fault.drop
 
 
 def test_fail_next_needs_something_to_do(hubspot_stub: HubSpotStub) -> None:

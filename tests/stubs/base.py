@@ -10,7 +10,9 @@ Each stub:
 - records every request (:class:`RecordedRequest`) in a thread-safe list;
 - keeps the remote's state behind one lock, so concurrent requests (threads here, a
   worker process elsewhere) see a consistent remote;
-- can be told to misbehave for the next request(s): :meth:`StubServer.fail_next`.
+- can be told to misbehave for the next request(s): :meth:`StubServer.fail_next`,
+  including "do the work, then drop the connection without answering" (the
+  answer lost on the way back, which the pipeline must survive).
 
 Subclasses set ``stub_name``, implement :meth:`StubServer.reset_state` (fresh remote
 state) and :meth:`StubServer.handle` (one request → one :class:`Response`, called with the
@@ -40,7 +42,9 @@ class RecordedRequest:
     body: Any  # parsed (JSON / XML-RPC params); None if absent or unparseable
     raw: bytes
     received_at: float  # time.time() when the request line was read
-    fault: Fault | None = None  # the injected fault it got (it then changed nothing)
+    # The injected fault it got; it then changed nothing, unless the fault
+    # was a ``drop`` (applied, answer lost).
+    fault: Fault | None = None
 
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
@@ -69,6 +73,7 @@ class Fault:
     retry_after: float | str | None = None
     hang: float | None = None
     body: Any = None
+    drop: bool = False  # apply the request, then close without answering
     method: str | None = None  # only requests with this method …
     path: str | None = None  # … and a path starting with this, if set …
     contains: str | None = None  # … and this text in the body or a query value
@@ -181,6 +186,7 @@ class StubServer:
         hang: float | None = None,
         body: Any = None,
         times: int = 1,
+        drop: bool = False,
         method: str | None = None,
         path: str | None = None,
         contains: str | None = None,
@@ -191,14 +197,18 @@ class StubServer:
         state. ``hang`` sleeps that many seconds first; with no ``status`` the request is
         then processed normally — like a remote that did the work but answered too late
         for the client, which is exactly what idempotency must survive.
+        ``drop`` processes the request normally and then closes the connection without
+        a response: the remote acted, the client never hears so (a lost answer).
         ``method``/``path`` (prefix) restrict a fault to matching requests; others pass.
         ``contains`` restricts it to requests with that text in the body or a query value
         (e.g. one member's email: a fault for that member only, whatever else is sent).
         Requests that got a fault carry it in :attr:`RecordedRequest.fault`.
         """
-        if status is None and hang is None:
-            raise ValueError("fail_next needs a status, a hang, or both")
-        fault = Fault(status, retry_after, hang, body, method, path, contains)
+        if status is None and hang is None and not drop:
+            raise ValueError("fail_next needs a status, a hang, or a drop")
+        if drop and status is not None:
+            raise ValueError("a dropped request gets no status")
+        fault = Fault(status, retry_after, hang, body, drop, method, path, contains)
         with self.lock:
             self._faults.extend([fault] * times)
 
@@ -296,6 +306,9 @@ class StubServer:
                     response = self.handle(request)
             except Exception:  # a stub bug should be loud, not a hung test
                 response = Response(500, {"message": traceback.format_exc()})
+        if fault is not None and fault.drop:
+            handler.close_connection = True  # the socket closes with nothing sent
+            return
         _write(handler, response)
 
 
