@@ -273,9 +273,6 @@ def test_a_photo_whose_file_is_gone_is_a_404_not_a_500(client, cast, disk):
 
 
 def test_support_cannot_upload_an_unchecked_photo_in_django_admin(client, cast):
-    from accounts.models import User
-
-    staff = User.objects.create_superuser("support@example.test", "pw-for-support-1")
-    client.force_login(staff)
+    client.force_login(f.StaffFactory())
     page = client.get(reverse("admin:members_member_change", args=[cast.teammate.pk]))
     assert page.status_code == 200 and 'name="photo"' not in page.content.decode()
