@@ -2,8 +2,8 @@ from django import forms
 
 from members.fields import column_field, single_line
 
-from .clients import credential_keys, optional_credential_keys
 from .models import DEFAULT_BASE_URLS, NON_SECRET_CREDENTIALS, Connection
+from .vendors import credential_keys, optional_credential_keys
 
 CREDENTIAL_LABELS = {
     "access_token": (

@@ -42,9 +42,9 @@ from django.utils import timezone
 
 from members.models import Member
 
-from .clients import DeliveryError, build_client, optional_credential_keys
-from .clients.addresses import refusal
 from .crypto import UndecryptableCredentials
+from .http import DeliveryError
+from .http.addresses import refusal
 from .models import (
     CLAIMABLE,
     CRM_KINDS,
@@ -60,6 +60,7 @@ from .models import (
 from .outbox import MemberEvent, next_sequences
 from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
 from .tasks import eager, enqueue
+from .vendors import build_client, optional_credential_keys
 
 logger = logging.getLogger(__name__)
 

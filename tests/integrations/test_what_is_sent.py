@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.clients import build_client
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent, RemoteAddress
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.selectors import connections_with_health
@@ -22,6 +21,7 @@ from integrations.services import (
     outbox_sweep,
     resync_connection,
 )
+from integrations.vendors import build_client
 from members.models import Member, MemberStatus
 from members.personal import account_delete, member_update_details
 from members.services import member_change_status

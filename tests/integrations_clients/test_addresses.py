@@ -8,13 +8,13 @@ import socket
 import httpcore
 import pytest
 
-from integrations.clients import build_client
-from integrations.clients.addresses import (
+from integrations.http.addresses import (
     PrivateAddressError,
     PublicOnlyBackend,
     is_public,
     refusal,
 )
+from integrations.vendors import build_client
 
 from .helpers import make_person
 
@@ -188,7 +188,7 @@ def test_a_resolver_that_never_answers_times_out(monkeypatch):
     form or a worker (the lookup thread is abandoned, not waited for)."""
     import threading
 
-    from integrations.clients import addresses
+    from integrations.http import addresses
 
     release = threading.Event()
 

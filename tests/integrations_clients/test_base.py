@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from integrations.clients.base import (
+from integrations.http.base import (
     USER_AGENT,
     ConfigurationError,
     DeliveryError,

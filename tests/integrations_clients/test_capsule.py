@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.clients import CapsuleClient, DeliveryError
+from integrations.vendors import CapsuleClient, DeliveryError
 from tests.stubs import CapsuleStub
 
 from .helpers import FAST_TIMEOUT, LATE, make_person

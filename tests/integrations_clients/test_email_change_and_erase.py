@@ -7,7 +7,7 @@ archive by id; Capsule search, party update and delete).
 
 from __future__ import annotations
 
-from integrations.clients import CapsuleClient, HubSpotClient
+from integrations.vendors import CapsuleClient, HubSpotClient
 
 from .helpers import make_person
 

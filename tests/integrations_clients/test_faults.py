@@ -9,7 +9,7 @@ from email.utils import format_datetime
 
 import pytest
 
-from integrations.clients import Client, DeliveryError, build_client
+from integrations.vendors import Client, DeliveryError, build_client
 from tests.stubs import (
     CapsuleStub,
     HubSpotStub,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.clients import DeliveryError, HubSpotClient
+from integrations.vendors import DeliveryError, HubSpotClient
 from tests.stubs import HubSpotStub
 
 from .helpers import FAST_TIMEOUT, LATE, make_person

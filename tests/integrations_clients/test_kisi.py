@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integrations.clients import DeliveryError, KisiClient
+from integrations.vendors import DeliveryError, KisiClient
 from tests.stubs import KisiStub
 
 from .helpers import FAST_TIMEOUT, LATE, make_person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.clients import DeliveryError, PaperCutClient
+from integrations.vendors import DeliveryError, PaperCutClient
 from tests.stubs import PaperCutStub
 
 from .helpers import make_person

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.clients import (
+from integrations.vendors import (
     CLIENTS,
     CapsuleClient,
     Client,

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from integrations.clients import DeliveryError, HubSpotClient, KisiClient
+from integrations.vendors import DeliveryError, HubSpotClient, KisiClient
 from tests.stubs import HubSpotStub, KisiStub
 
 from .helpers import make_person

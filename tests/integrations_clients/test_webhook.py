@@ -9,8 +9,8 @@ import time
 
 import pytest
 
-from integrations.clients import DeliveryError, WebhookClient
-from integrations.clients.signing import sign, verify
+from integrations.vendors import DeliveryError, WebhookClient
+from integrations.vendors.webhook.signing import sign, verify
 from tests.stubs import WebhookStub
 
 from .helpers import make_person

@@ -18,10 +18,11 @@ address (push a non-active Person carrying it) before pushing the new one.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
-from .base import (
+from integrations.http.base import (
     BaseClient,
+    ClientOptions,
     DeliveryError,
     Person,
     json_body,
@@ -47,8 +48,7 @@ class KisiClient(BaseClient):
         group_id: int | str,
         *,
         role_id: str = DEFAULT_ROLE,
-        timeout: float = 10.0,
-        allow_private_hosts: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
         key = require_credential(self.kind, "api_key", api_key)
         group = require_credential(self.kind, "group_id", group_id).strip()
@@ -58,8 +58,7 @@ class KisiClient(BaseClient):
         super().__init__(
             base_url,
             headers={"Authorization": f"KISI-LOGIN {key}"},
-            timeout=timeout,
-            allow_private_hosts=allow_private_hosts,
+            **options,
         )
 
     @unexpected_shape_is_transient

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import (
+from integrations.http.base import (
     BaseClient,
     Client,
     ConfigurationError,
@@ -36,11 +36,12 @@ from .base import (
     parse_retry_after,
     send,
 )
-from .capsule import CapsuleClient
-from .hubspot import HubSpotClient
-from .kisi import KisiClient
-from .papercut import PaperCutClient
-from .webhook import WebhookClient
+
+from .capsule.client import CapsuleClient
+from .hubspot.client import HubSpotClient
+from .kisi.client import KisiClient
+from .papercut.client import PaperCutClient
+from .webhook.client import WebhookClient
 
 CLIENTS: dict[str, type[BaseClient]] = {
     "hubspot": HubSpotClient,
