@@ -8,10 +8,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from integrations.vendors import DeliveryError, KisiClient
+from integrations.http import DeliveryError
+from integrations.vendors.kisi.client import KisiClient
+from tests.integrations.helpers import FAST_TIMEOUT, LATE, make_person
 from tests.stubs import KisiStub
-
-from .helpers import FAST_TIMEOUT, LATE, make_person
 
 STATUSES = ["active", "contact", "former", "removed"]
 
@@ -26,92 +26,90 @@ def client_for(stub: KisiStub, *, timeout: float = 2.0) -> KisiClient:
     )
 
 
-def test_active_former_active(kisi_stub: KisiStub) -> None:
+def test_active_former_active(kisi: KisiStub) -> None:
     email = "ada@example.com"
-    with client_for(kisi_stub) as client:
+    with client_for(kisi) as client:
         client.push(make_person(status="active"), idempotency_key="evt-1")
-        assert len(kisi_stub.assignments_for(email)) == 1
+        assert len(kisi.assignments_for(email)) == 1
         client.push(make_person(status="active"), idempotency_key="evt-1")  # a retry
-        assert len(kisi_stub.assignments_for(email)) == 1
+        assert len(kisi.assignments_for(email)) == 1
 
         client.push(make_person(status="former"), idempotency_key="evt-2")
-        assert kisi_stub.assignments_for(email) == []
-        assert not kisi_stub.has_access(email)
+        assert kisi.assignments_for(email) == []
+        assert not kisi.has_access(email)
 
         client.push(make_person(status="active"), idempotency_key="evt-3")
-        (assignment,) = kisi_stub.assignments_for(email)
+        (assignment,) = kisi.assignments_for(email)
     assert assignment["role_id"] == "group_basic"
-    assert len(kisi_stub.users) == 1  # the user is reused, not re-created
-    user = kisi_stub.user(email)
+    assert len(kisi.users) == 1  # the user is reused, not re-created
+    user = kisi.user(email)
     assert user is not None and user["name"] == "Ada Lovelace" and user["send_emails"] is False
 
 
-def test_auth_header_format(kisi_stub: KisiStub) -> None:
-    with client_for(kisi_stub) as client:
+def test_auth_header_format(kisi: KisiStub) -> None:
+    with client_for(kisi) as client:
         client.push(make_person(), idempotency_key="evt-1")
-    assert {r.header("authorization") for r in kisi_stub.requests} == {
-        f"KISI-LOGIN {kisi_stub.api_key}"
-    }
+    assert {r.header("authorization") for r in kisi.requests} == {f"KISI-LOGIN {kisi.api_key}"}
 
 
-def test_revoking_an_unknown_member_is_a_no_op(kisi_stub: KisiStub) -> None:
-    with client_for(kisi_stub) as client:
+def test_revoking_an_unknown_member_is_a_no_op(kisi: KisiStub) -> None:
+    with client_for(kisi) as client:
         client.push(make_person(status="removed"), idempotency_key="evt-1")
-    assert kisi_stub.users == []
-    assert [r.method for r in kisi_stub.requests] == ["GET"]
+    assert kisi.users == []
+    assert [r.method for r in kisi.requests] == ["GET"]
 
 
-def test_revoke_removes_duplicates_but_not_other_groups(kisi_stub: KisiStub) -> None:
+def test_revoke_removes_duplicates_but_not_other_groups(kisi: KisiStub) -> None:
     email = "ada@example.com"
-    kisi_stub.add_assignment(email, kisi_stub.group_id)
-    kisi_stub.add_assignment(email, kisi_stub.group_id, role_id="group_manager")
-    kisi_stub.add_assignment(email, 777)  # another location's group: not ours to touch
-    with client_for(kisi_stub) as client:
+    kisi.add_assignment(email, kisi.group_id)
+    kisi.add_assignment(email, kisi.group_id, role_id="group_manager")
+    kisi.add_assignment(email, 777)  # another location's group: not ours to touch
+    with client_for(kisi) as client:
         client.push(make_person(status="contact"), idempotency_key="evt-1")
-    assert not kisi_stub.has_access(email)
-    assert kisi_stub.has_access(email, group_id=777)
+    assert not kisi.has_access(email)
+    assert kisi.has_access(email, group_id=777)
 
 
-def test_delete_404_counts_as_done(kisi_stub: KisiStub) -> None:
-    kisi_stub.add_assignment("ada@example.com", kisi_stub.group_id)
-    kisi_stub.fail_next(status=404, method="DELETE")  # someone removed it in between
-    with client_for(kisi_stub) as client:
+def test_delete_404_counts_as_done(kisi: KisiStub) -> None:
+    kisi.add_assignment("ada@example.com", kisi.group_id)
+    kisi.fail_next(status=404, method="DELETE")  # someone removed it in between
+    with client_for(kisi) as client:
         client.push(make_person(status="former"), idempotency_key="evt-1")
-    assert [r.method for r in kisi_stub.requests] == ["GET", "GET", "DELETE"]
+    assert [r.method for r in kisi.requests] == ["GET", "GET", "DELETE"]
 
 
-def test_email_is_matched_case_insensitively(kisi_stub: KisiStub) -> None:
-    kisi_stub.add_assignment("ADA@example.com", kisi_stub.group_id)
-    with client_for(kisi_stub) as client:
+def test_email_is_matched_case_insensitively(kisi: KisiStub) -> None:
+    kisi.add_assignment("ADA@example.com", kisi.group_id)
+    with client_for(kisi) as client:
         client.push(make_person(status="active"), idempotency_key="evt-1")
-        assert len(kisi_stub.assignments_for("ada@example.com")) == 1
+        assert len(kisi.assignments_for("ada@example.com")) == 1
         client.push(make_person(status="former"), idempotency_key="evt-2")
-    assert not kisi_stub.has_access("ada@example.com")
-    assert len(kisi_stub.users) == 1
+    assert not kisi.has_access("ada@example.com")
+    assert len(kisi.users) == 1
 
 
-def test_timeout_on_grant_then_retry_gives_one_assignment(kisi_stub: KisiStub) -> None:
-    kisi_stub.fail_next(hang=LATE, method="POST", path="/role_assignments")
-    with client_for(kisi_stub, timeout=FAST_TIMEOUT) as client:
+def test_timeout_on_grant_then_retry_gives_one_assignment(kisi: KisiStub) -> None:
+    kisi.fail_next(hang=LATE, method="POST", path="/role_assignments")
+    with client_for(kisi, timeout=FAST_TIMEOUT) as client:
         with pytest.raises(DeliveryError) as info:
             client.push(make_person(), idempotency_key="evt-1")
         assert not info.value.permanent
-        kisi_stub.wait_idle()
+        kisi.wait_idle()
         client.push(make_person(), idempotency_key="evt-1")
-    assert len(kisi_stub.assignments_for("ada@example.com")) == 1
+    assert len(kisi.assignments_for("ada@example.com")) == 1
 
 
-def test_failure_half_way_is_finished_by_the_retry(kisi_stub: KisiStub) -> None:
-    kisi_stub.fail_next(status=503, retry_after=1, path="/role_assignments")
-    with client_for(kisi_stub) as client:
+def test_failure_half_way_is_finished_by_the_retry(kisi: KisiStub) -> None:
+    kisi.fail_next(status=503, retry_after=1, path="/role_assignments")
+    with client_for(kisi) as client:
         with pytest.raises(DeliveryError) as info:
             client.push(make_person(), idempotency_key="evt-1")
         assert info.value.retry_after == 1.0
-        assert kisi_stub.user("ada@example.com") is not None  # created before the failure
-        assert not kisi_stub.has_access("ada@example.com")
+        assert kisi.user("ada@example.com") is not None  # created before the failure
+        assert not kisi.has_access("ada@example.com")
         client.push(make_person(), idempotency_key="evt-1")
-    assert len(kisi_stub.users) == 1
-    assert kisi_stub.has_access("ada@example.com")
+    assert len(kisi.users) == 1
+    assert kisi.has_access("ada@example.com")
 
 
 @pytest.fixture(scope="module")
@@ -146,37 +144,37 @@ def test_access_iff_last_status_is_active(
     assert len(shared_kisi.users) == (1 if "active" in statuses else 0)
 
 
-def test_malformed_remote_answer_is_transient(kisi_stub: KisiStub) -> None:
-    kisi_stub.fail_next(status=200, body=[{"email": "ada@example.com"}], path="/users")  # no id
-    with client_for(kisi_stub) as client, pytest.raises(DeliveryError) as info:
+def test_malformed_remote_answer_is_transient(kisi: KisiStub) -> None:
+    kisi.fail_next(status=200, body=[{"email": "ada@example.com"}], path="/users")  # no id
+    with client_for(kisi) as client, pytest.raises(DeliveryError) as info:
         client.push(make_person(), idempotency_key="evt-1")
     assert not info.value.permanent
     assert "unexpected response" in str(info.value)
 
 
-def test_a_changed_role_replaces_the_assignment_without_a_gap(kisi_stub: KisiStub) -> None:
+def test_a_changed_role_replaces_the_assignment_without_a_gap(kisi: KisiStub) -> None:
     email = "ada@example.com"
-    with client_for(kisi_stub) as client:
+    with client_for(kisi) as client:
         client.push(make_person(email=email, status="active"), idempotency_key="k1")
-    kisi_stub.add_assignment(email, 777)  # another group: not ours to touch
+    kisi.add_assignment(email, 777)  # another group: not ours to touch
     managers = KisiClient(
-        kisi_stub.url,
-        api_key=kisi_stub.api_key,
-        group_id=kisi_stub.group_id,
+        kisi.url,
+        api_key=kisi.api_key,
+        group_id=kisi.group_id,
         role_id="group_manager",
         allow_private_hosts=True,
     )
-    before = len(kisi_stub.requests)
+    before = len(kisi.requests)
     with managers:
         managers.push(make_person(email=email, status="active"), idempotency_key="k2")
         # Made before the old one went: the doors never closed in between.
-        methods = [r.method for r in kisi_stub.requests[before:]]
+        methods = [r.method for r in kisi.requests[before:]]
         assert methods == ["GET", "GET", "POST", "DELETE"]
-        [assignment] = kisi_stub.assignments_for(email)
+        [assignment] = kisi.assignments_for(email)
         assert assignment["role_id"] == "group_manager"
         managers.push(make_person(email=email, status="active"), idempotency_key="k3")
-    assert [a["role_id"] for a in kisi_stub.assignments_for(email)] == ["group_manager"]
-    assert kisi_stub.has_access(email, group_id=777)
-    with client_for(kisi_stub) as client:  # back to the default role
+    assert [a["role_id"] for a in kisi.assignments_for(email)] == ["group_manager"]
+    assert kisi.has_access(email, group_id=777)
+    with client_for(kisi) as client:  # back to the default role
         client.push(make_person(email=email, status="active"), idempotency_key="k4")
-    assert [a["role_id"] for a in kisi_stub.assignments_for(email)] == ["group_basic"]
+    assert [a["role_id"] for a in kisi.assignments_for(email)] == ["group_basic"]

@@ -10,24 +10,8 @@ from email.utils import format_datetime
 import pytest
 
 from integrations.vendors import Client, DeliveryError, build_client
-from tests.stubs import (
-    CapsuleStub,
-    HubSpotStub,
-    KisiStub,
-    PaperCutStub,
-    StubServer,
-    WebhookStub,
-)
-
-from .helpers import FAST_TIMEOUT, LATE, make_person
-
-STUBS: dict[str, type[StubServer]] = {
-    "hubspot": HubSpotStub,
-    "capsule": CapsuleStub,
-    "kisi": KisiStub,
-    "papercut": PaperCutStub,
-    "webhook": WebhookStub,
-}
+from tests.integrations.helpers import FAST_TIMEOUT, LATE, make_person
+from tests.stubs import STUBS, StubServer
 
 
 def client_for(kind: str, stub: StubServer, url: str | None = None) -> Client:

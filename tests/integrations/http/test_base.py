@@ -20,8 +20,7 @@ from integrations.http.base import (
     parse_retry_after,
     send,
 )
-
-from .helpers import make_person
+from tests.integrations.helpers import make_person
 
 
 def client_answering(
