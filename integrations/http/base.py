@@ -316,15 +316,13 @@ class ClientOptions(TypedDict, total=False):
 class BaseClient:
     """Owns the httpx client and gives every integration ``close()`` and ``with`` support.
 
-    Subclasses declare ``credential_keys`` (the constructor kwargs :func:`build_client`
-    takes from the stored credentials dict) and implement ``push``; their constructor
-    takes the credentials and ``**options: Unpack[ClientOptions]``, handed on to this one.
+    A vendor's client takes its credentials as keyword arguments (named as the
+    vendor's ``Credential`` keys) and ``**options: Unpack[ClientOptions]``, which it
+    hands on to this constructor, and implements ``push``.
     """
 
+    #: Names the vendor in error messages.
     kind: ClassVar[str] = ""
-    credential_keys: ClassVar[tuple[str, ...]] = ()
-    #: Settings a connection may give; an empty or missing one means the default.
-    optional_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

@@ -1,122 +1,33 @@
-"""Outbound integration clients — the network edge of member-change delivery (SPEC R3).
+"""Every system a connection can be made to: one folder per vendor, registered here.
 
-Plain Python + httpx, no Django: the delivery pipeline (outbox + Celery) turns an outbox
-row into a :class:`Person` and calls ``build_client(kind, base_url, credentials).push()``.
-Every failure is a :class:`DeliveryError`; ``permanent`` says retry or dead-letter and
-``retry_after`` carries the remote's ``Retry-After`` hint.
-
-Credential keys per kind (the ``credentials`` dict stored, encrypted, per connection):
-
-=========  ===========================  ==================================================
-kind       credentials                  base_url
-=========  ===========================  ==================================================
-hubspot    ``access_token``             ``https://api.hubapi.com``
-capsule    ``api_token``                ``https://api.capsulecrm.com``
-kisi       ``api_key``, ``group_id``,   ``https://api.kisi.io``
-           ``role_id`` (optional)
-papercut   ``auth_token``               ``https://<papercut-server>:9192``
-webhook    ``secret``                   the complete endpoint URL
-=========  ===========================  ==================================================
-
-Every push converges the remote to the member's current status, so re-sending the same
-Person (a retry, or an admin's "resync") is always safe.
+A vendor's folder holds its client (``client.py``, plain Python and httpx on
+:mod:`integrations.http`) and its ``VENDOR``, the :class:`~.base.Vendor` that
+describes it: kind, label, category (CRM, access, webhook: what a change sends,
+see :mod:`.categories`), default address, credentials. Connection kinds, the
+admin form and the delivery pipeline all read this registry, so adding a vendor
+is its folder, its tests and one line below (docs/integrations.md, "Adding a
+vendor").
 """
 
-from __future__ import annotations
+from importlib import import_module
 
-from typing import Any
+from .base import Registry
 
-from integrations.http.base import (
-    BaseClient,
-    Client,
-    ConfigurationError,
-    DeliveryError,
-    Person,
-    make_http_client,
-    parse_retry_after,
-    send,
+#: One line per vendor, in the order the admin portal offers them: the folder
+#: beside this file whose ``VENDOR`` describes it.
+VENDORS = (
+    "hubspot",
+    "capsule",
+    "kisi",
+    "papercut",
+    "webhook",
 )
 
-from .capsule.client import CapsuleClient
-from .hubspot.client import HubSpotClient
-from .kisi.client import KisiClient
-from .papercut.client import PaperCutClient
-from .webhook.client import WebhookClient
-
-CLIENTS: dict[str, type[BaseClient]] = {
-    "hubspot": HubSpotClient,
-    "capsule": CapsuleClient,
-    "kisi": KisiClient,
-    "papercut": PaperCutClient,
-    "webhook": WebhookClient,
-}
+registry = Registry(import_module(f"{__name__}.{name}").VENDOR for name in VENDORS)
 
 
-def credential_keys(kind: str) -> tuple[str, ...]:
-    """The credential names a connection of this kind needs (for forms and validation)."""
-    return _client_class(kind).credential_keys
-
-
-def build_client(
-    kind: str,
-    base_url: str,
-    credentials: dict[str, Any],
-    *,
-    timeout: float = 10.0,
-    allow_private_hosts: bool = False,
-) -> Client:
-    """Construct the client for ``kind``.
-
-    Keys in ``credentials`` that the kind does not use are ignored (so a connection can
-    store extra metadata next to its secrets); a missing or empty one raises
-    :class:`ConfigurationError` (a permanent DeliveryError). Optional settings
-    (``optional_keys``, e.g. Kisi's ``role_id``) are passed when not empty.
-    ``allow_private_hosts`` lets the client reach loopback and private networks
-    (self-hosted systems, local stubs); by default they are refused.
-    """
-    cls = _client_class(kind)
-    missing = [key for key in cls.credential_keys if credentials.get(key) in (None, "")]
-    if missing:
-        raise ConfigurationError(f"{kind}: missing credential(s): {', '.join(missing)}")
-    kwargs = {key: credentials[key] for key in cls.credential_keys}
-    kwargs.update(
-        {
-            key: credentials[key]
-            for key in cls.optional_keys
-            if credentials.get(key) not in (None, "")
-        }
-    )
-    return cls(base_url, **kwargs, timeout=timeout, allow_private_hosts=allow_private_hosts)
-
-
-def optional_credential_keys(kind: str) -> tuple[str, ...]:
-    """Settings a connection of this kind may give (never secret, may be left empty)."""
-    return _client_class(kind).optional_keys
-
-
-def _client_class(kind: str) -> type[BaseClient]:
-    try:
-        return CLIENTS[kind]
-    except KeyError:
-        known = ", ".join(sorted(CLIENTS))
-        raise ConfigurationError(f"unknown integration kind {kind!r} (known: {known})") from None
-
-
-__all__ = [
-    "CLIENTS",
-    "CapsuleClient",
-    "Client",
-    "ConfigurationError",
-    "DeliveryError",
-    "HubSpotClient",
-    "KisiClient",
-    "PaperCutClient",
-    "Person",
-    "WebhookClient",
-    "build_client",
-    "credential_keys",
-    "make_http_client",
-    "optional_credential_keys",
-    "parse_retry_after",
-    "send",
-]
+def kind_choices() -> list[tuple[str, str]]:
+    """``Connection.kind``'s choices, read from the registry each time they are
+    needed: the migration records this function, not the list, so adding a
+    vendor needs no migration (and one a test registers counts at once)."""
+    return registry.choices()

@@ -50,7 +50,6 @@ def status_tag(status: str) -> str:
 
 class CapsuleClient(BaseClient):
     kind: ClassVar[str] = "capsule"
-    credential_keys: ClassVar[tuple[str, ...]] = ("api_token",)
 
     def __init__(
         self,

@@ -43,7 +43,6 @@ CONTACTS_PATH = "/crm/v3/objects/contacts"
 
 class HubSpotClient(BaseClient):
     kind: ClassVar[str] = "hubspot"
-    credential_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(
         self,

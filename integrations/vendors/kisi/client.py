@@ -38,8 +38,6 @@ DEFAULT_ROLE = "group_basic"
 
 class KisiClient(BaseClient):
     kind: ClassVar[str] = "kisi"
-    credential_keys: ClassVar[tuple[str, ...]] = ("api_key", "group_id")
-    optional_keys: ClassVar[tuple[str, ...]] = ("role_id",)
 
     def __init__(
         self,

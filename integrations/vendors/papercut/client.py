@@ -55,7 +55,6 @@ def fault_is_transient(fault: xmlrpc.client.Fault) -> bool:
 
 class PaperCutClient(BaseClient):
     kind: ClassVar[str] = "papercut"
-    credential_keys: ClassVar[tuple[str, ...]] = ("auth_token",)
 
     def __init__(
         self,

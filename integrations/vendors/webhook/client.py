@@ -38,7 +38,6 @@ EVENT_TYPES = ("member.created", "member.updated", "member.status_changed", "mem
 
 class WebhookClient(BaseClient):
     kind: ClassVar[str] = "webhook"
-    credential_keys: ClassVar[tuple[str, ...]] = ("secret",)
 
     def __init__(
         self,

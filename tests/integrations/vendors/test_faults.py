@@ -9,15 +9,15 @@ from email.utils import format_datetime
 
 import pytest
 
-from integrations.vendors import Client, DeliveryError, build_client
+from integrations.http import Client, DeliveryError
+from integrations.vendors import registry
 from tests.integrations.helpers import FAST_TIMEOUT, LATE, make_person
 from tests.stubs import STUBS, StubServer
 
 
 def client_for(kind: str, stub: StubServer, url: str | None = None) -> Client:
     """Built exactly as the delivery pipeline will: registry + stored credentials."""
-    return build_client(
-        kind,
+    return registry.get(kind).build_client(
         url or stub.client_url,
         stub.credentials,
         timeout=FAST_TIMEOUT,

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integrations.http import DeliveryError
+from integrations.vendors import registry
 from integrations.vendors.kisi.client import KisiClient
 from tests.integrations.helpers import FAST_TIMEOUT, LATE, make_person
 from tests.stubs import KisiStub
@@ -178,3 +179,22 @@ def test_a_changed_role_replaces_the_assignment_without_a_gap(kisi: KisiStub) ->
     with client_for(kisi) as client:  # back to the default role
         client.push(make_person(email=email, status="active"), idempotency_key="k4")
     assert [a["role_id"] for a in kisi.assignments_for(email)] == ["group_basic"]
+
+
+# -- built from a connection's stored credentials ----------------------------------------
+
+
+def test_kisi_role_is_a_connection_setting(kisi):
+    credentials = {**kisi.credentials, "role_id": "group_manager"}
+    with registry.get("kisi").build_client(
+        kisi.url, credentials, allow_private_hosts=True
+    ) as client:
+        client.push(make_person(), idempotency_key="k")
+    [assignment] = kisi.assignments_for("ada@example.com")
+    assert assignment["role_id"] == "group_manager"
+
+
+def test_a_group_id_from_the_form_becomes_an_integer() -> None:
+    vendor = registry.get("kisi")
+    with vendor.build_client("https://remote.test", {"api_key": "k", "group_id": " 12 "}) as c:
+        assert c.group_id == 12  # type: ignore[attr-defined]
