@@ -5,8 +5,8 @@ A vendor's folder holds its client (``client.py``, plain Python and httpx on
 describes it: kind, label, category (CRM, access, webhook: what a change sends,
 see :mod:`.categories`), default address, credentials. Connection kinds, the
 admin form and the delivery pipeline all read this registry, so adding a vendor
-is its folder, its tests and one line below (docs/integrations.md, "Adding a
-vendor").
+is its folder, its tests and one line below (docs/integrations.md, "Where the code
+is, and adding a vendor").
 """
 
 from importlib import import_module
