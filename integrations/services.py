@@ -30,7 +30,6 @@ Guarantees, and where they come from:
 
 import logging
 import random
-from dataclasses import replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -42,16 +41,13 @@ from django.utils import timezone
 
 from members.models import Member
 
-from .clients import DeliveryError, build_client, optional_credential_keys
-from .clients.addresses import refusal
 from .crypto import UndecryptableCredentials
+from .http import DeliveryError
+from .http.addresses import refusal
 from .models import (
     CLAIMABLE,
-    CRM_KINDS,
-    NON_SECRET_CREDENTIALS,
     UNFINISHED,
     Connection,
-    ConnectionKind,
     Delivery,
     DeliveryStatus,
     OutboxEvent,
@@ -60,6 +56,7 @@ from .models import (
 from .outbox import MemberEvent, next_sequences
 from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
 from .tasks import eager, enqueue
+from .vendors import registry
 
 logger = logging.getLogger(__name__)
 
@@ -124,9 +121,10 @@ def connection_save(
         **stored,
         **{key: value for key, value in credentials.items() if value not in ("", None)},
     }
-    for key in optional_credential_keys(kind if is_new else connection.kind):
+    for credential in registry.get(kind if is_new else connection.kind).credentials:
+        key = credential.key
         cleared = key in credentials and credentials[key] in ("", None)
-        if cleared and key in NON_SECRET_CREDENTIALS:
+        if cleared and credential.optional and not credential.secret:
             merged.pop(key, None)
     if is_new:
         connection = Connection(organization=organization, kind=kind)
@@ -377,74 +375,46 @@ def _stale_addresses(delivery: Delivery, current: str) -> list[str]:
 
 
 def _push(delivery: Delivery) -> str | None:
-    """Send; returns a note when there was nothing to send (skipped)."""
+    """Send, as the connection's vendor does; returns a note when there was
+    nothing to send (skipped)."""
     connection = delivery.connection
-    person = _person_for(delivery)
-    timeout = float(_setting("INTEGRATIONS_HTTP_TIMEOUT", 10))
-    client = build_client(
-        connection.kind,
+    vendor = registry.get(connection.kind)
+    attempt = _Attempt(delivery, person=_person_for(delivery))
+    with vendor.build_client(
         connection.base_url,
         connection.credentials,
-        timeout=timeout,
+        timeout=float(_setting("INTEGRATIONS_HTTP_TIMEOUT", 10)),
         allow_private_hosts=allow_private_hosts(),
-    )
-    with client:
-        if connection.kind == ConnectionKind.WEBHOOK:
-            # Not keyed by email: a receiver holds no addresses of ours.
-            client.push(
-                _event_person(delivery, current=person),
-                idempotency_key=delivery.idempotency_key,
-                event_type=_event_type(delivery),
-                extra=_webhook_extra(delivery, current=person),
-            )
-            return None
-        stale = _stale_addresses(delivery, person.email)
-        if person.email:
-            _remember(delivery, person.email)
-        if connection.kind in CRM_KINDS:
-            return _push_crm(client, delivery, person, stale)
-        # Door and print accounts are keyed by email: whatever an earlier
-        # address holds goes before anything is granted to the current one.
-        for index, email in enumerate(stale):
-            old = replace(person, email=email, status=REMOVED)
-            suffix = "-previous" if index == 0 else f"-previous-{index}"
-            client.push(old, idempotency_key=f"{delivery.idempotency_key}{suffix}")
-            _release(delivery, [email])
-        if not person.email:
-            note = "The member has no email address, which this system needs."
-            if stale:
-                # Not the address itself: after an account deletion the log
-                # must not keep what the person asked us to erase.
-                note += " Access under the previous address was removed."
-            return note
-        client.push(person, idempotency_key=delivery.idempotency_key)
-    return None
+    ) as client:
+        return vendor.category.push(client, attempt)
 
 
-def _push_crm(client, delivery: Delivery, person, stale: list[str]) -> str | None:
-    """A CRM keeps one contact per member: a changed email moves that contact
-    (from whichever earlier address holds it) instead of creating a second
-    one, and a deleted account deletes it under every address sent there
-    (R5.3: the person asked for their data to go, and the CRM holds a copy)."""
-    if person.email:
-        kept = client.push(person, idempotency_key=delivery.idempotency_key, previous_emails=stale)
-        # A duplicate contact the client could not merge stays remembered:
-        # tried again each time, and erased with the rest.
-        _release(delivery, [email for email in stale if email not in (kept or ())])
-        return None
-    if _account_deleted(delivery.member_ref):
-        if not stale:
-            return "The person deleted their account before anything was sent here."
-        for index, email in enumerate(stale):
-            suffix = "" if index == 0 else f"-{index}"
-            client.erase(email, idempotency_key=f"{delivery.idempotency_key}{suffix}")
-            _release(delivery, [email])
-        return None
-    return "The member has no email address, which this system needs."
+class _Attempt:
+    """What a vendor's category reads and does during one attempt
+    (``integrations.vendors.categories.Attempt``)."""
 
+    def __init__(self, delivery: Delivery, *, person):
+        self.delivery = delivery
+        self.person = person
+        self.idempotency_key = delivery.idempotency_key
+        self.event = delivery.event.event
+        self.sequence = delivery.event.sequence
+        self.previous = delivery.event.payload.get("previous")
 
-def _event_type(delivery: Delivery) -> str:
-    return delivery.event.event
+    def recorded_person(self):
+        return _event_person(self.delivery, current=self.person)
+
+    def earlier_addresses(self) -> list[str]:
+        return _stale_addresses(self.delivery, self.person.email)
+
+    def remember(self, email: str) -> None:
+        _remember(self.delivery, email)
+
+    def release(self, emails) -> None:
+        _release(self.delivery, emails)
+
+    def account_deleted(self) -> bool:
+        return _account_deleted(self.delivery.member_ref)
 
 
 def _event_person(delivery: Delivery, *, current):
@@ -456,13 +426,6 @@ def _event_person(delivery: Delivery, *, current):
         return current
     removed = delivery.event.event == MemberEvent.REMOVED
     return person_from_snapshot(payload, status=REMOVED if removed else None)
-
-
-def _webhook_extra(delivery: Delivery, *, current) -> dict:
-    extra = {"sequence": delivery.event.sequence, "current": current.to_dict()}
-    if previous := delivery.event.payload.get("previous"):
-        extra["previous"] = previous
-    return extra
 
 
 def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
@@ -508,7 +471,7 @@ def _redacted(message: str, connection: Connection) -> str:
         return message
     for key, value in credentials.items():
         value = str(value)
-        if key not in NON_SECRET_CREDENTIALS and len(value) >= 4:
+        if connection.is_secret(key) and len(value) >= 4:
             message = message.replace(value, "••••")
     return message
 

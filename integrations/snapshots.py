@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from members.models import Member
 
-from .clients import Person
+from .http import Person
 
 _FIELDS = {
     "member_id": "id",

@@ -24,9 +24,10 @@ from organizations.scoping import get_in_org_or_404
 
 from .filters import DeliveryFilter
 from .forms import ConnectionForm
-from .models import Connection, ConnectionKind, Delivery
+from .models import Connection, Delivery
 from .selectors import connections_with_health, deliveries_for_log
 from .services import connection_save, delivery_retry, resync_connection, resync_member
+from .vendors import registry
 
 PAGE_SIZE = 50
 
@@ -49,14 +50,14 @@ def connections(request):
         "integrations/connections.html",
         {
             "connections": connections_with_health(organization=request.organization),
-            "kinds": ConnectionKind.choices,
+            "kinds": registry.choices(),
         },
     )
 
 
 @integrations_view
 def connection_add(request, kind):
-    if kind not in ConnectionKind.values:
+    if kind not in registry:
         raise Http404("Unknown kind of connection.")
     return _connection_form(request, kind=kind, connection=None)
 
@@ -110,7 +111,7 @@ def _connection_form(request, *, kind, connection):
         {
             "form": form,
             "connection": connection,
-            "kind_label": ConnectionKind(kind).label,
+            "kind_label": registry.get(kind).label,
         },
     )
 

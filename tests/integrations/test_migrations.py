@@ -1,4 +1,4 @@
-"""Upgrading an installation with rows in it (integrations 0004, 0005)."""
+"""Upgrading an installation with rows in it (integrations 0004, 0005, 0006)."""
 
 import pytest
 from django.db import connection
@@ -72,3 +72,24 @@ def test_existing_events_are_numbered_per_member_in_the_order_recorded(cast):
     OutboxEvent = apps.get_model("integrations", "OutboxEvent")
     numbered = OutboxEvent.objects.order_by("pk").values_list("member_ref", "sequence")
     assert list(numbered) == [(7, 1), (8, 1), (7, 2), (7, 3), (8, 2)]
+
+
+def test_connections_keep_their_kind_once_the_registry_lists_the_kinds(cast):
+    """0006: the kinds come from integrations/vendors/ instead of a list in
+    the migration and a CHECK constraint; the stored values stay as they are."""
+    kinds = ["hubspot", "capsule", "kisi", "papercut", "webhook"]
+    apps = _migrate([("integrations", "0005_outbox_event_sequence")])
+    try:
+        Connection = apps.get_model("integrations", "Connection")
+        for kind in kinds:
+            Connection.objects.create(organization_id=cast.org.pk, kind=kind, name=kind)
+    finally:
+        apps = _migrate()
+    Connection = apps.get_model("integrations", "Connection")
+    assert [(c.kind, c.get_kind_display()) for c in Connection.objects.order_by("pk")] == [
+        ("hubspot", "HubSpot (CRM)"),
+        ("capsule", "Capsule (CRM)"),
+        ("kisi", "Kisi (door access)"),
+        ("papercut", "PaperCut (printing)"),
+        ("webhook", "Signed webhook"),
+    ]

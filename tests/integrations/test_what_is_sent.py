@@ -11,7 +11,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from integrations.clients import build_client
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent, RemoteAddress
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.selectors import connections_with_health
@@ -22,6 +21,7 @@ from integrations.services import (
     outbox_sweep,
     resync_connection,
 )
+from integrations.vendors import registry
 from members.models import Member, MemberStatus
 from members.personal import account_delete, member_update_details
 from members.services import member_change_status
@@ -80,7 +80,8 @@ def test_every_address_tried_is_revoked_and_erased_not_only_the_last_sent(
     # What the attempts under mid had done before their answers were lost:
     kisi.add_assignment(mid, kisi.group_id)
     stray = dataclasses.replace(make_person_like(ada), email=mid)
-    with build_client("hubspot", crm.base_url, crm.credentials, allow_private_hosts=True) as c:
+    vendor = registry.get("hubspot")
+    with vendor.build_client(crm.base_url, crm.credentials, allow_private_hosts=True) as c:
         c.push(stray, idempotency_key="lost")
 
     run(member_update_details, member=ada, actor=cast.owner, email=NEW)

@@ -159,7 +159,7 @@ class StubServer:
 
     @property
     def credentials(self) -> dict[str, Any]:
-        """The credentials dict a connection to this stub needs (see ``build_client``)."""
+        """The credentials dict a connection to this stub needs (see ``Vendor.build_client``)."""
         return {}
 
     @property

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from integrations.clients.signing import verify
+from integrations.vendors.webhook.signing import verify
 
 from .base import RecordedRequest, Response, StubServer, json_error
 
@@ -25,7 +25,7 @@ class WebhookStub(StubServer):
     """Accepts ``POST`` on any path (give clients ``stub.endpoint``).
 
     Every POST is kept in :attr:`deliveries` with ``verified`` set from the documented
-    algorithm (:func:`integrations.clients.signing.verify`). With ``reject_invalid``
+    algorithm (:func:`integrations.vendors.webhook.signing.verify`). With ``reject_invalid``
     (default) a bad signature gets 401, as a real receiver should answer.
     """
 

@@ -11,7 +11,7 @@ from email.utils import format_datetime
 import httpx
 import pytest
 
-from integrations.clients.base import (
+from integrations.http.base import (
     USER_AGENT,
     ConfigurationError,
     DeliveryError,
@@ -20,8 +20,7 @@ from integrations.clients.base import (
     parse_retry_after,
     send,
 )
-
-from .helpers import make_person
+from tests.integrations.helpers import make_person
 
 
 def client_answering(

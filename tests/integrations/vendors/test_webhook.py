@@ -9,11 +9,11 @@ import time
 
 import pytest
 
-from integrations.clients import DeliveryError, WebhookClient
-from integrations.clients.signing import sign, verify
+from integrations.http import DeliveryError
+from integrations.vendors.webhook.client import WebhookClient
+from integrations.vendors.webhook.signing import sign, verify
+from tests.integrations.helpers import make_person
 from tests.stubs import WebhookStub
-
-from .helpers import make_person
 
 SECRET = "whsec_test"
 
@@ -26,12 +26,12 @@ def client_for(
     )
 
 
-def test_delivery_is_signed_and_shaped_as_documented(webhook_stub: WebhookStub) -> None:
+def test_delivery_is_signed_and_shaped_as_documented(webhook: WebhookStub) -> None:
     before = int(time.time())
-    with client_for(webhook_stub) as client:
+    with client_for(webhook) as client:
         client.push(make_person(), idempotency_key="evt-1", event_type="member.created")
 
-    (request,) = webhook_stub.requests
+    (request,) = webhook.requests
     assert (request.method, request.path) == ("POST", "/hooks/flex")
     assert request.header("content-type") == "application/json"
     assert request.header("idempotency-key") == "evt-1"
@@ -40,7 +40,7 @@ def test_delivery_is_signed_and_shaped_as_documented(webhook_stub: WebhookStub) 
 
     # Re-derive the signature by hand, exactly as the signing module's docstring says.
     expected = hmac.new(
-        webhook_stub.secret.encode(), f"{timestamp}.".encode() + request.raw, hashlib.sha256
+        webhook.secret.encode(), f"{timestamp}.".encode() + request.raw, hashlib.sha256
     ).hexdigest()
     assert request.header("x-flex-signature") == f"v1={expected}"
 
@@ -51,39 +51,39 @@ def test_delivery_is_signed_and_shaped_as_documented(webhook_stub: WebhookStub) 
         "created": int(timestamp),
         "data": make_person().to_dict(),
     }
-    (delivery,) = webhook_stub.deliveries
+    (delivery,) = webhook.deliveries
     assert delivery.verified
 
 
-def test_default_event_type(webhook_stub: WebhookStub) -> None:
-    with client_for(webhook_stub) as client:
+def test_default_event_type(webhook: WebhookStub) -> None:
+    with client_for(webhook) as client:
         client.push(make_person(), idempotency_key="evt-1")
-    assert webhook_stub.deliveries[0].event_type == "member.updated"
+    assert webhook.deliveries[0].event_type == "member.updated"
 
 
-def test_wrong_secret_is_rejected_by_the_receiver_permanently(webhook_stub: WebhookStub) -> None:
-    client = client_for(webhook_stub, secret="not-the-secret")
+def test_wrong_secret_is_rejected_by_the_receiver_permanently(webhook: WebhookStub) -> None:
+    client = client_for(webhook, secret="not-the-secret")
     with client, pytest.raises(DeliveryError) as info:
         client.push(make_person(), idempotency_key="evt-1")
     assert info.value.permanent and info.value.status_code == 401
-    assert not webhook_stub.deliveries[0].verified
+    assert not webhook.deliveries[0].verified
 
 
-def test_retries_reuse_the_key_so_receivers_can_deduplicate(webhook_stub: WebhookStub) -> None:
-    webhook_stub.fail_next(status=502)
-    with client_for(webhook_stub) as client:
+def test_retries_reuse_the_key_so_receivers_can_deduplicate(webhook: WebhookStub) -> None:
+    webhook.fail_next(status=502)
+    with client_for(webhook) as client:
         with pytest.raises(DeliveryError):
             client.push(make_person(), idempotency_key="evt-1")
         client.push(make_person(), idempotency_key="evt-1")
         client.push(make_person(), idempotency_key="evt-1")
-    assert len(webhook_stub.requests) == 3
-    assert [d.idempotency_key for d in webhook_stub.unique_deliveries()] == ["evt-1"]
+    assert len(webhook.requests) == 3
+    assert [d.idempotency_key for d in webhook.unique_deliveries()] == ["evt-1"]
 
 
-def test_endpoint_url_is_used_verbatim(webhook_stub: WebhookStub) -> None:
-    with client_for(webhook_stub, url=webhook_stub.endpoint + "?tenant=9") as client:
+def test_endpoint_url_is_used_verbatim(webhook: WebhookStub) -> None:
+    with client_for(webhook, url=webhook.endpoint + "?tenant=9") as client:
         client.push(make_person(), idempotency_key="evt-1")
-    (request,) = webhook_stub.requests
+    (request,) = webhook.requests
     assert request.path == "/hooks/flex"  # no trailing slash added
     assert request.query == {"tenant": "9"}
 

@@ -8,15 +8,14 @@ import socket
 import httpcore
 import pytest
 
-from integrations.clients import build_client
-from integrations.clients.addresses import (
+from integrations.http.addresses import (
     PrivateAddressError,
     PublicOnlyBackend,
     is_public,
     refusal,
 )
-
-from .helpers import make_person
+from integrations.vendors import registry
+from tests.integrations.helpers import make_person
 
 
 @pytest.mark.parametrize(
@@ -159,28 +158,19 @@ def test_an_unresolvable_host_is_explained():
     assert "could not be found" in refusal("https://no-such-host.invalid/")
 
 
-def test_the_client_refuses_to_connect_to_a_private_address(hubspot_stub):
-    client = build_client("hubspot", hubspot_stub.url, hubspot_stub.credentials, timeout=2.0)
+def test_the_client_refuses_to_connect_to_a_private_address(hubspot):
+    client = registry.get("hubspot").build_client(hubspot.url, hubspot.credentials, timeout=2.0)
     with client, pytest.raises(PrivateAddressError) as info:
         client.push(make_person(), idempotency_key="k")
     assert info.value.permanent
-    assert hubspot_stub.requests == []  # nothing reached it
+    assert hubspot.requests == []  # nothing reached it
 
 
-def test_allowed_private_hosts_reach_the_stub(hubspot_stub):
-    with build_client(
-        "hubspot", hubspot_stub.url, hubspot_stub.credentials, allow_private_hosts=True
-    ) as client:
+def test_allowed_private_hosts_reach_the_stub(hubspot):
+    vendor = registry.get("hubspot")
+    with vendor.build_client(hubspot.url, hubspot.credentials, allow_private_hosts=True) as client:
         client.push(make_person(), idempotency_key="k")
-    assert hubspot_stub.created_count == 1
-
-
-def test_kisi_role_is_a_connection_setting(kisi_stub):
-    credentials = {**kisi_stub.credentials, "role_id": "group_manager"}
-    with build_client("kisi", kisi_stub.url, credentials, allow_private_hosts=True) as client:
-        client.push(make_person(), idempotency_key="k")
-    [assignment] = kisi_stub.assignments_for("ada@example.com")
-    assert assignment["role_id"] == "group_manager"
+    assert hubspot.created_count == 1
 
 
 def test_a_resolver_that_never_answers_times_out(monkeypatch):
@@ -188,7 +178,7 @@ def test_a_resolver_that_never_answers_times_out(monkeypatch):
     form or a worker (the lookup thread is abandoned, not waited for)."""
     import threading
 
-    from integrations.clients import addresses
+    from integrations.http import addresses
 
     release = threading.Event()
 

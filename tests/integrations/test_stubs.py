@@ -8,20 +8,21 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from integrations.clients import DeliveryError, HubSpotClient, KisiClient
+from integrations.http import DeliveryError
+from integrations.vendors.hubspot.client import HubSpotClient
+from integrations.vendors.kisi.client import KisiClient
+from tests.integrations.helpers import make_person
 from tests.stubs import HubSpotStub, KisiStub
 
-from .helpers import make_person
 
-
-def test_requests_are_recorded_with_parsed_body_and_time(hubspot_stub: HubSpotStub) -> None:
+def test_requests_are_recorded_with_parsed_body_and_time(hubspot: HubSpotStub) -> None:
     before = time.time()
     httpx.post(
-        hubspot_stub.url + "/crm/v3/objects/contacts/batch/upsert?x=1",
+        hubspot.url + "/crm/v3/objects/contacts/batch/upsert?x=1",
         json={"inputs": []},
         headers={"Authorization": "Bearer nope"},
     )
-    (request,) = hubspot_stub.requests
+    (request,) = hubspot.requests
     assert request.method == "POST"
     assert request.path == "/crm/v3/objects/contacts/batch/upsert"
     assert request.query == {"x": "1"}
@@ -30,56 +31,56 @@ def test_requests_are_recorded_with_parsed_body_and_time(hubspot_stub: HubSpotSt
     assert before <= request.received_at <= time.time()
 
 
-def test_fault_with_retry_after_and_reset(hubspot_stub: HubSpotStub) -> None:
-    hubspot_stub.fail_next(status=429, retry_after=2, times=2)
-    assert hubspot_stub.pending_faults == 2
-    response = httpx.get(hubspot_stub.url + "/anything")
+def test_fault_with_retry_after_and_reset(hubspot: HubSpotStub) -> None:
+    hubspot.fail_next(status=429, retry_after=2, times=2)
+    assert hubspot.pending_faults == 2
+    response = httpx.get(hubspot.url + "/anything")
     assert (response.status_code, response.headers["Retry-After"]) == (429, "2")
-    hubspot_stub.reset()
-    assert hubspot_stub.pending_faults == 0 and hubspot_stub.requests == []
-    assert httpx.get(hubspot_stub.url + "/anything").status_code == 401
+    hubspot.reset()
+    assert hubspot.pending_faults == 0 and hubspot.requests == []
+    assert httpx.get(hubspot.url + "/anything").status_code == 401
 
 
-def test_a_dropped_request_is_applied_and_never_answered(hubspot_stub: HubSpotStub) -> None:
-    hubspot_stub.fail_next(drop=True, method="POST")
+def test_a_dropped_request_is_applied_and_never_answered(hubspot: HubSpotStub) -> None:
+    hubspot.fail_next(drop=True, method="POST")
     with (
         HubSpotClient(
-            hubspot_stub.url, hubspot_stub.access_token, timeout=5, allow_private_hosts=True
+            hubspot.url, hubspot.access_token, timeout=5, allow_private_hosts=True
         ) as client,
         pytest.raises(DeliveryError) as lost,
     ):
         client.push(make_person(email="ada@example.com"), idempotency_key="k")
     assert not lost.value.permanent and "network error" in str(lost.value)
-    assert hubspot_stub.contact("ada@example.com") is not None
-    (request,) = hubspot_stub.requests
+    assert hubspot.contact("ada@example.com") is not None
+    (request,) = hubspot.requests
     assert request.fault is not None and request.fault.drop
 
 
-def test_fail_next_needs_something_to_do(hubspot_stub: HubSpotStub) -> None:
+def test_fail_next_needs_something_to_do(hubspot: HubSpotStub) -> None:
     with pytest.raises(ValueError):
-        hubspot_stub.fail_next()
+        hubspot.fail_next()
 
 
-def test_concurrent_upserts_of_one_email_make_one_contact(hubspot_stub: HubSpotStub) -> None:
+def test_concurrent_upserts_of_one_email_make_one_contact(hubspot: HubSpotStub) -> None:
     def push(index: int) -> None:
         with HubSpotClient(
-            hubspot_stub.url, hubspot_stub.access_token, timeout=5, allow_private_hosts=True
+            hubspot.url, hubspot.access_token, timeout=5, allow_private_hosts=True
         ) as client:
             client.push(make_person(email=f"m{index % 5}@example.com"), idempotency_key=str(index))
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(push, range(60)))
-    assert len(hubspot_stub.requests) == 60
-    assert sorted(hubspot_stub.contacts) == [f"m{i}@example.com" for i in range(5)]
-    assert hubspot_stub.created_count == 5
+    assert len(hubspot.requests) == 60
+    assert sorted(hubspot.contacts) == [f"m{i}@example.com" for i in range(5)]
+    assert hubspot.created_count == 5
 
 
-def test_concurrent_kisi_members_each_get_exactly_one_assignment(kisi_stub: KisiStub) -> None:
+def test_concurrent_kisi_members_each_get_exactly_one_assignment(kisi: KisiStub) -> None:
     def push(index: int) -> None:
         client = KisiClient(
-            kisi_stub.url,
-            kisi_stub.api_key,
-            kisi_stub.group_id,
+            kisi.url,
+            kisi.api_key,
+            kisi.group_id,
             timeout=5,
             allow_private_hosts=True,
         )
@@ -88,7 +89,7 @@ def test_concurrent_kisi_members_each_get_exactly_one_assignment(kisi_stub: Kisi
 
     with ThreadPoolExecutor(max_workers=12) as pool:
         list(pool.map(push, range(24)))
-    assert all(len(kisi_stub.assignments_for(f"m{i}@example.com")) == 1 for i in range(24))
+    assert all(len(kisi.assignments_for(f"m{i}@example.com")) == 1 for i in range(24))
 
 
 def test_stop_does_not_wait_for_a_hanging_request() -> None:

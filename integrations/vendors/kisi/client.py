@@ -18,10 +18,11 @@ address (push a non-active Person carrying it) before pushing the new one.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
-from .base import (
+from integrations.http.base import (
     BaseClient,
+    ClientOptions,
     DeliveryError,
     Person,
     json_body,
@@ -37,8 +38,6 @@ DEFAULT_ROLE = "group_basic"
 
 class KisiClient(BaseClient):
     kind: ClassVar[str] = "kisi"
-    credential_keys: ClassVar[tuple[str, ...]] = ("api_key", "group_id")
-    optional_keys: ClassVar[tuple[str, ...]] = ("role_id",)
 
     def __init__(
         self,
@@ -47,8 +46,7 @@ class KisiClient(BaseClient):
         group_id: int | str,
         *,
         role_id: str = DEFAULT_ROLE,
-        timeout: float = 10.0,
-        allow_private_hosts: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
         key = require_credential(self.kind, "api_key", api_key)
         group = require_credential(self.kind, "group_id", group_id).strip()
@@ -58,8 +56,7 @@ class KisiClient(BaseClient):
         super().__init__(
             base_url,
             headers={"Authorization": f"KISI-LOGIN {key}"},
-            timeout=timeout,
-            allow_private_hosts=allow_private_hosts,
+            **options,
         )
 
     @unexpected_shape_is_transient

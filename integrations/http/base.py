@@ -1,13 +1,10 @@
-"""Shared building blocks for the outbound integration clients.
+"""Shared building blocks for the outbound integration clients: the member as
+remotes see it (:class:`Person`), one way to build an HTTP client and send a request
+(:func:`make_http_client`, :func:`send`) and the base every vendor's client extends.
 
 Everything here is plain Python + httpx on purpose: the clients are the network edge of
-the delivery pipeline and must be testable (and reusable) without Django.
-
-The one rule the rest of the package relies on: *every* failure a client can hit while
-talking to a remote surfaces as :class:`DeliveryError`, and ``DeliveryError.permanent``
-tells the caller whether retrying can ever help. The delivery pipeline (outbox + Celery)
-uses that to choose between "retry with backoff, honouring ``retry_after``" and
-"dead-letter now and show it to an admin".
+the delivery pipeline and must be testable (and reusable) without Django. Failures are
+:class:`~integrations.http.errors.DeliveryError` (see there).
 """
 
 from __future__ import annotations
@@ -20,9 +17,21 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Any, ClassVar, ParamSpec, Protocol, Self, TypeVar, runtime_checkable
+from typing import (
+    Any,
+    ClassVar,
+    ParamSpec,
+    Protocol,
+    Self,
+    TypedDict,
+    TypeVar,
+    runtime_checkable,
+)
 
 import httpx
+
+from .addresses import public_only_transport
+from .errors import ConfigurationError, DeliveryError
 
 USER_AGENT = "flexcommunity-integrations/1.0 (+https://flexcommunity.invalid)"
 
@@ -69,67 +78,6 @@ class Person:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-class DeliveryError(Exception):
-    """A push failed. ``permanent`` decides retry (False) versus dead-letter (True).
-
-    ``retry_after`` is the remote's own hint in seconds (from ``Retry-After``), or None;
-    the pipeline should wait at least that long before the next attempt.
-    """
-
-    def __init__(
-        self,
-        message: str,
-        *,
-        permanent: bool,
-        retry_after: float | None = None,
-        status_code: int | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.permanent = permanent
-        self.retry_after = retry_after
-        self.status_code = status_code
-
-    def __str__(self) -> str:
-        kind = "permanent" if self.permanent else "transient"
-        parts = [f"{kind}: {self.message}"]
-        if self.status_code is not None:
-            parts.append(f"HTTP {self.status_code}")
-        if self.retry_after is not None:
-            parts.append(f"retry after {self.retry_after:g}s")
-        return " | ".join(parts)
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}({self.message!r}, permanent={self.permanent}, "
-            f"retry_after={self.retry_after}, status_code={self.status_code})"
-        )
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Celery pickles exceptions raised by tasks; the default reduce would call
-        # cls(message) and fail on the keyword-only ``permanent``.
-        return (_unpickle_error, (type(self), self.args, self.__dict__.copy()))
-
-
-def _unpickle_error(
-    cls: type[DeliveryError], args: tuple[Any, ...], state: dict[str, Any]
-) -> DeliveryError:
-    error = cls.__new__(cls, *args)
-    error.args = args
-    error.__dict__.update(state)
-    return error
-
-
-class ConfigurationError(DeliveryError):
-    """The connection itself is unusable (unknown kind, missing credential, bad URL).
-
-    Always permanent: no amount of retrying fixes configuration.
-    """
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message, permanent=True)
 
 
 def is_transient_status(status_code: int) -> bool:
@@ -201,8 +149,6 @@ def make_http_client(
     merged.update(headers or {})
     guard: dict[str, Any] = {}
     if not allow_private_hosts:
-        from .addresses import public_only_transport
-
         guard = {"transport": public_only_transport(_ssl_context()), "trust_env": False}
     return httpx.Client(
         base_url=base_url,
@@ -356,17 +302,27 @@ class Client(Protocol):
     def __exit__(self, *exc_info: object) -> None: ...
 
 
+class ClientOptions(TypedDict, total=False):
+    """How a client connects, whatever the vendor. A client's constructor takes its
+    credentials and passes these on to :class:`BaseClient` untouched."""
+
+    #: Seconds per request (connecting never waits longer than 5).
+    timeout: float
+    #: Reach loopback and private networks (self-hosted systems, local stubs);
+    #: refused by default (see :mod:`.addresses`).
+    allow_private_hosts: bool
+
+
 class BaseClient:
     """Owns the httpx client and gives every integration ``close()`` and ``with`` support.
 
-    Subclasses declare ``credential_keys`` (the constructor kwargs :func:`build_client`
-    takes from the stored credentials dict) and implement ``push``.
+    A vendor's client takes its credentials as keyword arguments (named as the
+    vendor's ``Credential`` keys) and ``**options: Unpack[ClientOptions]``, which it
+    hands on to this constructor, and implements ``push``.
     """
 
+    #: Names the vendor in error messages.
     kind: ClassVar[str] = ""
-    credential_keys: ClassVar[tuple[str, ...]] = ()
-    #: Settings a connection may give; an empty or missing one means the default.
-    optional_keys: ClassVar[tuple[str, ...]] = ()
 
     def __init__(
         self,

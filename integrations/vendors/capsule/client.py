@@ -26,10 +26,11 @@ previous ones deleted, so a changed email never leaves a second party behind.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
-from .base import (
+from integrations.http.base import (
     BaseClient,
+    ClientOptions,
     DeliveryError,
     Person,
     json_body,
@@ -49,22 +50,18 @@ def status_tag(status: str) -> str:
 
 class CapsuleClient(BaseClient):
     kind: ClassVar[str] = "capsule"
-    credential_keys: ClassVar[tuple[str, ...]] = ("api_token",)
 
     def __init__(
         self,
         base_url: str,
         api_token: str,
-        *,
-        timeout: float = 10.0,
-        allow_private_hosts: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
         token = require_credential(self.kind, "api_token", api_token)
         super().__init__(
             base_url,
             headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
-            allow_private_hosts=allow_private_hosts,
+            **options,
         )
 
     @unexpected_shape_is_transient

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from integrations.clients import Person
+from integrations.http import Person
 
 #: Client timeout used in tests; stubs "hang" longer than this (LATE) to
 #: provoke timeouts. Long enough for a stub's answer on a loaded machine.

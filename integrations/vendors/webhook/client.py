@@ -19,9 +19,17 @@ freshness check).
 from __future__ import annotations
 
 import json
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
-from .base import BaseClient, Person, require_credential, unexpected_shape_is_transient, unix_now
+from integrations.http.base import (
+    BaseClient,
+    ClientOptions,
+    Person,
+    require_credential,
+    unexpected_shape_is_transient,
+    unix_now,
+)
+
 from .signing import sign
 
 #: Event types the delivery pipeline sends; receivers should ignore unknown ones.
@@ -30,18 +38,15 @@ EVENT_TYPES = ("member.created", "member.updated", "member.status_changed", "mem
 
 class WebhookClient(BaseClient):
     kind: ClassVar[str] = "webhook"
-    credential_keys: ClassVar[tuple[str, ...]] = ("secret",)
 
     def __init__(
         self,
         base_url: str,
         secret: str,
-        *,
-        timeout: float = 10.0,
-        allow_private_hosts: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._secret = require_credential(self.kind, "secret", secret)
-        super().__init__(base_url, timeout=timeout, allow_private_hosts=allow_private_hosts)
+        super().__init__(base_url, **options)
 
     @unexpected_shape_is_transient
     def push(

@@ -9,31 +9,15 @@ from email.utils import format_datetime
 
 import pytest
 
-from integrations.clients import Client, DeliveryError, build_client
-from tests.stubs import (
-    CapsuleStub,
-    HubSpotStub,
-    KisiStub,
-    PaperCutStub,
-    StubServer,
-    WebhookStub,
-)
-
-from .helpers import FAST_TIMEOUT, LATE, make_person
-
-STUBS: dict[str, type[StubServer]] = {
-    "hubspot": HubSpotStub,
-    "capsule": CapsuleStub,
-    "kisi": KisiStub,
-    "papercut": PaperCutStub,
-    "webhook": WebhookStub,
-}
+from integrations.http import Client, DeliveryError
+from integrations.vendors import registry
+from tests.integrations.helpers import FAST_TIMEOUT, LATE, make_person
+from tests.stubs import STUBS, StubServer
 
 
 def client_for(kind: str, stub: StubServer, url: str | None = None) -> Client:
     """Built exactly as the delivery pipeline will: registry + stored credentials."""
-    return build_client(
-        kind,
+    return registry.get(kind).build_client(
         url or stub.client_url,
         stub.credentials,
         timeout=FAST_TIMEOUT,

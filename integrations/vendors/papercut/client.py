@@ -20,10 +20,11 @@ Every step sets an absolute value, so a retried push is harmless.
 from __future__ import annotations
 
 import xmlrpc.client
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 
-from .base import (
+from integrations.http.base import (
     BaseClient,
+    ClientOptions,
     DeliveryError,
     Person,
     require_credential,
@@ -54,22 +55,18 @@ def fault_is_transient(fault: xmlrpc.client.Fault) -> bool:
 
 class PaperCutClient(BaseClient):
     kind: ClassVar[str] = "papercut"
-    credential_keys: ClassVar[tuple[str, ...]] = ("auth_token",)
 
     def __init__(
         self,
         base_url: str,
         auth_token: str,
-        *,
-        timeout: float = 10.0,
-        allow_private_hosts: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
         self._token = require_credential(self.kind, "auth_token", auth_token)
         super().__init__(
             base_url,
             headers={"Accept": "text/xml", "Content-Type": "text/xml"},
-            timeout=timeout,
-            allow_private_hosts=allow_private_hosts,
+            **options,
         )
 
     @unexpected_shape_is_transient

@@ -28,7 +28,7 @@ from urllib.parse import urlsplit
 import httpcore
 import httpx
 
-from .base import ConfigurationError
+from .errors import ConfigurationError
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 

@@ -23,11 +23,12 @@ HubSpot keeps archived contacts in its recycling bin for 90 days, then deletes t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Unpack
 from urllib.parse import quote
 
-from .base import (
+from integrations.http.base import (
     BaseClient,
+    ClientOptions,
     DeliveryError,
     Person,
     json_body,
@@ -42,22 +43,18 @@ CONTACTS_PATH = "/crm/v3/objects/contacts"
 
 class HubSpotClient(BaseClient):
     kind: ClassVar[str] = "hubspot"
-    credential_keys: ClassVar[tuple[str, ...]] = ("access_token",)
 
     def __init__(
         self,
         base_url: str,
         access_token: str,
-        *,
-        timeout: float = 10.0,
-        allow_private_hosts: bool = False,
+        **options: Unpack[ClientOptions],
     ) -> None:
         token = require_credential(self.kind, "access_token", access_token)
         super().__init__(
             base_url,
             headers={"Authorization": f"Bearer {token}"},
-            timeout=timeout,
-            allow_private_hosts=allow_private_hosts,
+            **options,
         )
 
     @unexpected_shape_is_transient
