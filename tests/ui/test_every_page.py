@@ -21,7 +21,16 @@ pytestmark = pytest.mark.browser
 MAX_PAGES = 60
 
 ANONYMOUS_SEEDS = ["/accounts/login/", "/o/northwind/join/harbour/"]
-LOGGED_IN_SEEDS = ["/", "/accounts/invitations/", "/accounts/email/", "/accounts/password/change/"]
+LOGGED_IN_SEEDS = [
+    "/",
+    "/accounts/invitations/",
+    "/accounts/email/",
+    "/accounts/password/change/",
+    # Where the persona may not go: the refusals are pages too.
+    "/o/northwind/admin/",
+    "/o/northwind/portal/",
+    "/o/northwind/portal/team/",
+]
 
 
 def _check(page, url: str, *, phone: bool, linked: bool) -> list[str]:
