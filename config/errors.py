@@ -7,6 +7,7 @@ these views pass only what the templates show.
 """
 
 import logging
+import re
 
 from django.http import HttpResponse
 from django.template import loader
@@ -15,9 +16,26 @@ from django_ratelimit.exceptions import Ratelimited
 logger = logging.getLogger(__name__)
 
 
+# The portal a path is in, read from the path alone (the database may be
+# what failed): an error there offers that portal's start page.
+PORTAL_PATH = re.compile(r"^/o/(?P<org>[-a-zA-Z0-9_]+)/(?P<portal>admin|portal)/")
+PORTAL_NAMES = {"admin": "the admin portal", "portal": "the member portal"}
+
+
+def way_back(path: str) -> tuple[str, str]:
+    """(address, words) of the link back from an error page at ``path``."""
+    match = PORTAL_PATH.match(path or "")
+    if match is None:
+        return "/", "Back to the start page"
+    return match.group(0), f"Back to {PORTAL_NAMES[match['portal']]}"
+
+
 def render_error(request, template: str, status: int, **context) -> HttpResponse:
     request_id = getattr(request, "id", "")
-    html = loader.get_template(template).render({"request_id": request_id, **context})
+    back_url, back_words = way_back(getattr(request, "path", ""))
+    html = loader.get_template(template).render(
+        {"request_id": request_id, "back_url": back_url, "back_words": back_words, **context}
+    )
     response = HttpResponse(html, status=status)
     if request_id:
         response["X-Request-ID"] = request_id

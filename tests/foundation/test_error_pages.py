@@ -172,3 +172,19 @@ def test_a_sane_incoming_request_id_is_kept_anything_else_replaced(failing, sent
 def test_every_response_carries_a_request_id(client, cast):
     response = client.get(reverse("account_login"))
     assert response.status_code == 200 and REQUEST_ID.fullmatch(response["X-Request-ID"])
+
+
+@pytest.mark.parametrize(
+    ("path", "back", "words"),
+    [
+        ("/o/northwind/admin/no-such-page/", "/o/northwind/admin/", "Back to the admin portal"),
+        ("/o/northwind/portal/nothing/", "/o/northwind/portal/", "Back to the member portal"),
+        ("/o/northwind/join/nowhere/", "/", "Back to the start page"),
+        ("/no/such/page/", "/", "Back to the start page"),
+    ],
+)
+def test_the_way_back_leads_to_the_portal_the_page_was_in(failing, cast, path, back, words):
+    """Issue 16: an error inside a portal offers that portal's start, and
+    always the start page too; worked out from the path, no database."""
+    html = _looks_right(failing.get(path), 404, "Page not found")
+    assert f'<a class="button" href="{back}">{words}</a>' in html

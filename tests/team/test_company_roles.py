@@ -39,7 +39,7 @@ def test_the_company_page_names_each_members_roles(client, team):
     row = html[html.index(cast.contact.full_name) :].split("</tr>")[0]
     assert "Contact person, Billing person, Manager" in row
     row = html[html.index(team.manager.full_name) :].split("</tr>")[0]
-    assert "<td>Manager</td>" in row
+    assert '<td data-label="Role">Manager</td>' in row
 
 
 def test_an_admin_hands_the_roles_over_and_the_grants_follow(client, team):
