@@ -8,7 +8,7 @@ from adminportal.models import Notification
 from members.join_requests import join_request_submit
 from members.models import Invitation, JoinRequest, Member, PortalAccess
 from organizations.models import OrganizationAdmin
-from portal import views_join
+from portal.views import join
 from tests import factories as f
 
 from .helpers import admin_invite
@@ -199,7 +199,7 @@ def test_inviting_an_admin_grants_only_what_the_inviter_holds(
 
 
 def test_a_location_takes_a_bounded_number_a_day_from_everyone(client, cast, monkeypatch):
-    monkeypatch.setattr(views_join, "PER_LOCATION", "3/d")
+    monkeypatch.setattr(join, "PER_LOCATION", "3/d")
     for i in range(3):
         assert _join(client, cast, email=f"p{i}@example.test", ip=f"10.0.1.{i}").status_code == 200
     assert _join(client, cast, email="fourth@example.test", ip="10.0.2.1").status_code == 429

@@ -167,12 +167,12 @@ def test_a_paste_over_the_size_cap_says_so(client, cast, monkeypatch):
 def test_a_location_refusal_reads_as_itself(client, cast, monkeypatch):
     from django.core.exceptions import ValidationError
 
-    from adminportal import views_invitations
+    from adminportal.views import invitations
 
     def refuse(**kwargs):
         raise ValidationError("Some rows point at a location you do not manage.")
 
-    monkeypatch.setattr(views_invitations, "mass_invite", refuse)
+    monkeypatch.setattr(invitations, "mass_invite", refuse)
     client.force_login(cast.admin)
     page = _post(client, cast, "Ann\t\tann@example.test", action="invite").content.decode()
     assert "a location you do not manage" in page and "meanwhile" not in page

@@ -10,8 +10,8 @@ from guardian.shortcuts import remove_perm
 from adminportal.models import Notification
 from adminportal.tasks import send_notification_email
 from companies.services import team_add_member, team_change_status
+from members.forms.team import NewTeamMemberForm
 from members.policy import ACTIVE_NEEDS_EMAIL, TeamPolicy
-from members.team_forms import NewTeamMemberForm
 from organizations.permissions import MANAGE_CUSTOMERS
 
 from .conftest import shows

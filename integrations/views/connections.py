@@ -1,46 +1,20 @@
-"""Admin portal pages for integrations (R3.4, R3.5).
-
-Connections push every member of the organization, whatever the location,
-so every page here needs the organization-wide settings permission
-(``can_manage_organization_settings``). Objects of another organization are
-404 (``get_in_org_or_404``).
-"""
-
-from functools import wraps
+"""Connections: list, add, edit, resync; resync one member (R3.4)."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from members.models import Member
-from organizations.decorators import admin_portal_view
-from organizations.permissions import can_manage_organization_settings
 from organizations.scoping import get_in_org_or_404
 
-from .filters import DeliveryFilter
-from .forms import ConnectionForm
-from .models import Connection, Delivery
-from .selectors import connections_with_health, deliveries_for_log
-from .services import connection_save, delivery_retry, resync_connection, resync_member
-from .vendors import registry
-
-PAGE_SIZE = 50
-
-
-def integrations_view(view):
-    @admin_portal_view
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can_manage_organization_settings(request.user, request.organization):
-            return render(request, "integrations/forbidden.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return wrapper
+from ..forms import ConnectionForm
+from ..models import Connection
+from ..selectors import connections_with_health
+from ..services import connection_save, resync_connection, resync_member
+from ..vendors import registry
+from ._shared import _log_url, integrations_view
 
 
 @integrations_view
@@ -136,51 +110,6 @@ def connection_resync(request, pk):
     return redirect("integrations:connections", org_slug=request.organization.slug)
 
 
-@integrations_view
-def deliveries(request):
-    organization = request.organization
-    log = DeliveryFilter(
-        request.GET,
-        queryset=deliveries_for_log(organization=organization),
-        organization=organization,
-    )
-    page = Paginator(log.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
-    member_value = (log.form.cleaned_data.get("member") or "") if log.form.is_valid() else ""
-    resync_target = None
-    if member_value.strip().isascii() and member_value.strip().isdigit():
-        resync_target = Member.objects.filter(
-            organization=organization, pk=int(member_value)
-        ).first()
-    params = request.GET.copy()
-    params.pop("page", None)
-    return render(
-        request,
-        "integrations/deliveries.html",
-        {
-            "filter": log,
-            "page": page,
-            "querystring": params.urlencode(),
-            "resync_target": resync_target,
-        },
-    )
-
-
-@require_POST
-@integrations_view
-def delivery_retry_view(request, pk):
-    delivery = get_in_org_or_404(Delivery, request.organization, pk=pk)
-    if delivery_retry(delivery=delivery, actor=request.user):
-        messages.success(request, f"Delivery #{delivery.pk} will be tried again now.")
-    else:
-        messages.info(
-            request, f"Delivery #{delivery.pk} is not failed or dead, so there is nothing to retry."
-        )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        target = _log_url(request)
-    return redirect(target)
-
-
 @require_POST
 @integrations_view
 def member_resync(request, member_pk):
@@ -192,7 +121,3 @@ def member_resync(request, member_pk):
         + ("." if count else " (none is set up yet)."),
     )
     return redirect(f"{_log_url(request)}?member={member.pk}")
-
-
-def _log_url(request):
-    return reverse("integrations:deliveries", kwargs={"org_slug": request.organization.slug})

@@ -1,10 +1,12 @@
+"""The member portal's home page: the member, their company and its people."""
+
 from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from members.privacy import visible_contact
 from members.selectors import history_prefetches
 
-from .decorators import portal_view
+from ..decorators import portal_view
 
 
 @portal_view

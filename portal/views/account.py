@@ -5,12 +5,13 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
-from members.forms_invitations import PrivacyForm, ProfileForm
+from members.forms.privacy import PrivacyForm
+from members.forms.profile import ProfileForm
 from members.personal import account_delete, privacy_update, profile_update
 from members.photos import photo_url
 from members.privacy import shows_email, shows_phone
 
-from .decorators import portal_view
+from ..decorators import portal_view
 
 
 def _forms(member, data=None, files=None, which=None):

@@ -1,14 +1,13 @@
-"""Forms for adding team members and changing their status (R2.2, R2.4).
+"""Adding a member to a company's team (R2.2, R2.4).
 
-With a ``policy`` (member portal) the forms also apply members/policy.py and
-show its refusal; without one (admin portal) they do not (R2.4).
-"""
+With a ``policy`` (member portal) the form also applies members/policy.py
+and shows its refusal; without one (admin portal) it does not (R2.4)."""
 
 from django import forms
 
-from .fields import column_field
-from .models import Member, MemberStatus, StatusChange
-from .policy import NEW_MEMBER_STATUSES, TeamPolicy, new_member_email_refusal
+from ..fields import column_field
+from ..models import Member, MemberStatus
+from ..policy import NEW_MEMBER_STATUSES, TeamPolicy, new_member_email_refusal
 
 NEW_STATUS_CHOICES = [(s.value, s.label) for s in NEW_MEMBER_STATUSES]
 
@@ -43,26 +42,3 @@ class NewTeamMemberForm(forms.Form):
         if refusal and "email" not in self.errors:
             self.add_error("email", refusal)
         return cleaned
-
-
-class StatusChangeForm(forms.Form):
-    status = forms.ChoiceField(choices=MemberStatus.choices)
-    reason = column_field(
-        StatusChange, "reason", help_text="Optional. Shown in the member's status history."
-    )
-
-    def __init__(self, *args, member: Member, policy: TeamPolicy | None = None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.member = member
-        self.policy = policy
-
-    def clean(self):
-        cleaned = super().clean()
-        if self.policy is not None:
-            refusal = self.policy.status_change_refusal(self.member, cleaned.get("status"))
-            if refusal:
-                raise forms.ValidationError(refusal)
-        return cleaned
-
-    def error_text(self) -> str:
-        return " ".join(str(e) for errors in self.errors.values() for e in errors)

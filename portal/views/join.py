@@ -4,7 +4,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
-from members.forms_invitations import JoinRequestForm
+from members.forms.join_requests import JoinRequestForm
 from members.join_requests import join_request_submit
 from organizations.models import Location
 from organizations.scoping import get_in_org_or_404
