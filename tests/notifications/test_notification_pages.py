@@ -13,8 +13,7 @@ from companies.services import team_add_member, team_change_status
 from members.forms.team import NewTeamMemberForm
 from members.policy import ACTIVE_NEEDS_EMAIL, TeamPolicy
 from organizations.permissions import MANAGE_CUSTOMERS
-
-from .conftest import shows
+from tests.team_cast import shows
 
 
 def _notify(team):

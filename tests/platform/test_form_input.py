@@ -17,7 +17,7 @@ from django.utils.html import escape
 from integrations.models import Connection
 from members.models import JoinRequest, Member, StatusChange
 from organizations.services import organization_update_settings
-from tests.invitations.helpers import preview_then_invite
+from tests.invitation_helpers import preview_then_invite
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,7 @@ from organizations.models import OrganizationAdmin
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.factories import PASSWORD
-
-from .helpers import admin_invite, last_link
+from tests.invitation_helpers import admin_invite, last_link
 
 pytestmark = pytest.mark.django_db
 

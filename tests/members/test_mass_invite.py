@@ -13,8 +13,7 @@ from members.invitations import SEND_CHUNK
 from members.models import Member, Membership, PortalAccess
 from members.tasks import send_invitations
 from tests import factories as f
-
-from .helpers import PREVIEWED, preview_then_invite
+from tests.invitation_helpers import PREVIEWED, preview_then_invite
 
 pytestmark = pytest.mark.django_db
 

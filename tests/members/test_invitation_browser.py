@@ -5,8 +5,7 @@ import pytest
 from members.invitations import member_invite_new
 from members.models import Member, PortalAccess
 from tests.factories import PASSWORD
-
-from .helpers import last_link
+from tests.invitation_helpers import last_link
 
 pytestmark = pytest.mark.browser
 

@@ -6,8 +6,7 @@ from django.urls import reverse
 from companies.services import team_add_member, team_change_status
 from members.models import Member, MemberStatus, Via
 from members.services import member_change_status
-
-from .conftest import shows
+from tests.team_cast import shows
 
 
 def _team_page(client, team):

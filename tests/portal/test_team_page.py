@@ -11,8 +11,7 @@ from members.models import Member, MemberStatus
 from members.policy import ACTIVE_MEMBERSHIP, OWN_STATUS
 from organizations.services import organization_update_settings
 from tests import factories as f
-
-from .conftest import refreshed, said, shows
+from tests.team_cast import refreshed, said, shows
 
 
 def team_url(team):

@@ -15,8 +15,7 @@ from django.utils import timezone
 from adminportal.tasks import send_unsent_notification_emails
 from members.invitations import invitations_send_unsent, member_invite
 from members.models import Invitation, JoinRequest, Member, PortalAccess
-
-from .helpers import broker_down, last_link, preview_then_invite
+from tests.invitation_helpers import broker_down, last_link, preview_then_invite
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,7 @@ from members.models import Invitation, JoinRequest, Member, PortalAccess
 from organizations.models import OrganizationAdmin
 from portal.views import join
 from tests import factories as f
-
-from .helpers import admin_invite
+from tests.invitation_helpers import admin_invite
 
 pytestmark = pytest.mark.django_db
 

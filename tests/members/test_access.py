@@ -22,8 +22,7 @@ from members.personal import attachment_add
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.factories import PASSWORD
-
-from .helpers import last_link
+from tests.invitation_helpers import last_link
 
 pytestmark = pytest.mark.django_db
 

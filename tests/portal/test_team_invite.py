@@ -7,9 +7,8 @@ from django.urls import reverse
 from members.access import member_deactivate_access
 from members.models import Invitation, MemberStatus, PortalAccess
 from organizations.services import organization_update_settings
-from tests.invitations.helpers import last_link
-
-from .conftest import refreshed, shows
+from tests.invitation_helpers import last_link
+from tests.team_cast import refreshed, shows
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 

@@ -14,8 +14,7 @@ from members.models import Member, PortalAccess
 from organizations.models import OrganizationAdmin
 from tests import factories as f
 from tests.factories import PASSWORD
-
-from .helpers import admin_invite, last_link
+from tests.invitation_helpers import admin_invite, last_link
 
 pytestmark = pytest.mark.django_db
 

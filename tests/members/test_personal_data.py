@@ -314,7 +314,7 @@ def test_account_deletion_erases_the_name_from_admin_notices(
 def test_a_login_from_another_organization_accepts_an_invitation_and_is_reused(
     client, cast, django_capture_on_commit_callbacks
 ):
-    from .helpers import admin_invite, last_link
+    from tests.invitation_helpers import admin_invite, last_link
 
     elsewhere = cast.other_member  # a member of Southgate, with a login
     users_before = User.objects.count()

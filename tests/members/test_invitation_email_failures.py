@@ -21,8 +21,7 @@ from members.invitations import (
     member_invite,
 )
 from members.models import Invitation, Member
-
-from .helpers import last_link
+from tests.invitation_helpers import last_link
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,7 @@ from members.policy import (
     OWN_STATUS,
 )
 from tests import factories as f
-
-from .conftest import refreshed, said, shows
+from tests.team_cast import refreshed, said, shows
 
 PORTAL_ACTORS = {
     "contact person": lambda t: t.cast.contact,

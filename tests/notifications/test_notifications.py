@@ -15,8 +15,7 @@ from adminportal.notifications import notify_location_admins
 from adminportal.tasks import send_notification_email, send_unsent_notification_emails
 from companies.services import team_add_member, team_change_status
 from members.models import Member, MemberStatus, PortalAccess, StatusChange, Via
-
-from .conftest import refreshed, shows
+from tests.team_cast import refreshed, shows
 
 
 def _portal_change(client, team, member, status, reason=""):

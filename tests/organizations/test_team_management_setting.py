@@ -7,8 +7,7 @@ from companies.models import CompanyUserObjectPermission
 from members.models import Member, MemberStatus
 from members.policy import SETTING_OFF
 from organizations.services import organization_update_settings
-
-from .conftest import refreshed, said, shows
+from tests.team_cast import refreshed, said, shows
 
 
 def grants(company):

@@ -5,8 +5,7 @@ import pytest
 from members.models import Member, MemberStatus
 from members.policy import OWN_STATUS
 from tests.factories import PASSWORD
-
-from .conftest import said
+from tests.team_cast import said
 
 pytestmark = pytest.mark.browser
 

@@ -93,8 +93,7 @@ def test_the_resend_message_says_truthfully_when_the_earlier_link_stops(
     not "no longer works" at the click."""
     from members.invitations import member_invite
     from members.models import Member
-
-    from .helpers import last_link
+    from tests.invitation_helpers import last_link
 
     member = Member.objects.create(
         organization=cast.org, location=cast.harbour, first_name="Rae", email="rae@example.test"

@@ -17,8 +17,7 @@ from members.invitations import (
     member_invite,
 )
 from members.models import Invitation, Member, PortalAccess
-
-from .helpers import admin_invite, last_link
+from tests.invitation_helpers import admin_invite, last_link
 
 pytestmark = pytest.mark.django_db
 
@@ -298,7 +297,7 @@ def test_a_mail_server_failure_keeps_the_email_owed_and_the_old_link(
     capture = django_capture_on_commit_callbacks
     member = _invite_quietly(cast, capture)
     old_path, _ = last_link(member.email)
-    settings.EMAIL_BACKEND = "tests.invitations.helpers.FailingMailServer"
+    settings.EMAIL_BACKEND = "tests.invitation_helpers.FailingMailServer"
     with capture(execute=True):
         invitation_resend(member=member, actor=cast.admin)
     owed = Invitation.objects.get(member=member, sent_at__isnull=True)
