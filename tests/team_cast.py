@@ -1,13 +1,14 @@
 """The cast with team management switched on, plus the people the team
 rules are about: a manager, a colleague without a login, a colleague with an
-active membership, and a third company's member."""
+active membership, and a third company's member; and the checks the team
+tests share (grants, shows, said, refreshed)."""
 
 from dataclasses import dataclass
 
 import pytest
 from django.utils.html import escape
 
-from companies.models import Company
+from companies.models import Company, CompanyUserObjectPermission
 from companies.services import company_set_manager
 from members.models import Member
 from organizations.services import organization_update_settings
@@ -51,3 +52,11 @@ def said(message: str, member=None) -> str:
 
 def shows(response, text: str) -> bool:
     return escape(text) in response.content.decode()
+
+
+def grants(company):
+    return set(
+        CompanyUserObjectPermission.objects.filter(
+            content_object=company, permission__codename="manage_team"
+        ).values_list("user_id", flat=True)
+    )

@@ -9,8 +9,7 @@ from django.urls import reverse
 from companies.services import company_set_manager, company_set_roles, company_update_roles
 from companies.team_access import MANAGE_TEAM
 from tests import factories as f
-from tests.organizations.test_team_management_setting import grants
-from tests.team_cast import refreshed, shows
+from tests.team_cast import grants, refreshed, shows
 
 
 def _url(team, company=None):

@@ -7,8 +7,7 @@ from members.models import MemberStatus, Via
 from members.policy import NOT_A_TEAM_MANAGER
 from members.services import member_change_status, member_link_user
 from tests import factories as f
-from tests.organizations.test_team_management_setting import grants
-from tests.team_cast import shows
+from tests.team_cast import grants, shows
 
 
 def test_removing_the_contact_person_revokes_their_access_at_once(client, team):

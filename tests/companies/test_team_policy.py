@@ -6,14 +6,17 @@ so a change to either one shows up as a disagreement.
 """
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
 from companies.models import Company
+from companies.services import team_add_member
 from companies.team_access import MANAGE_TEAM
+from members.forms.team import NewTeamMemberForm
 from members.models import Member, Membership, MemberStatus, PortalAccess
-from members.policy import TeamPolicy
+from members.policy import ACTIVE_NEEDS_EMAIL, TeamPolicy
 from organizations.services import organization_update_settings
 from tests import factories as f
 
@@ -93,3 +96,20 @@ def test_asking_about_thirty_companies_costs_one_query(team, warm_caches):
         allowed = {c.pk for c in companies if policy.team_refusal(c) is None}
     assert len(queries) == 1
     assert allowed == {cast.acme.pk, *(c.pk for c in more[::3])}
+
+
+def test_an_active_member_without_email_is_refused_at_the_email_field(team):
+    cast = team.cast
+    policy = TeamPolicy(user=cast.contact.user, organization=cast.org)
+    for form_policy in (policy, None):  # member portal and admin portal
+        form = NewTeamMemberForm(
+            {"first_name": "Nia", "status": "active", "email": ""},
+            company=cast.acme,
+            policy=form_policy,
+        )
+        assert not form.is_valid()
+        assert form.errors == {"email": [ACTIVE_NEEDS_EMAIL]}
+    # The action says the same to a caller that skipped the form.
+    with pytest.raises(ValidationError) as refused:
+        team_add_member(actor=cast.contact.user, company=cast.acme, first_name="Nia")
+    assert refused.value.message_dict == {"email": [ACTIVE_NEEDS_EMAIL]}

@@ -16,7 +16,9 @@ from members.invitations import (
     invitations_send_unsent,
     member_invite,
 )
-from members.models import Invitation, Member, PortalAccess
+from members.models import Invitation, Member, MemberStatus, PortalAccess, Via
+from members.services import member_change_status
+from tests import factories as f
 from tests.invitation_helpers import admin_invite, last_link
 
 pytestmark = pytest.mark.django_db
@@ -316,3 +318,17 @@ def test_a_mail_server_failure_keeps_the_email_owed_and_the_old_link(
     assert client.get(old_path).status_code == 302  # replaced once the new email left
     with capture(execute=True):
         assert invitations_send_unsent(now=later) == 0
+
+
+def test_resend_to_a_pending_member_who_is_no_longer_active_keeps_the_link(
+    cast, django_capture_on_commit_callbacks
+):
+    member = f.MemberFactory(location=cast.harbour)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_invite(member=member, actor=cast.admin)
+    member_change_status(member=member, status=MemberStatus.FORMER, actor=cast.admin, via=Via.ADMIN)
+    mail.outbox.clear()
+    with pytest.raises(Exception, match="only active members are invited"):
+        invitation_resend(member=Member.objects.get(pk=member.pk), actor=cast.admin)
+    assert Invitation.objects.filter(member=member, revoked_at__isnull=True).count() == 1
+    assert mail.outbox == []

@@ -19,10 +19,11 @@ from integrations.models import OutboxEvent
 from integrations.outbox import MemberEvent
 from members.invitations import invitation_accept_by_login
 from members.join_requests import join_request_approve, join_request_submit
-from members.models import Attachment, Member, Membership, PortalAccess
+from members.models import Attachment, JoinRequest, Member, Membership, PortalAccess
 from members.personal import account_delete
 from members.privacy import visible_contact
 from tests import factories as f
+from tests.invitation_helpers import last_link
 
 pytestmark = pytest.mark.django_db
 
@@ -314,7 +315,7 @@ def test_account_deletion_erases_the_name_from_admin_notices(
 def test_a_login_from_another_organization_accepts_an_invitation_and_is_reused(
     client, cast, django_capture_on_commit_callbacks
 ):
-    from tests.invitation_helpers import admin_invite, last_link
+    from tests.invitation_helpers import admin_invite
 
     elsewhere = cast.other_member  # a member of Southgate, with a login
     users_before = User.objects.count()
@@ -343,3 +344,28 @@ def test_a_teammates_photo_link_is_shown_exactly_when_it_is_served(client, cast,
     client.force_login(cast.contact.user)
     served = client.get(reverse("member_photo", args=[cast.org.slug, member.pk])).status_code
     assert bool(shown) == (served == 200) == (status == "active"), (shown, served)
+
+
+def test_an_erased_record_stays_erased(client, cast, django_capture_on_commit_callbacks):
+    member = cast.teammate
+    join = JoinRequest.objects.create(
+        organization=cast.org,
+        location=cast.harbour,
+        first_name="Tess",
+        email=member.email,
+        phone="+1 555",
+        message="Hot desk please",
+        member=member,
+        state=JoinRequest.State.APPROVED,
+    )
+    client.force_login(member.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("portal:account_delete", args=[cast.org.slug]), {"confirm": "delete"})
+    join.refresh_from_db()
+    assert (join.first_name, join.email, join.phone, join.message) == ("Deleted user", "", "", "")
+
+    client.force_login(cast.admin)
+    url = reverse("adminportal:member_edit", args=[cast.org.slug, member.pk])
+    client.post(url, {"first_name": "Tess", "email": "tess@example.test", "billing_name": "X"})
+    member.refresh_from_db()
+    assert member.full_name == "Deleted user" and member.email == ""

@@ -15,6 +15,7 @@ from organizations.models import OrganizationAdmin
 from organizations.permissions import MANAGE_CUSTOMERS
 from organizations.services import organization_update_settings
 from tests import factories as f
+from tests.team_cast import shows
 
 pytestmark = pytest.mark.django_db
 
@@ -126,3 +127,17 @@ def test_a_contact_person_cannot_change_a_teammate_who_is_an_admin_here(
     with pytest.raises(Exception, match="also an administrator"):
         team_change_status(actor=cast.contact.user, member=admin_record, status="former")
     assert Member.objects.get(pk=admin_record.pk).portal_access == PortalAccess.ACTIVE
+
+
+def _admin_status(client, team, member):
+    client.force_login(team.cast.admin)
+    url = reverse("adminportal:member_status", args=[team.cast.org.slug, member.pk])
+    return client.post(url, {"status": "former"}, follow=True)
+
+
+def test_admin_message_mentions_sessions_only_for_someone_who_could_log_in(client, team):
+    no_login = _admin_status(client, team, team.colleague)
+    assert shows(no_login, f"{team.colleague.full_name} is now Former.")
+    assert not shows(no_login, "sessions have ended")
+    with_login = _admin_status(client, team, team.cast.teammate)
+    assert shows(with_login, "Their member portal sessions have ended.")

@@ -3,19 +3,10 @@
 import pytest
 from django.urls import reverse
 
-from companies.models import CompanyUserObjectPermission
 from members.models import Member, MemberStatus
 from members.policy import SETTING_OFF
 from organizations.services import organization_update_settings
-from tests.team_cast import refreshed, said, shows
-
-
-def grants(company):
-    return set(
-        CompanyUserObjectPermission.objects.filter(
-            content_object=company, permission__codename="manage_team"
-        ).values_list("user_id", flat=True)
-    )
+from tests.team_cast import grants, refreshed, said, shows
 
 
 def team_requests(team):

@@ -157,3 +157,37 @@ def test_a_teammate_set_to_former_shows_their_portal_closed(client, team):
     client.force_login(team.cast.admin)
     page = client.get(reverse("adminportal:member", args=[team.cast.org.slug, teammate.pk]))
     assert "Closed while Former" in page.content.decode()
+
+
+def _portal_status(client, team, member):
+    client.force_login(team.cast.contact.user)
+    url = reverse("portal:team_member_status", args=[team.cast.org.slug, member.pk])
+    return client.post(url, {"status": "former"}, follow=True)
+
+
+def test_portal_message_mentions_the_portal_only_for_someone_who_used_it(client, team):
+    no_login = _portal_status(client, team, team.colleague)
+    assert shows(no_login, "The admins of Northwind have been told.")
+    assert not shows(no_login, "can no longer use the member portal")
+    with_login = _portal_status(client, team, team.cast.teammate)
+    assert shows(with_login, "They can no longer use the member portal.")
+
+
+def test_the_team_page_honours_each_persons_phone_choice(client, cast):
+    organization_update_settings(organization=cast.org, actor=None, contacts_manage_team=True)
+    hidden = f.MemberFactory(location=cast.harbour, company=cast.acme, phone="+1 555 0100")
+    shown = f.MemberFactory(
+        location=cast.harbour, company=cast.acme, phone="+1 555 0199", show_phone=True
+    )
+    default = f.MemberFactory(location=cast.harbour, company=cast.acme, phone="+1 555 0142")
+    client.force_login(cast.contact.user)
+    page = client.get(reverse("portal:team", args=[cast.org.slug])).content.decode()
+    assert shown.phone in page
+    assert hidden.phone not in page  # the organization's default hides phones
+    assert default.phone not in page
+    assert hidden.email in page  # the contact person needs emails to manage the team
+
+    organization_update_settings(organization=cast.org, actor=None, members_see_phone=True)
+    Member.objects.filter(pk=hidden.pk).update(show_phone=False)
+    page = client.get(reverse("portal:team", args=[cast.org.slug])).content.decode()
+    assert default.phone in page and hidden.phone not in page
