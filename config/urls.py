@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from accounts.views import home
 from accounts.views_invitation import invitation_accept_waiting, invitations_waiting
-from portal.views_files import member_photo
+from portal.views.photos import member_photo
 
 # Error pages with a way back and the request id (config/errors.py).
 handler400 = "config.errors.bad_request"

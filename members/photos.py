@@ -1,7 +1,7 @@
 """Who may see a member's photo, and where it is served (R5.1, R5.2).
 
 Photos are personal data: they are never served from a public /media/ URL
-(MEDIA_ROOT is not exposed at all) but through ``portal.views_files``, which
+(MEDIA_ROOT is not exposed at all) but through ``portal.views.photos``, which
 asks ``photo_viewer_refusal`` on every request.
 """
 

@@ -1,15 +1,15 @@
 from django.urls import path
 
-from . import views, views_account, views_team
+from .views import account, home, team
 
 app_name = "portal"
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("team/", views_team.team, name="team"),
-    path("team/add/", views_team.team_add, name="team_add"),
-    path("team/<int:pk>/status/", views_team.team_member_status, name="team_member_status"),
-    path("team/<int:pk>/invite/", views_team.team_member_invite, name="team_member_invite"),
+    path("", home.home, name="home"),
+    path("team/", team.team, name="team"),
+    path("team/add/", team.team_add, name="team_add"),
+    path("team/<int:pk>/status/", team.team_member_status, name="team_member_status"),
+    path("team/<int:pk>/invite/", team.team_member_invite, name="team_member_invite"),
     # Personal data (R5)
-    path("account/", views_account.account, name="account"),
-    path("account/delete/", views_account.account_delete_view, name="account_delete"),
+    path("account/", account.account, name="account"),
+    path("account/delete/", account.account_delete_view, name="account_delete"),
 ]

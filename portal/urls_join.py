@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views_join import join_location
+from .views.join import join_location
 
 app_name = "join"
 urlpatterns = [

@@ -25,6 +25,10 @@ from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 
 from . import factories as f
 
+# The team cast (team management switched on) for every folder that tests
+# team rules: companies, members, notifications, portal.
+pytest_plugins = ["tests.team_cast"]
+
 
 @dataclass
 class Cast:

@@ -14,7 +14,7 @@ from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.factories import PASSWORD
-from tests.invitations.helpers import last_link
+from tests.invitation_helpers import last_link
 
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 800}

@@ -1,0 +1,1 @@
+"""The admin portal's pages, one module per resource."""

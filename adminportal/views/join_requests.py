@@ -1,0 +1,56 @@
+"""Admin portal: requests to join a location (R4.5)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from members.join_requests import join_request_approve, join_request_reject
+from members.models import JoinRequest
+from organizations.decorators import admin_portal_view
+from organizations.permissions import admin_locations
+from organizations.scoping import scoped
+
+from ._shared import _error_text
+
+
+def _join_requests(request):
+    return scoped(JoinRequest, request.organization).filter(
+        location__in=admin_locations(request.user, request.organization)
+    )
+
+
+@admin_portal_view
+def join_requests(request):
+    rows = _join_requests(request).select_related("location", "decided_by", "member")
+    return render(
+        request,
+        "adminportal/join_requests.html",
+        {
+            "pending": rows.filter(state=JoinRequest.State.PENDING),
+            "decided": rows.exclude(state=JoinRequest.State.PENDING)[:50],
+            "locations": admin_locations(request.user, request.organization),
+        },
+    )
+
+
+@require_POST
+@admin_portal_view
+def join_request_decide(request, pk, decision):
+    if decision not in ("approve", "reject"):
+        raise Http404("No such decision.")
+    join_request = get_object_or_404(_join_requests(request), pk=pk)
+    try:
+        if decision == "approve":
+            member = join_request_approve(join_request=join_request, actor=request.user)
+            messages.success(
+                request,
+                f"{member.full_name} is invited; the invitation is on its way to {member.email}.",
+            )
+        else:
+            join_request_reject(join_request=join_request, actor=request.user)
+            messages.success(request, f"{join_request.full_name}'s request is rejected.")
+    except (ValidationError, PermissionDenied) as refused:
+        messages.error(request, _error_text(refused))
+    return redirect("adminportal:join_requests", org_slug=request.organization.slug)

@@ -1,0 +1,229 @@
+"""Admin portal: the members list and a member's page, status, portal
+access, details, transfer and removal (R2.4, R4, R5.1)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from accounts.sessions import sessions_note
+from members.access import (
+    member_activate_access,
+    member_deactivate_access,
+    member_remove_from_location,
+    member_transfer,
+)
+from members.admin_roles import admin_role_suspended
+from members.forms.details import MemberDetailsForm
+from members.forms.status import StatusChangeForm
+from members.forms.transfer import TransferForm
+from members.models import MemberStatus, PortalAccess, Via
+from members.personal import ADMIN_FIELDS, PERSONAL_FIELDS, member_update_details
+from members.policy import read_only_refusal
+from members.selectors import member_detail_for_admin, members_for_admin
+from members.services import member_change_status
+from organizations.decorators import admin_portal_view
+from organizations.permissions import admin_locations, can_manage_organization_settings
+
+from ..filters import MemberFilter
+from ._shared import PAGE_SIZE, _error_text, _member, _to_member
+
+
+@admin_portal_view
+def members_list(request):
+    org = request.organization
+    members = MemberFilter(
+        request.GET,
+        queryset=members_for_admin(user=request.user, organization=org),
+        locations=admin_locations(request.user, org),
+    )
+    page = Paginator(members.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "adminportal/members_list.html",
+        {"filter": members, "page": page, "querystring": _without_page(request.GET)},
+    )
+
+
+@admin_portal_view
+def member_detail(request, pk):
+    queryset = member_detail_for_admin(user=request.user, organization=request.organization)
+    member = get_object_or_404(queryset, pk=pk)
+    return render(
+        request,
+        "adminportal/member_detail.html",
+        {
+            "member": member,
+            "statuses": MemberStatus.choices,
+            # Resync pushes to every connection: the integrations pages' permission.
+            "can_manage_integrations": can_manage_organization_settings(
+                request.user, request.organization
+            ),
+        },
+    )
+
+
+def _without_page(params):
+    params = params.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _admin_role_note(member) -> str:
+    if admin_role_suspended(member):
+        return " Their admin portal access is suspended too."
+    return ""
+
+
+@require_POST
+@admin_portal_view
+def member_access(request, pk, action):
+    if action not in ("deactivate", "activate"):
+        raise Http404("No such action.")
+    member = _member(request, pk)
+    try:
+        if action == "deactivate":
+            member_deactivate_access(member=member, actor=request.user)
+            text = (
+                f"{member.full_name}'s portal access is deactivated and the record is read-only "
+                "until you activate it."
+            )
+            text += _admin_role_note(member) + sessions_note(member.user)
+            messages.success(request, text)
+        else:
+            member = member_activate_access(member=member, actor=request.user)
+            if member.portal_access == PortalAccess.NONE:
+                messages.success(
+                    request,
+                    f"{member.full_name} is activated. They had not accepted their invitation: "
+                    "invite them again to give them portal access.",
+                )
+            else:
+                messages.success(request, f"{member.full_name} can use the member portal again.")
+    except ValidationError as invalid:
+        messages.error(request, _error_text(invalid))
+    return _to_member(request, member)
+
+
+@require_POST
+@admin_portal_view
+def member_remove(request, pk):
+    member = _member(request, pk)
+    refusal = read_only_refusal(member)
+    if refusal:
+        messages.error(request, refusal)
+        return _to_member(request, member)
+    try:
+        member_remove_from_location(
+            member=member, actor=request.user, reason=request.POST.get("reason", "").strip()[:500]
+        )
+    except ValidationError as invalid:
+        messages.error(request, _error_text(invalid))
+        return _to_member(request, member)
+    text = (
+        f"{member.full_name} is removed from {member.location.name}: now Former, without "
+        "portal access. Their memberships and billing stay on the record."
+    )
+    text += _admin_role_note(member) + sessions_note(member.user)
+    messages.success(request, text)
+    return _to_member(request, member)
+
+
+@admin_portal_view
+def member_transfer_view(request, pk):
+    member = _member(request, pk)
+    locations = admin_locations(request.user, request.organization).exclude(pk=member.location_id)
+    form = TransferForm(request.POST or None, locations=locations)
+    refusal = read_only_refusal(member)
+    if request.method == "POST" and refusal:
+        messages.error(request, refusal)
+        return _to_member(request, member)
+    if request.method == "POST" and form.is_valid():
+        try:
+            transfer = member_transfer(
+                member=member, to_location=form.cleaned_data["to_location"], actor=request.user
+            )
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+        else:
+            text = f"{member.full_name} now belongs to {transfer.to_location.name}."
+            if transfer.company_cleared:
+                text += (
+                    f" They left {transfer.company_cleared}, which is at "
+                    f"{transfer.from_location.name}."
+                )
+            messages.success(request, text)
+            return _to_member(request, member)
+    return render(request, "adminportal/member_transfer.html", {"member": member, "form": form})
+
+
+@admin_portal_view
+def member_edit(request, pk):
+    member = _member(request, pk)
+    refusal = read_only_refusal(member)
+    if refusal:
+        messages.error(request, refusal)
+        return _to_member(request, member)
+    initial = {f: getattr(member, f) for f in (*PERSONAL_FIELDS, *ADMIN_FIELDS)}
+    form = MemberDetailsForm(request.POST or None, member=member, initial=initial)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        changes = dict(form.cleaned_data)
+        if form.locked:
+            # Fields left out of the POST (a read-only input may be omitted)
+            # are not changes; anything sent that differs is refused below.
+            for name in PERSONAL_FIELDS:
+                if name not in request.POST:
+                    changes[name] = getattr(member, name)
+        try:
+            member_update_details(member=member, actor=request.user, **changes)
+        except PermissionDenied as denied:
+            form.add_error(None, str(denied))
+            status = 403
+        except ValidationError as invalid:
+            for field, errors in invalid.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, f"{member.full_name}'s record is saved.")
+            return _to_member(request, member)
+    return render(
+        request, "adminportal/member_edit.html", {"member": member, "form": form}, status=status
+    )
+
+
+@require_POST
+@admin_portal_view
+def member_status(request, pk):
+    member = get_object_or_404(
+        members_for_admin(user=request.user, organization=request.organization), pk=pk
+    )
+    form = StatusChangeForm(request.POST, member=member)
+    refusal = read_only_refusal(member)
+    if refusal:
+        messages.error(request, refusal)
+    elif not form.is_valid():
+        messages.error(request, form.error_text())
+    else:
+        had_portal = member.can_use_portal  # before the change, for the message
+        try:
+            change = member_change_status(
+                member=member,
+                status=form.cleaned_data["status"],
+                actor=request.user,
+                via=Via.ADMIN,
+                reason=form.cleaned_data["reason"].strip(),
+            )
+        except ValidationError as refused:
+            messages.error(request, " ".join(refused.messages))
+            return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
+        if change is None:
+            messages.info(request, f"{member.full_name} is already {member.get_status_display()}.")
+        else:
+            text = f"{member.full_name} is now {change.get_to_status_display()}."
+            if change.from_status == MemberStatus.ACTIVE and had_portal:
+                # Only those who could log in had sessions to end.
+                text += sessions_note(member.user)
+            messages.success(request, text)
+    return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)

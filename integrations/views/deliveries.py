@@ -1,0 +1,63 @@
+"""The delivery log and its retries (R3.5)."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from members.models import Member
+from organizations.scoping import get_in_org_or_404
+
+from ..filters import DeliveryFilter
+from ..models import Delivery
+from ..selectors import deliveries_for_log
+from ..services import delivery_retry
+from ._shared import _log_url, integrations_view
+
+PAGE_SIZE = 50
+
+
+@integrations_view
+def deliveries(request):
+    organization = request.organization
+    log = DeliveryFilter(
+        request.GET,
+        queryset=deliveries_for_log(organization=organization),
+        organization=organization,
+    )
+    page = Paginator(log.qs.order_by("-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    member_value = (log.form.cleaned_data.get("member") or "") if log.form.is_valid() else ""
+    resync_target = None
+    if member_value.strip().isascii() and member_value.strip().isdigit():
+        resync_target = Member.objects.filter(
+            organization=organization, pk=int(member_value)
+        ).first()
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "integrations/deliveries.html",
+        {
+            "filter": log,
+            "page": page,
+            "querystring": params.urlencode(),
+            "resync_target": resync_target,
+        },
+    )
+
+
+@require_POST
+@integrations_view
+def delivery_retry_view(request, pk):
+    delivery = get_in_org_or_404(Delivery, request.organization, pk=pk)
+    if delivery_retry(delivery=delivery, actor=request.user):
+        messages.success(request, f"Delivery #{delivery.pk} will be tried again now.")
+    else:
+        messages.info(
+            request, f"Delivery #{delivery.pk} is not failed or dead, so there is nothing to retry."
+        )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        target = _log_url(request)
+    return redirect(target)

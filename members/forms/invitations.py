@@ -1,0 +1,95 @@
+"""Forms for inviting one person or many (R4.1, R4.3)."""
+
+from django import forms
+
+from companies.models import Company
+from organizations.models import Location
+from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
+
+from ..fields import column_field
+from ..mass_invite import COLUMNS, MAX_ROWS, check_paste_length
+from ..models import Member
+
+
+class InviteForm(forms.Form):
+    """Invite one person (R4.1). Locations and companies are the admin's own."""
+
+    first_name = column_field(Member, "first_name")
+    last_name = column_field(Member, "last_name")
+    email = column_field(Member, "email", required=True)  # the invitation goes there
+    phone = column_field(Member, "phone")
+    location = forms.ModelChoiceField(queryset=Location.objects.none())
+    company = forms.ModelChoiceField(
+        queryset=Company.objects.none(),
+        required=False,
+        help_text="Optional. The company must be at the chosen location.",
+    )
+    is_manager = forms.BooleanField(
+        label="Company manager", required=False, help_text="Manages the company's details."
+    )
+    as_admin = forms.BooleanField(
+        label="Administrator",
+        required=False,
+        help_text="Also give this person the admin portal, with the permissions below.",
+    )
+    admin_permissions = forms.MultipleChoiceField(
+        label="Admin permissions",
+        required=False,
+        choices=[(MANAGE_CUSTOMERS, "Manage customers"), (MANAGE_SETTINGS, "Manage settings")],
+        widget=forms.CheckboxSelectMultiple,
+    )
+    admin_locations = forms.ModelMultipleChoiceField(
+        label="At locations",
+        queryset=Location.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, locations, companies, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = locations
+        self.fields["admin_locations"].queryset = locations
+        self.fields["company"].queryset = companies.select_related("location")
+        self.fields["company"].label_from_instance = lambda c: f"{c.name} ({c.location.name})"
+
+    def clean(self):
+        data = super().clean()
+        company, location = data.get("company"), data.get("location")
+        if company and location and company.location_id != location.pk:
+            self.add_error("company", f"{company.name} is at {company.location.name}, not here.")
+        if data.get("is_manager") and not company:
+            self.add_error("is_manager", "Only a member of a company can be its manager.")
+        if data.get("as_admin") and not (
+            data.get("admin_permissions") and data.get("admin_locations")
+        ):
+            self.add_error("admin_permissions", "Choose at least one permission and one location.")
+        return data
+
+
+class MassInviteForm(forms.Form):
+    rows = forms.CharField(
+        label="Rows from your spreadsheet",
+        widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
+        help_text="Columns: " + ", ".join(COLUMNS) + f". Up to {MAX_ROWS:,} rows.",
+    )
+    # Not max_length: the browser would enforce it as maxlength, cutting a
+    # long paste without a word. The server says how long it was instead.
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(),
+        required=False,
+        help_text="Where people without a company ID land.",
+    )
+
+    def __init__(self, *args, locations=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if locations is None:
+            del self.fields["location"]
+        else:
+            self.fields["location"].queryset = locations
+            if locations.count() == 1:
+                self.fields["location"].initial = locations.first()
+
+    def clean_rows(self):
+        rows = self.cleaned_data["rows"]
+        check_paste_length(rows)
+        return rows

@@ -1,0 +1,33 @@
+"""The member's privacy choices: what others in the portal see (R5)."""
+
+from django import forms
+
+PRIVACY_CHOICES = [("", "Space default"), ("show", "Show"), ("hide", "Hide")]
+
+
+class PrivacyForm(forms.Form):
+    # Say what the choice does where it has an effect (members/privacy.py):
+    # members see each other on their company's page and the team page.
+    show_email = forms.ChoiceField(
+        label="Show my email to other members",
+        choices=PRIVACY_CHOICES,
+        required=False,
+        help_text="Your company's members see it where you appear in the member portal, "
+        "e.g. as its contact or billing person. Your company's contact person, billing "
+        "person and managers see it whatever you choose: they need it to manage the team.",
+    )
+    show_phone = forms.ChoiceField(
+        label="Show my phone to other members",
+        choices=PRIVACY_CHOICES,
+        required=False,
+        help_text="Shown where your company's members, its contact person and managers "
+        "included, see you in the member portal.",
+    )
+
+    @staticmethod
+    def to_choice(value):
+        return "" if value is None else ("show" if value else "hide")
+
+    @staticmethod
+    def from_choice(value):
+        return None if not value else value == "show"

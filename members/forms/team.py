@@ -1,0 +1,44 @@
+"""Adding a member to a company's team (R2.2, R2.4).
+
+With a ``policy`` (member portal) the form also applies members/policy.py
+and shows its refusal; without one (admin portal) it does not (R2.4)."""
+
+from django import forms
+
+from ..fields import column_field
+from ..models import Member, MemberStatus
+from ..policy import NEW_MEMBER_STATUSES, TeamPolicy, new_member_email_refusal
+
+NEW_STATUS_CHOICES = [(s.value, s.label) for s in NEW_MEMBER_STATUSES]
+
+
+class NewTeamMemberForm(forms.Form):
+    first_name = column_field(Member, "first_name")
+    last_name = column_field(Member, "last_name")
+    email = column_field(
+        Member, "email", help_text="Needed for Active members: it is how they log in."
+    )
+    phone = column_field(Member, "phone")
+    status = forms.ChoiceField(
+        choices=NEW_STATUS_CHOICES,
+        initial=MemberStatus.ACTIVE,
+        widget=forms.RadioSelect,
+        help_text="Active: works here now. Contact: someone to keep in touch with, "
+        "without access to the space.",
+    )
+
+    def __init__(self, *args, company, policy: TeamPolicy | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.company = company
+        self.policy = policy
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.policy is not None:
+            refusal = self.policy.add_member_refusal(self.company, cleaned.get("status"))
+            if refusal:
+                raise forms.ValidationError(refusal)
+        refusal = new_member_email_refusal(status=cleaned.get("status"), email=cleaned.get("email"))
+        if refusal and "email" not in self.errors:
+            self.add_error("email", refusal)
+        return cleaned

@@ -1,0 +1,1 @@
+"""The member portal's pages, one module per resource."""

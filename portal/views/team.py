@@ -1,0 +1,163 @@
+"""My team: a company's contact person, billing person and managers keep
+their team current (R2.2, R2.3, R2.6).
+
+Who may do what is members/policy.py's; these views show its answers and
+refuse forged requests with the same message. A member outside the
+person's company is a 404, as is another organization's.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from companies.services import team_add_member, team_change_status, team_invite_member
+from members.forms.status import StatusChangeForm
+from members.forms.team import NewTeamMemberForm
+from members.invitations import resend_note
+from members.models import MemberStatus, PortalAccess
+from members.privacy import visible_contact
+from members.team_selectors import team_of
+
+from ..decorators import team_view
+
+
+def _decorate(member, company, policy, viewer):
+    """What the row shows: roles, the contact details the viewer may see
+    (R5.2), and why its controls are off (if they are)."""
+    member.company, member.organization = company, policy.organization  # no query a row
+    member.contact = visible_contact(viewer, member)
+    member.team_roles = company.roles_of(member)
+    member.status_refusal = policy.status_change_refusal(member)
+    member.may_invite = policy.invite_refusal(member) is None
+    member.is_me = member.user_id == policy.user.pk
+    return member
+
+
+@team_view
+def team(request):
+    company, policy = request.team_company, request.team_policy
+    members = [_decorate(m, company, policy, request.member) for m in team_of(company=company)]
+    return render(
+        request,
+        "portal/team.html",
+        {"company": company, "members": members, "statuses": MemberStatus.choices},
+    )
+
+
+@team_view
+def team_add(request):
+    company, policy = request.team_company, request.team_policy
+    form = NewTeamMemberForm(
+        request.POST if request.method == "POST" else None, company=company, policy=policy
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            member = team_add_member(actor=request.user, company=company, **form.cleaned_data)
+        except PermissionDenied as refused:
+            form.add_error(None, str(refused))
+        except ValidationError as invalid:
+            form.add_error(None, invalid)
+        else:
+            messages.success(
+                request,
+                f"{member.full_name} is now on {company.name}'s team as "
+                f"{member.get_status_display()}. The admins of "
+                f"{request.organization.name} have been told.",
+            )
+            return redirect("portal:team", org_slug=request.organization.slug)
+    return render(request, "portal/team_add.html", {"company": company, "form": form})
+
+
+@require_POST
+@team_view
+def team_member_status(request, pk):
+    company, policy = request.team_company, request.team_policy
+    member = get_object_or_404(team_of(company=company), pk=pk)
+    form = StatusChangeForm(request.POST, member=member, policy=policy)
+    error = note = None
+    if form.is_valid():
+        # As it stood before the change: the message says what they lost.
+        had_portal = member.can_use_portal
+        try:
+            change = team_change_status(
+                actor=request.user,
+                member=member,
+                status=form.cleaned_data["status"],
+                reason=form.cleaned_data["reason"],
+            )
+        except PermissionDenied as refused:
+            error = str(refused)
+        except ValidationError as refused:
+            error = " ".join(refused.messages)
+        else:
+            note = _outcome(
+                member, change, had_portal=had_portal, organization=request.organization
+            )
+    else:
+        error = form.error_text()
+
+    return _row_response(request, pk, note=note, error=error)
+
+
+@require_POST
+@team_view
+def team_member_invite(request, pk):
+    member = get_object_or_404(team_of(company=request.team_company), pk=pk)
+    resend = member.portal_access == PortalAccess.PENDING
+    error = note = None
+    try:
+        team_invite_member(actor=request.user, member=member)
+    except PermissionDenied as refused:
+        error = str(refused)
+    except ValidationError as invalid:
+        error = " ".join(invalid.messages)
+    else:
+        note = (
+            resend_note(member)
+            if resend
+            else f"{member.full_name} is invited: the email with their link is on its way to "
+            f"{member.email}."
+        )
+    return _row_response(request, pk, note=note, error=error)
+
+
+def _row_response(request, pk, *, note, error):
+    """htmx: the row, fresh, with the outcome in it. Without JavaScript: back
+    to the page with the outcome as a message."""
+    if request.htmx:
+        company = request.team_company
+        fresh = _decorate(
+            get_object_or_404(team_of(company=company), pk=pk),
+            company,
+            request.team_policy,
+            request.member,
+        )
+        return render(
+            request,
+            "portal/_team_row.html",
+            {
+                "member": fresh,
+                "company": company,
+                "statuses": MemberStatus.choices,
+                "note": note,
+                "error": error,
+            },
+        )
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, note)
+    return redirect("portal:team", org_slug=request.organization.slug)
+
+
+def _outcome(member, change, *, had_portal: bool, organization) -> str:
+    if change is None:
+        return f"{member.full_name} is already {member.get_status_display()}."
+    text = f"{member.full_name} is now {change.get_to_status_display()}."
+    if change.from_status == MemberStatus.ACTIVE:
+        # Only say they lost the portal if they had it: many members never log in.
+        if had_portal:
+            text += " They can no longer use the member portal."
+        text += f" The admins of {organization.name} have been told."
+    return text
