@@ -111,16 +111,13 @@ def require_or_skip(reason: str):
 
 
 @pytest.fixture(autouse=True)
-def _scopes_disabled(request):
+def _scopes_disabled():
     """Tests build and check rows of several organizations outside any
     request, so tenant scoping (organizations/scoping.py) is off around each
     test, as pretix's tests do. A request made with the test client runs in
     its own scope again (organizations/middleware.py), so views are tested
-    as they run. Tests marked ``tenant_scoping`` keep scoping on: they prove
-    that it refuses."""
-    if request.node.get_closest_marker("tenant_scoping"):
-        yield
-        return
+    as they run; tests/foundation/test_scoping_fails_loud.py enters a
+    request's scope itself to prove that it refuses."""
     with scopes_disabled():
         yield
 
