@@ -15,12 +15,13 @@ from django.apps import apps
 from django.db import models
 from django.http import Http404, HttpResponse
 from django.test import Client
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django_scopes import ScopeError
 
+from accounts.access import has_usable_access
 from companies.models import Company
-from members.models import Member, Membership, MemberStatus, StatusChange
+from members.models import Member, Membership, MemberStatus, PortalAccess, StatusChange
 from members.selectors import members_for_admin
 from members.tasks import set_former_when_membership_ended
 from organizations.models import Location, Organization, OrganizationAdmin
@@ -219,3 +220,44 @@ def test_a_task_sweeps_every_organization_even_run_inside_a_request(cast):
         assert set_former_when_membership_ended.delay().get() == 2
     cast.other_member.refresh_from_db()
     assert cast.other_member.status == MemberStatus.FORMER
+
+
+# Crossing organizations on purpose, from inside one: a login's records in
+# every organization must not shrink to the request's without a word.
+
+
+def _same_login_in_both(cast) -> Member:
+    """cast.other_member's login also has a record in cast.org."""
+    user = cast.other_member.user
+    return f.PortalMemberFactory(location=cast.harbour, user=user, email=user.email)
+
+
+def test_a_name_edited_in_one_portal_reaches_the_record_in_the_other(client, cast):
+    here = _same_login_in_both(cast)
+    client.force_login(here.user)
+    response = client.post(
+        reverse("portal:account", args=[cast.org.slug]),
+        {"form": "profile", "first_name": "Renamed", "last_name": "Everywhere"},
+    )
+    assert response.status_code == 302
+    cast.other_member.refresh_from_db()
+    assert cast.other_member.full_name == "Renamed Everywhere"
+
+
+def test_an_account_deleted_in_one_portal_is_erased_in_the_other(client, cast):
+    here = _same_login_in_both(cast)
+    client.force_login(here.user)
+    response = client.post(
+        reverse("portal:account_delete", args=[cast.org.slug]), {"confirm": "delete"}
+    )
+    assert response.status_code == 302
+    cast.other_member.refresh_from_db()
+    assert (cast.other_member.first_name, cast.other_member.user_id) == ("Deleted user", None)
+
+
+def test_may_this_login_get_in_counts_every_organization_asked_from_inside_one(cast):
+    here = _same_login_in_both(cast)
+    here.portal_access = PortalAccess.DEACTIVATED
+    here.save()
+    with request_scope(cast.org):
+        assert has_usable_access(here.user)
