@@ -9,6 +9,8 @@ login (password, emailed code, invitation link) rather than by flipping
 everywhere and which would have to be recomputed on every change of access.
 """
 
+from django_scopes import scopes_disabled
+
 from members.models import Member, MemberStatus, PortalAccess
 from members.selectors import invitations_addressed_to
 from organizations.models import OrganizationAdmin
@@ -27,10 +29,13 @@ def has_usable_access(user) -> bool:
         return False
     if user.is_staff:
         return True
-    # A suspended admin role (deactivated or removed here) opens nothing.
-    if OrganizationAdmin.objects.active().filter(user=user).exists():
-        return True
-    members = Member.objects.filter(status=MemberStatus.ACTIVE)
-    if members.filter(user=user, portal_access=PortalAccess.ACTIVE).exists():
-        return True
-    return invitations_addressed_to(user).exists()
+    # Every organization's rows, even when asked from inside one (an admin
+    # closing this organization's portal to the person).
+    with scopes_disabled():
+        # A suspended admin role (deactivated or removed here) opens nothing.
+        if OrganizationAdmin.objects.active().filter(user=user).exists():
+            return True
+        members = Member.objects.filter(status=MemberStatus.ACTIVE)
+        if members.filter(user=user, portal_access=PortalAccess.ACTIVE).exists():
+            return True
+        return invitations_addressed_to(user).exists()

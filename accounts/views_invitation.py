@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
+from django_scopes import scopes_disabled
 
 from members.invitations import (
     InvitationInvalid,
@@ -89,7 +90,11 @@ def _accept_as_invited_address(request, token):
     return perform_login(request, member.user, redirect_url=_portal(member))
 
 
+# The link names its organization only through the invitation it leads
+# to, and a login's records elsewhere decide which login may accept it:
+# these pages are outside any one organization (organizations/scoping.py).
 @never_cache
+@scopes_disabled()
 @sensitive_variables("token")
 def invitation_accept_view(request, token):
     invitation = invitation_for_token(token)
@@ -121,6 +126,7 @@ def invitation_accept_view(request, token):
 
 
 @login_required
+@scopes_disabled()
 def invitations_waiting(request):
     """The pending invitations addressed to this login, each with Accept."""
     return render(
@@ -132,6 +138,7 @@ def invitations_waiting(request):
 
 @require_POST
 @login_required
+@scopes_disabled()
 def invitation_accept_waiting(request, pk):
     member = invitations_waiting_for(request.user).filter(pk=pk).first()
     if member is None:

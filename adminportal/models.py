@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from organizations.models import Location, Organization
+from organizations.scoping import tenant_manager
 
 
 class Notification(models.Model):
@@ -50,6 +51,8 @@ class Notification(models.Model):
     email_claimed_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -2,6 +2,7 @@ from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from organizations.models import Location, Organization, TimeStamped
+from organizations.scoping import tenant_manager
 
 
 class Company(TimeStamped):
@@ -35,6 +36,8 @@ class Company(TimeStamped):
     billing_address = models.TextField(blank=True)
     tax_id = models.CharField("Tax ID", max_length=60, blank=True)
     internal_notes = models.TextField(blank=True)
+
+    objects = tenant_manager()
 
     class Meta:
         verbose_name_plural = "companies"

@@ -17,6 +17,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import urlencode
+from django_scopes import scopes_disabled
 
 SET_UP_MFA = (
     "The support site needs a second factor: set up an authenticator app "
@@ -55,6 +56,13 @@ class SupportSite(admin.AdminSite):
             if self.has_permission(request) and not logging_out and not has_totp(request.user):
                 messages.info(request, SET_UP_MFA)
                 return HttpResponseRedirect(reverse("mfa_activate_totp"))
-            return inner(request, *args, **kwargs)
+            # Support staff work across organizations by design, so tenant
+            # scoping is off here; the page is rendered inside too (its
+            # inline forms read rows as they render).
+            with scopes_disabled():
+                response = inner(request, *args, **kwargs)
+                if hasattr(response, "render") and not response.is_rendered:
+                    response.render()
+            return response
 
         return update_wrapper(second_factor_first, inner)

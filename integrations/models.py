@@ -17,6 +17,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from organizations.models import Organization, TimeStamped
+from organizations.scoping import tenant_manager
 
 from .crypto import decrypt_json, encrypt_json
 from .vendors import kind_choices, registry
@@ -38,6 +39,8 @@ class Connection(TimeStamped):
     # Fernet token of a JSON dict; never rendered, never logged (R3.5).
     credentials_encrypted = models.TextField(blank=True, editable=False)
     enabled = models.BooleanField(default=True)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["name", "id"]
@@ -101,6 +104,8 @@ class OutboxEvent(models.Model):
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = tenant_manager()
+
     class Meta:
         ordering = ["id"]
         constraints = [
@@ -160,6 +165,8 @@ class Delivery(models.Model):
     # on a later try.
     last_failed_at = models.DateTimeField(null=True, blank=True)
 
+    objects = tenant_manager()
+
     class Meta:
         ordering = ["-id"]
         verbose_name_plural = "deliveries"
@@ -214,6 +221,8 @@ class RemoteAddress(models.Model):
     email = models.CharField(max_length=254)
     first_sent_at = models.DateTimeField(default=timezone.now)
     last_sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["-last_sent_at", "-id"]

@@ -31,6 +31,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scopes_disabled
 from guardian.shortcuts import assign_perm
 
 from accounts.emails import login_for_address, mark_proven, normalized
@@ -737,6 +738,8 @@ def invitation_accept_by_login(*, member: Member, user) -> Member:
 def members_logged_in(*, user) -> None:
     """After any successful login: end the "New" label on the member
     records this login is linked to (R4.4)."""
-    Member.objects.filter(user=user, first_login_at__isnull=True).update(
-        first_login_at=timezone.now()
-    )
+    # In every organization: a login is not made inside one.
+    with scopes_disabled():
+        Member.objects.filter(user=user, first_login_at__isnull=True).update(
+            first_login_at=timezone.now()
+        )

@@ -5,6 +5,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from organizations.models import Location, Organization, TimeStamped
+from organizations.scoping import tenant_manager
 
 
 class MemberStatus(models.TextChoices):
@@ -94,6 +95,8 @@ class Member(TimeStamped):
     )
     added_via = models.CharField(max_length=10, choices=Via, blank=True, editable=False)
 
+    objects = tenant_manager()
+
     class Meta:
         ordering = ["first_name", "last_name", "id"]
         constraints = [
@@ -165,6 +168,8 @@ class StatusChange(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = tenant_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
@@ -180,6 +185,8 @@ class Plan(TimeStamped):
     )
     name = models.CharField(max_length=200)
     monthly_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["name"]
@@ -214,7 +221,7 @@ class Membership(TimeStamped):
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
 
-    objects = MembershipQuerySet.as_manager()
+    objects = tenant_manager(MembershipQuerySet)
 
     class Meta:
         ordering = ["-start_date"]
@@ -272,6 +279,8 @@ class Invitation(models.Model):
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -344,6 +353,8 @@ class JoinRequest(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
+    objects = tenant_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -369,6 +380,8 @@ class Attachment(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
 
+    objects = tenant_manager()
+
     class Meta:
         ordering = ["-created_at", "-id"]
 
@@ -390,6 +403,8 @@ class LocationTransfer(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

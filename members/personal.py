@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from accounts.sessions import end_sessions
 from adminportal.models import Notification
@@ -87,6 +88,8 @@ def member_update_details(*, member: Member, actor, **changes) -> Member:
 
 
 @transaction.atomic
+# Every organization's record of the login, though asked from one portal.
+@scopes_disabled()
 def profile_update(
     *,
     user,
@@ -199,6 +202,8 @@ def _erase_name_from_notifications(member: Member, user) -> int:
 
 
 @transaction.atomic
+# The login's records in every organization, though asked from one portal.
+@scopes_disabled()
 def account_delete(*, user) -> list[Member]:
     """The person deletes their account (R5.3).
 

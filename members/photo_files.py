@@ -133,7 +133,10 @@ def delete_photos(member_id: int, *, previous: str = "") -> None:
     except FileNotFoundError:
         files = []
     names = {posixpath.join(folder, file) for file in files} | {previous} - {""}
-    named = set(Member.objects.filter(photo__in=names).values_list("photo", flat=True))
+    # One storage for every organization: a record anywhere keeps its file,
+    # whichever organization's request this runs after.
+    members = Member.objects.with_scopes_disabled()
+    named = set(members.filter(photo__in=names).values_list("photo", flat=True))
     for name in sorted(names - named):
         storage.delete(name)
 
@@ -171,7 +174,8 @@ def orphaned_photos() -> list[str]:
     storage = _storage()
     root = str(_field().upload_to).rstrip("/")
     files = list(_walk(storage, root))
-    named = set(Member.objects.filter(photo__in=files).values_list("photo", flat=True))
+    members = Member.objects.with_scopes_disabled()  # every organization's, as above
+    named = set(members.filter(photo__in=files).values_list("photo", flat=True))
     cutoff = timezone.now() - ORPHAN_GRACE
     return [name for name in files if name not in named and _modified(storage, name) < cutoff]
 

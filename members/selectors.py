@@ -82,7 +82,8 @@ def invitations_addressed_to(user) -> QuerySet:
     addressed = Q(user_id=user.pk)
     for email in verified_emails(user):
         addressed |= Q(user__isnull=True, email__iexact=email)
-    return Member.objects.filter(
+    # Across organizations by definition, whatever scope the caller is in.
+    return Member.objects.with_scopes_disabled().filter(
         addressed, status=MemberStatus.ACTIVE, portal_access=PortalAccess.PENDING
     )
 
@@ -91,9 +92,11 @@ def invitations_waiting_for(user) -> QuerySet:
     """``invitations_addressed_to`` as the "Invitations waiting for you" page
     lists them: not where this login already has another record (accepting
     would give one person two records; an admin sorts that out)."""
-    elsewhere = Member.objects.filter(
-        user_id=user.pk, organization_id=OuterRef("organization_id")
-    ).exclude(pk=OuterRef("pk"))
+    elsewhere = (
+        Member.objects.with_scopes_disabled()
+        .filter(user_id=user.pk, organization_id=OuterRef("organization_id"))
+        .exclude(pk=OuterRef("pk"))
+    )
     return (
         invitations_addressed_to(user)
         .filter(~Exists(elsewhere))

@@ -1,13 +1,24 @@
+from contextlib import suppress
+
 from django.http import Http404
+from django.urls import Resolver404, resolve
 
 from .models import Organization
+from .scoping import request_scope
 
 
 class OrganizationMiddleware:
-    """Resolve the request's organization once, from the ``/o/<org_slug>/`` prefix.
+    """Resolve the request's organization once, from the ``/o/<org>/`` prefix,
+    and run the request in its scope (organizations/scoping.py).
 
     Views under that prefix never receive ``org_slug``; they read
-    ``request.organization``. An unknown slug is a 404.
+    ``request.organization``, and every tenant-owned query they make is
+    filtered to it. An unknown slug is a 404. A request outside the prefix
+    runs with no organization: a tenant-owned query there raises
+    ``ScopeError`` (a 500 with the request id), never reads every tenant.
+
+    The scope wraps the whole response, template rendering included, so the
+    organization is read from the URL here rather than in ``process_view``.
     """
 
     def __init__(self, get_response):
@@ -15,14 +26,26 @@ class OrganizationMiddleware:
 
     def __call__(self, request):
         request.organization = None
-        return self.get_response(request)
+        slug = self._org_slug(request)
+        if slug is not None:
+            # Unknown: process_view answers 404.
+            with suppress(Organization.DoesNotExist):
+                request.organization = Organization.objects.get(slug=slug)
+        with request_scope(request.organization):
+            return self.get_response(request)
+
+    @staticmethod
+    def _org_slug(request) -> str | None:
+        try:
+            match = resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404:
+            return None
+        return match.kwargs.get("org_slug")
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         slug = view_kwargs.pop("org_slug", None)
-        if slug is None:
-            return None
-        try:
-            request.organization = Organization.objects.get(slug=slug)
-        except Organization.DoesNotExist:
-            raise Http404("No such organization.") from None
+        if slug is not None and request.organization is None:
+            # Raised here, not in __call__, so that the middleware below
+            # (htmx's full-page answers) still sees the 404.
+            raise Http404("No such organization.")
         return None

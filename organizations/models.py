@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from .scoping import tenant_manager
+
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -54,6 +56,8 @@ class Location(TimeStamped):
     name = models.CharField(max_length=200)
     slug = models.SlugField()
     address = models.CharField(max_length=300, blank=True)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["name"]
@@ -110,7 +114,7 @@ class OrganizationAdmin(TimeStamped):
         "members.Member", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = OrganizationAdminQuerySet.as_manager()
+    objects = tenant_manager(OrganizationAdminQuerySet)
 
     class Meta:
         constraints = [

@@ -14,6 +14,7 @@ from django.apps import apps
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import caches
+from django_scopes import scopes_disabled
 from guardian import shortcuts as guardian_shortcuts
 from guardian.shortcuts import assign_perm
 
@@ -111,6 +112,18 @@ def require_or_skip(reason: str):
     if os.environ.get("REQUIRE_SERVICES"):
         pytest.fail(f"{reason} (REQUIRE_SERVICES is set, so this is a failure)")
     pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _scopes_disabled():
+    """Tests build and check rows of several organizations outside any
+    request, so tenant scoping (organizations/scoping.py) is off around each
+    test, as pretix's tests do. A request made with the test client runs in
+    its own scope again (organizations/middleware.py), so views are tested
+    as they run; tests/foundation/test_scoping_fails_loud.py enters a
+    request's scope itself to prove that it refuses."""
+    with scopes_disabled():
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
+from django_scopes import scopes_disabled
 from guardian.shortcuts import assign_perm
 
 from accounts.emails import mark_proven
@@ -69,6 +70,8 @@ ORGANIZATIONS = [
 class Command(BaseCommand):
     help = "Create demo organizations, locations, companies and members, and print the logins."
 
+    # Builds several organizations' data: no single tenant to scope to.
+    @scopes_disabled()
     @transaction.atomic
     def handle(self, *args, **options):
         logins = []
