@@ -120,7 +120,7 @@ def _scopes_disabled():
     request, so tenant scoping (organizations/scoping.py) is off around each
     test, as pretix's tests do. A request made with the test client runs in
     its own scope again (organizations/middleware.py), so views are tested
-    as they run; tests/foundation/test_scoping_fails_loud.py enters a
+    as they run; tests/organizations/test_scoping_fails_loud.py enters a
     request's scope itself to prove that it refuses."""
     with scopes_disabled():
         yield
