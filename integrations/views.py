@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from background.selectors import silent_minutes, worker_is_silent
 from members.models import Member
 from organizations.decorators import admin_portal_view
 from organizations.permissions import can_manage_organization_settings
@@ -51,6 +52,7 @@ def connections(request):
         {
             "connections": connections_with_health(organization=request.organization),
             "kinds": registry.choices(),
+            **_background(),
         },
     )
 
@@ -161,6 +163,7 @@ def deliveries(request):
             "page": page,
             "querystring": params.urlencode(),
             "resync_target": resync_target,
+            **_background(),
         },
     )
 
@@ -192,6 +195,11 @@ def member_resync(request, member_pk):
         + ("." if count else " (none is set up yet)."),
     )
     return redirect(f"{_log_url(request)}?member={member.pk}")
+
+
+def _background():
+    """Whether retries can be promised: only while a worker is running."""
+    return {"worker_silent": worker_is_silent(), "silent_minutes": silent_minutes()}
 
 
 def _log_url(request):
