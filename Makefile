@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
-#   make run    virtualenv, dependencies, database, demo data, server on 127.0.0.1:8000
+#   make run    virtualenv, dependencies, database, demo data, then server on
+#               127.0.0.1:8000, a Celery worker and beat (Procfile.dev)
 #   make test   lint and the whole test suite
 PYTHON ?= python3
 VENV := .venv
@@ -18,7 +19,7 @@ install: $(INSTALLED)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(BIN)/honcho -f Procfile.dev start -p 8000
 
 test: install lint
 	$(BIN)/pytest
@@ -31,12 +32,13 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-# With REDIS_URL set, run these beside `make run` to deliver tasks for real.
+# `make run` starts both; these are for a server started some other way.
 worker: install
 	$(BIN)/celery -A config worker --loglevel=INFO
 
 beat: install
-	$(BIN)/celery -A config beat --loglevel=INFO
+	mkdir -p var
+	$(BIN)/celery -A config beat --loglevel=INFO --schedule=var/celerybeat-schedule
 
 # Regenerate the pinned, hashed lock file after editing pyproject.toml.
 lock: install

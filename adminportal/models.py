@@ -17,6 +17,7 @@ class Notification(models.Model):
         MEMBER_ADDED = "member_added", "Contact person added a new company member"
         ACCOUNT_DELETED = "account_deleted", "A user deleted their account"
         JOIN_REQUEST = "join_request", "New request to join"
+        CONNECTION_OFF = "connection_off", "An integration was switched off"
 
     class Resolution(models.TextChoices):
         OPEN = "", "Open"

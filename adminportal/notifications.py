@@ -6,7 +6,7 @@ from django.db import transaction
 
 from config.broker import publish
 from organizations.models import Location
-from organizations.permissions import location_admin_users
+from organizations.permissions import MANAGE_CUSTOMERS, location_admin_users
 
 from .models import Notification
 from .tasks import send_notification_email
@@ -16,11 +16,18 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def notify_location_admins(
-    *, location: Location, kind: str, message: str, member=None, actor=None, status_change=None
+    *,
+    location: Location,
+    kind: str,
+    message: str,
+    member=None,
+    actor=None,
+    status_change=None,
+    perm: str = MANAGE_CUSTOMERS,
 ) -> list[Notification]:
-    """One unread notification per admin of the location, in the caller's
-    transaction, each emailed once that transaction commits (a rolled-back
-    change emails no one)."""
+    """One unread notification per admin of the location holding ``perm``, in
+    the caller's transaction, each emailed once that transaction commits (a
+    rolled-back change emails no one)."""
     notifications = Notification.objects.bulk_create(
         Notification(
             organization_id=location.organization_id,
@@ -32,7 +39,7 @@ def notify_location_admins(
             actor=actor,
             status_change=status_change,
         )
-        for user in location_admin_users(location)
+        for user in location_admin_users(location, perm)
     )
     ids = [n.pk for n in notifications]
     if ids:

@@ -1,4 +1,5 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from members.fields import column_field, single_line
 
@@ -33,25 +34,42 @@ class ConnectionForm(forms.Form):
         self.credential_fields = []
         for credential in vendor.credentials:
             key, help_text = credential.key, credential.help_text
+            offered = connection is None and credential.suggest is not None
             if connection is not None and key in hints:
                 if credential.secret:
                     help_text = f"Stored: {hints[key]}. Leave empty to keep it."
                 else:
                     self.initial.setdefault(key, hints[key])
+            if offered:
+                self.initial.setdefault(key, credential.suggest())
             self.fields[key] = forms.CharField(
                 label=credential.label,
                 help_text=help_text,
                 required=not credential.optional and (connection is None or not credential.secret),
                 widget=(
                     forms.PasswordInput(render_value=False)
-                    if credential.secret
+                    if credential.secret and not offered
                     else forms.TextInput()
                 ),
                 strip=True,
                 # Sent in HTTP headers and URLs, where a line break is a new header.
-                validators=[single_line],
+                validators=[single_line, *_checked(credential)],
             )
             self.credential_fields.append(key)
 
     def credentials(self) -> dict:
         return {key: self.cleaned_data.get(key, "") for key in self.credential_fields}
+
+
+def _checked(credential) -> list:
+    """The vendor's own check as a form validator (vendors know no Django)."""
+    if credential.check is None:
+        return []
+
+    def validate(value):
+        try:
+            credential.check(value)
+        except ValueError as error:
+            raise ValidationError(f"{str(error)[:1].upper()}{str(error)[1:]}.") from None
+
+    return [validate]

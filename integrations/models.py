@@ -39,6 +39,10 @@ class Connection(TimeStamped):
     # Fernet token of a JSON dict; never rendered, never logged (R3.5).
     credentials_encrypted = models.TextField(blank=True, editable=False)
     enabled = models.BooleanField(default=True)
+    # Why the pipeline switched it off (a webhook receiver's 410 Gone), shown
+    # on the connection until an admin switches it on again.
+    switched_off_at = models.DateTimeField(null=True, blank=True)
+    switched_off_reason = models.CharField(max_length=300, blank=True)
 
     objects = tenant_manager()
 

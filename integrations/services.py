@@ -55,6 +55,7 @@ from .models import (
 )
 from .outbox import MemberEvent, next_sequences
 from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
+from .switch_off import connection_switch_off
 from .tasks import eager, enqueue
 from .vendors import registry
 
@@ -132,6 +133,8 @@ def connection_save(
     connection.name = name
     connection.base_url = base_url
     connection.enabled = enabled
+    if enabled:
+        connection.switched_off_at, connection.switched_off_reason = None, ""
     connection.set_credentials(merged)
     connection.save()
     if enabled and not was_enabled and not is_new:
@@ -415,6 +418,9 @@ class _Attempt:
 
     def account_deleted(self) -> bool:
         return _account_deleted(self.delivery.member_ref)
+
+    def switch_off(self, reason: str) -> None:
+        connection_switch_off(connection=self.delivery.connection, reason=reason)
 
 
 def _event_person(delivery: Delivery, *, current):

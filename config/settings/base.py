@@ -2,7 +2,7 @@
 
 Everything that differs between a laptop and production is read from the
 environment through one ``env``; the defaults are the embedded set-up that
-``make run`` uses (SQLite, Celery in eager mode, email to the console).
+``make run`` uses (SQLite, an embedded Celery broker, email to the console).
 """
 
 from pathlib import Path
@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django_filters",
     "django_ratelimit",
     "django_htmx",
+    "background",
     "accounts",
     "organizations",
     "companies",
@@ -95,6 +96,16 @@ def database_limits(database: dict) -> dict:
     DB_STATEMENT_TIMEOUT_MS=0 switches the statement limit off: for
     ``migrate`` on large tables, or a worker with long sweeps."""
     database["CONN_HEALTH_CHECKS"] = True
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        # `make run`: web, worker and beat share the file. WAL lets them read
+        # while one writes; IMMEDIATE takes the write lock when a transaction
+        # starts (waiting up to `timeout` for it) instead of failing with
+        # "database is locked" halfway through.
+        options = database.setdefault("OPTIONS", {})
+        options.setdefault("timeout", 20)
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;")
+        return database
     if database["ENGINE"] != "django.db.backends.postgresql":
         return database
     options = database.setdefault("OPTIONS", {})
@@ -106,6 +117,22 @@ def database_limits(database: dict) -> dict:
         options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}"
         options["options"] = options["options"].strip()
     return database
+
+
+def embedded_broker_folders(root: Path) -> dict:
+    """kombu's filesystem transport: web, worker and beat write each message
+    as a file into one folder and the worker takes them from there. The
+    folders are made here, so that any process that sends first finds them."""
+    queue, processed, control = root / "queue", root / "processed", root / "control"
+    for folder in (queue, processed, control):
+        folder.mkdir(parents=True, exist_ok=True)
+    return {
+        "data_folder_in": str(queue),
+        "data_folder_out": str(queue),
+        "processed_folder": str(processed),
+        "control_folder": str(control),
+        "store_processed": False,
+    }
 
 
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
@@ -195,14 +222,15 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flex Community <no-reply
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
 
-# Celery: a broker URL switches eager mode off. Without one, tasks run in
-# the web process so `make run` needs nothing but Python.
+# Celery: Redis in production. Without REDIS_URL or CELERY_BROKER_URL the
+# broker is embedded, so `make run` needs nothing but Python and still runs a
+# real worker and beat (Procfile.dev): kombu's filesystem transport, one file
+# per message under var/broker/. Tasks never run inline in the web process
+# (tests switch that on for themselves, config/settings/test.py).
 REDIS_URL = env("REDIS_URL", default="")
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://localhost/")
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "filesystem://")
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = env.bool(
-    "CELERY_TASK_ALWAYS_EAGER", default=not (REDIS_URL or env("CELERY_BROKER_URL", default=""))
-)
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 
 # Rate limits (allauth's login limits, the join form) count in the cache, so
@@ -223,7 +251,8 @@ if REDIS_URL:
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    # `make run` is one process, so a per-process cache counts right.
+    # Only `make run`'s web process counts (one process), so a per-process
+    # cache counts right.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
@@ -243,6 +272,11 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 1,
     "socket_timeout": 2,
 }
+# What `make run` keeps besides the database: the embedded broker's messages
+# and beat's schedule (Procfile.dev). Git ignores it.
+VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    CELERY_BROKER_TRANSPORT_OPTIONS |= embedded_broker_folders(VAR_DIR / "broker")
 # Tasks queued by the code (a request's on-commit callbacks, a delivery
 # handing on to the next) go through config/broker.py: their own connection
 # with this timeout and no retry, and after a failure the broker is left
@@ -267,7 +301,12 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "members.tasks.set_former_when_membership_ended",
         "schedule": 86400.0,
     },
+    # Beat and a worker are both running: the integrations pages say so when
+    # not (background/selectors.py), instead of promising retries.
+    "heartbeat": {"task": "background.heartbeat", "schedule": 60.0},
 }
+# Pages say no worker runs once the last heartbeat is this old.
+BACKGROUND_SILENT_AFTER_MINUTES = env.int("BACKGROUND_SILENT_AFTER_MINUTES", default=5)
 
 # Integrations (R3): credentials are encrypted with FIELD_ENCRYPTION_KEY
 # (comma-separated Fernet keys, first one encrypts). Empty: derived from

@@ -9,7 +9,7 @@
 """
 
 from .base import BaseClient, Client, ClientOptions, Person, make_http_client, send
-from .errors import ConfigurationError, DeliveryError
+from .errors import ConfigurationError, DeliveryError, ReceiverGone
 
 __all__ = [
     "BaseClient",
@@ -18,6 +18,7 @@ __all__ = [
     "ConfigurationError",
     "DeliveryError",
     "Person",
+    "ReceiverGone",
     "make_http_client",
     "send",
 ]

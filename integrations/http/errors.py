@@ -71,3 +71,13 @@ class ConfigurationError(DeliveryError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, permanent=True)
+
+
+class ReceiverGone(DeliveryError):
+    """The remote answered 410 Gone: it wants nothing more from this
+    connection (Cobot's convention for webhooks). The pipeline switches the
+    connection off; the delivery waits with the rest until an admin switches
+    it on again, so it is not permanent."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, permanent=False, status_code=410)

@@ -9,7 +9,7 @@ credentials are secret and how a change is pushed are all read from here.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Unpack
 
@@ -36,6 +36,12 @@ class Credential:
     secret: bool = True
     #: May be left empty: the client's default applies.
     optional: bool = False
+    #: A fresh value a new connection's form offers (shown so the admin can
+    #: copy it to the other side, e.g. a webhook's signing secret).
+    suggest: Callable[[], str] | None = None
+    #: Raises ValueError (its message for the admin) for a value the client
+    #: would refuse: the form refuses it at the field instead.
+    check: Callable[[str], object] | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, Protocol
 
 from integrations.http.base import Person
+from integrations.http.errors import ReceiverGone
 
 #: The status remotes are told for a member who is gone (or an address they left).
 REMOVED = "removed"
@@ -59,6 +60,9 @@ class Attempt(Protocol):
 
     def account_deleted(self) -> bool:
         """The person deleted their account (R5.3)."""
+
+    def switch_off(self, reason: str) -> None:
+        """Switch the connection off and tell the organization's admins why."""
 
 
 class CrmClient(Protocol):
@@ -173,12 +177,19 @@ class Webhook(Category):
         extra: dict[str, Any] = {"sequence": attempt.sequence, "current": attempt.person.to_dict()}
         if attempt.previous:
             extra["previous"] = attempt.previous
-        client.push(
-            attempt.recorded_person(),
-            idempotency_key=attempt.idempotency_key,
-            event_type=attempt.event,
-            extra=extra,
-        )
+        try:
+            client.push(
+                attempt.recorded_person(),
+                idempotency_key=attempt.idempotency_key,
+                event_type=attempt.event,
+                extra=extra,
+            )
+        except ReceiverGone:
+            attempt.switch_off(
+                "The receiver answered 410 Gone: it no longer accepts these events. "
+                "Changes wait here; switch the connection on once the receiver is back."
+            )
+            raise
         return None
 
 

@@ -1,10 +1,12 @@
-"""The permission every integrations page checks, and the log they lead back to."""
+"""The permission every integrations page checks, the log they lead back to, and
+whether they may promise retries."""
 
 from functools import wraps
 
 from django.shortcuts import render
 from django.urls import reverse
 
+from background.selectors import silent_minutes, worker_is_silent
 from organizations.decorators import admin_portal_view
 from organizations.permissions import can_manage_organization_settings
 
@@ -22,3 +24,8 @@ def integrations_view(view):
 
 def _log_url(request):
     return reverse("integrations:deliveries", kwargs={"org_slug": request.organization.slug})
+
+
+def background_context():
+    """Whether retries can be promised: only while a worker is running."""
+    return {"worker_silent": worker_is_silent(), "silent_minutes": silent_minutes()}

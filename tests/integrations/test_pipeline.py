@@ -8,7 +8,6 @@ import os
 import subprocess
 from io import StringIO
 
-import httpx
 import pytest
 from django.core.management import call_command
 from django.db import connection as db_connection
@@ -177,33 +176,22 @@ def test_resync_connection_pushes_everyone_to_a_new_connection(cast, run, kisi):
     assert not OutboxEvent.objects.filter(organization=cast.other_org).exists()
 
 
-def test_webhook_is_signed_with_the_documented_algorithm(cast, run, webhook):
+def test_webhook_still_carries_the_old_signature_for_one_release(cast, run, webhook):
+    """Standard Webhooks headers are checked in test_standard_webhooks.py;
+    receivers of X-Flex-Signature keep working until the next release."""
     connect(cast.org, webhook)
     run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
-    [received] = webhook.deliveries
-    assert received.verified
-    # The algorithm as docs/integrations.md states it, recomputed by hand.
+    [request] = webhook.requests
+    timestamp = request.header("x-flex-timestamp")
+    assert timestamp == request.header("webhook-timestamp")
+    # The algorithm as the old docs state it, recomputed by hand.
     expected = hmac.new(
-        webhook.secret.encode(), f"{received.timestamp}.".encode() + received.raw, hashlib.sha256
+        webhook.secret.encode(), f"{timestamp}.".encode() + request.raw, hashlib.sha256
     ).hexdigest()
-    assert received.signature == f"v1={expected}"
-    body = json.loads(received.raw)
+    assert request.header("x-flex-signature") == f"v1={expected}"
+    body = json.loads(request.raw)
     assert body["type"] == "member.status_changed" and body["data"]["status"] == "former"
-    assert body["id"] == received.idempotency_key == Delivery.objects.get().idempotency_key
-
-    # Replay the request to the receiver, which verifies with that algorithm:
-    # as sent it is accepted, with one word of the body changed it is not.
-    headers = {
-        "Content-Type": "application/json",
-        "X-Flex-Timestamp": received.timestamp,
-        "X-Flex-Signature": received.signature,
-        "Idempotency-Key": received.idempotency_key,
-    }
-    tampered = received.raw.replace(b'"former"', b'"active"')
-    assert tampered != received.raw
-    assert httpx.post(webhook.endpoint, content=tampered, headers=headers).status_code == 401
-    assert httpx.post(webhook.endpoint, content=received.raw, headers=headers).status_code == 200
-    assert [d.verified for d in webhook.deliveries] == [True, False, True]
+    assert body["id"] == request.header("idempotency-key") == Delivery.objects.get().idempotency_key
 
 
 def test_a_receiver_with_another_secret_rejects_and_the_delivery_is_dead(cast, run, webhook):

@@ -3,6 +3,7 @@
 
 from ..base import Credential, Vendor
 from ..categories import WEBHOOK
+from . import signing
 from .client import WebhookClient
 
 VENDOR = Vendor(
@@ -16,7 +17,11 @@ VENDOR = Vendor(
         Credential(
             "secret",
             "Signing secret",
-            "Any long random string; the receiver uses it to check the signature.",
+            "Copy it to your receiver now: it is not shown again. The receiver checks "
+            "each request's signature with it (Standard Webhooks). Or paste your own: "
+            "whsec_ and base64, or any long random string.",
+            suggest=signing.generate_secret,
+            check=signing.key_bytes,
         ),
     ),
 )

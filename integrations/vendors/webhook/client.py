@@ -1,7 +1,7 @@
 """Generic signed webhook: POST the member as JSON to a URL the organization chose.
 
-The body is serialised once and the exact bytes sent are the bytes signed (see
-:mod:`.signing` for the receiver's side of the contract). Body shape::
+The body is serialised once and the exact bytes sent are the bytes signed
+(Standard Webhooks, see :mod:`.signing`). Body shape::
 
     {"id": <idempotency key>, "type": "member.updated", "created": <unix seconds>,
      "data": {<Person fields>}, ...extra top-level blocks the caller adds}
@@ -10,10 +10,13 @@ The delivery pipeline adds ``sequence`` (the member's event number: receivers or
 by it, since a retried dead event arrives after newer ones), ``current`` and, for a
 status change, ``previous``.
 
-``id`` and the ``Idempotency-Key`` header carry the same key on every retry of one
-delivery, so receivers can drop duplicates. ``created`` and the signature timestamp are
-taken when each attempt is sent (a retry an hour later must still pass the receiver's
-freshness check).
+``id``, ``webhook-id`` and ``Idempotency-Key`` carry the same key on every retry of
+one delivery, so receivers can drop duplicates. ``created`` and the signature timestamp
+are taken when each attempt is sent (a retry an hour later must still pass the
+receiver's freshness check).
+
+A 410 Gone raises :class:`ReceiverGone`: the receiver wants no more events, and the
+pipeline switches the connection off.
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ from integrations.http.base import (
     unexpected_shape_is_transient,
     unix_now,
 )
+from integrations.http.errors import ConfigurationError, DeliveryError, ReceiverGone
 
-from .signing import sign
+from . import signing
 
 #: Event types the delivery pipeline sends; receivers should ignore unknown ones.
 EVENT_TYPES = ("member.created", "member.updated", "member.status_changed", "member.removed")
@@ -46,6 +50,10 @@ class WebhookClient(BaseClient):
         **options: Unpack[ClientOptions],
     ) -> None:
         self._secret = require_credential(self.kind, "secret", secret)
+        try:
+            signing.key_bytes(self._secret)
+        except ValueError as error:
+            raise ConfigurationError(f"{self.kind}: {error}") from None
         super().__init__(base_url, **options)
 
     @unexpected_shape_is_transient
@@ -62,13 +70,19 @@ class WebhookClient(BaseClient):
         body = encode_body(person, idempotency_key, event_type, timestamp, extra)
         headers = {
             "Content-Type": "application/json",
-            "X-Flex-Timestamp": str(timestamp),
-            "X-Flex-Signature": sign(self._secret, timestamp, body),
             "Idempotency-Key": idempotency_key,
+            **signing.headers(self._secret, idempotency_key, timestamp, body),
         }
         # base_url is the complete endpoint; passing it as the request URL (rather than ""
         # relative to httpx's base_url, which appends a "/") keeps it byte-for-byte.
-        self._send("POST", self.base_url, content=body, headers=headers)
+        try:
+            self._send("POST", self.base_url, content=body, headers=headers)
+        except DeliveryError as error:
+            if error.status_code == 410:
+                raise ReceiverGone(
+                    f"{error.message}: the receiver no longer accepts these events"
+                ) from error
+            raise
 
 
 def encode_body(

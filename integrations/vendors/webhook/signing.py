@@ -1,78 +1,100 @@
-"""HMAC-SHA256 signatures for outgoing webhooks — the contract receivers implement.
+"""How outgoing webhooks are signed: Standard Webhooks (standardwebhooks.com),
+so a receiver verifies with a ready library in any language.
 
-Every webhook request carries:
+Every request carries:
 
-``X-Flex-Timestamp: <t>``
-    Unix time in whole seconds when the request was signed.
-``X-Flex-Signature: v1=<hex>``
-    ``<hex>`` is the lower-case hex HMAC-SHA256, keyed with the shared secret (UTF-8),
-    of the bytes ``<t> + "." + <raw request body>``. The header may hold several
-    comma-separated ``v1=`` entries (e.g. while a secret is being rotated); a request is
-    authentic if any of them matches.
-``Idempotency-Key: <key>``
-    Same value as the body's ``id``; a retried delivery reuses it, so receivers should
-    ignore a key they have already processed.
+``webhook-id: <id>``
+    The body's ``id`` (``delivery-1234``): the same on every retry of one
+    delivery, so a receiver drops what it has already processed.
+``webhook-timestamp: <t>``
+    Unix seconds when this attempt was signed (a retry an hour later carries
+    a fresh one and still passes the receiver's five-minute window).
+``webhook-signature: v1,<base64>``
+    Base64 of HMAC-SHA256 over ``f"{id}.{t}.{raw body}"``, keyed with the
+    secret's key bytes (below).
 
-To verify, a receiver must:
+The secret. A Standard Webhooks secret is ``whsec_`` followed by the key in
+base64; new connections get one (:func:`generate_secret`). A secret saved
+before Standard Webhooks is any string: its key is that string's UTF-8
+bytes, the same key ``X-Flex-Signature`` has always used, so no receiver
+has to change its secret. Its ``whsec_`` form, for a library that only takes
+that, is :func:`standard_form`.
 
-1. take the *raw* body bytes exactly as received (not re-serialised JSON);
-2. reject the request if ``|now - t| > 300`` seconds — this bounds replay of a captured
-   request to a five-minute window (together with Idempotency-Key, to none);
-3. compute ``hmac_sha256(secret, f"{t}.".encode() + body).hexdigest()`` and compare it
-   with each ``v1=`` value in constant time (``hmac.compare_digest``).
+Until the next release every request also carries the old
+``X-Flex-Timestamp`` and ``X-Flex-Signature: v1=<hex>`` (HMAC-SHA256 keyed
+with the secret as typed, UTF-8, over ``f"{t}.{raw body}"``):
+docs/integrations.md, "Migrating from X-Flex-Signature".
 
-Python receivers can simply call :func:`verify`.
+Signing is a few lines of the standard library rather than the
+``standardwebhooks`` package: the tests verify with that package, which is
+the independent check that we follow the standard.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import hmac
-import time
+import secrets
 
-SCHEME = "v1"
-DEFAULT_TOLERANCE = 300
-
-
-def _digest(secret: str, timestamp: int, body: bytes) -> str:
-    message = f"{timestamp}.".encode() + body
-    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()
+PREFIX = "whsec_"
+#: 32 bytes, as the standard suggests (24 to 64).
+KEY_BYTES = 32
 
 
-def sign(secret: str, timestamp: int, body: bytes) -> str:
-    """Return the ``X-Flex-Signature`` header value, ``v1=<hex>``, for this body."""
+def generate_secret() -> str:
+    return PREFIX + base64.b64encode(secrets.token_bytes(KEY_BYTES)).decode()
+
+
+def key_bytes(secret: str) -> bytes:
+    """The HMAC key a secret stands for (see the module docstring)."""
     if not secret:
         raise ValueError("webhook secret must not be empty")
-    return f"{SCHEME}={_digest(secret, int(timestamp), body)}"
-
-
-def verify(
-    secret: str,
-    timestamp_header: str | None,
-    signature_header: str | None,
-    body: bytes,
-    *,
-    now: float | None = None,
-    tolerance: int = DEFAULT_TOLERANCE,
-) -> bool:
-    """True iff the signature matches ``body`` and the timestamp is within ``tolerance``.
-
-    Never raises on malformed input — a bad header is simply not authentic.
-    """
-    if not secret or not timestamp_header or not signature_header:
-        return False
+    if not secret.startswith(PREFIX):
+        return secret.encode("utf-8")
     try:
-        timestamp = int(timestamp_header.strip())
-    except ValueError:
-        return False
-    current = time.time() if now is None else now
-    if abs(current - timestamp) > tolerance:
-        return False
-    expected = _digest(secret, timestamp, body)
-    matched = False
-    for part in signature_header.split(","):
-        scheme, _, value = part.strip().partition("=")
-        if scheme == SCHEME:
-            # Check every candidate (no early exit) so timing does not reveal which matched.
-            matched |= hmac.compare_digest(expected.encode(), value.strip().encode())
-    return matched
+        key = base64.b64decode(secret.removeprefix(PREFIX), validate=True)
+    except binascii.Error:
+        raise ValueError("a whsec_ secret must be followed by base64") from None
+    if not key:
+        raise ValueError("webhook secret must not be empty")
+    return key
+
+
+def standard_form(secret: str) -> str:
+    """The ``whsec_`` form of any secret: the same key, as every Standard
+    Webhooks library takes it."""
+    if secret.startswith(PREFIX):
+        return secret
+    return PREFIX + base64.b64encode(key_bytes(secret)).decode()
+
+
+def signature(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value, ``v1,<base64>``."""
+    signed = f"{message_id}.{int(timestamp)}.".encode() + body
+    digest = hmac.new(key_bytes(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def headers(secret: str, message_id: str, timestamp: int, body: bytes) -> dict[str, str]:
+    """Every signature header of one request: the standard's and, for one
+    release, the old ``X-Flex-*`` pair."""
+    return {
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(timestamp)),
+        "webhook-signature": signature(secret, message_id, timestamp, body),
+        "X-Flex-Timestamp": str(int(timestamp)),
+        "X-Flex-Signature": flex_signature(secret, timestamp, body),
+    }
+
+
+# -- X-Flex-Signature, sent beside the standard's until the next release ----------------
+
+
+def flex_signature(secret: str, timestamp: int, body: bytes) -> str:
+    """The old ``X-Flex-Signature`` value, ``v1=<hex>``."""
+    if not secret:
+        raise ValueError("webhook secret must not be empty")
+    message = f"{int(timestamp)}.".encode() + body
+    return "v1=" + hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()

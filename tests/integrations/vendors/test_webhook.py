@@ -1,4 +1,5 @@
-"""Signed webhooks: the documented algorithm, replay protection, idempotency keys."""
+"""Signed webhooks: Standard Webhooks headers (checked with the receivers'
+library), the old X-Flex-Signature beside them, idempotency keys, secrets."""
 
 from __future__ import annotations
 
@@ -6,16 +7,18 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import UTC, datetime
 
 import pytest
+from standardwebhooks import Webhook, WebhookVerificationError
 
-from integrations.http import DeliveryError
+from integrations.http import ConfigurationError, DeliveryError, ReceiverGone
+from integrations.vendors.webhook import signing
 from integrations.vendors.webhook.client import WebhookClient
-from integrations.vendors.webhook.signing import sign, verify
 from tests.integrations.helpers import make_person
 from tests.stubs import WebhookStub
 
-SECRET = "whsec_test"
+SECRET = signing.generate_secret()
 
 
 def client_for(
@@ -35,10 +38,13 @@ def test_delivery_is_signed_and_shaped_as_documented(webhook: WebhookStub) -> No
     assert (request.method, request.path) == ("POST", "/hooks/flex")
     assert request.header("content-type") == "application/json"
     assert request.header("idempotency-key") == "evt-1"
-    timestamp = request.header("x-flex-timestamp")
+    assert request.header("webhook-id") == "evt-1"
+    timestamp = request.header("webhook-timestamp")
     assert timestamp is not None and before <= int(timestamp) <= time.time()
+    Webhook(webhook.secret).verify(request.raw, request.headers)
 
-    # Re-derive the signature by hand, exactly as the signing module's docstring says.
+    # The old header, re-derived by hand as the old docs say, until the next release.
+    assert request.header("x-flex-timestamp") == timestamp
     expected = hmac.new(
         webhook.secret.encode(), f"{timestamp}.".encode() + request.raw, hashlib.sha256
     ).hexdigest()
@@ -88,62 +94,79 @@ def test_endpoint_url_is_used_verbatim(webhook: WebhookStub) -> None:
     assert request.query == {"tenant": "9"}
 
 
+def test_410_gone_is_the_receiver_saying_stop(webhook: WebhookStub) -> None:
+    webhook.fail_next(status=410)
+    with client_for(webhook) as client, pytest.raises(ReceiverGone) as info:
+        client.push(make_person(), idempotency_key="evt-1")
+    assert info.value.status_code == 410 and not info.value.permanent
+
+
+def test_a_malformed_standard_secret_is_a_configuration_error(webhook: WebhookStub) -> None:
+    with pytest.raises(ConfigurationError):
+        client_for(webhook, secret="whsec_not base64!")
+
+
 # -- signing module --------------------------------------------------------------------
 
 
-def test_sign_and_verify_round_trip() -> None:
-    body = b'{"id":"evt-1"}'
-    signature = sign(SECRET, 1_700_000_000, body)
-    assert signature.startswith("v1=") and len(signature) == 3 + 64
-    assert verify(SECRET, "1700000000", signature, body, now=1_700_000_010)
-
-
-def test_tampered_body_fails() -> None:
-    signature = sign(SECRET, 1_700_000_000, b'{"status":"former"}')
-    assert not verify(SECRET, "1700000000", signature, b'{"status":"active"}', now=1_700_000_000)
-
-
-def test_tampered_timestamp_fails() -> None:
-    signature = sign(SECRET, 1_700_000_000, b"{}")
-    assert not verify(SECRET, "1700000001", signature, b"{}", now=1_700_000_000)
-
-
-def test_wrong_secret_fails() -> None:
-    signature = sign(SECRET, 1_700_000_000, b"{}")
-    assert not verify("other", "1700000000", signature, b"{}", now=1_700_000_000)
-
-
-@pytest.mark.parametrize("skew", [-301, 301, 3600])
-def test_stale_or_future_timestamp_fails(skew: int) -> None:
-    signature = sign(SECRET, 1_700_000_000, b"{}")
-    assert not verify(SECRET, "1700000000", signature, b"{}", now=1_700_000_000 + skew)
-
-
-def test_tolerance_is_inclusive_and_configurable() -> None:
-    signature = sign(SECRET, 1_700_000_000, b"{}")
-    assert verify(SECRET, "1700000000", signature, b"{}", now=1_700_000_300)
-    assert not verify(SECRET, "1700000000", signature, b"{}", now=1_700_000_060, tolerance=30)
-
-
-def test_rotated_secret_any_of_several_signatures_matches() -> None:
-    body = b"{}"
-    header = f"{sign('old', 1_700_000_000, body)}, {sign(SECRET, 1_700_000_000, body)}"
-    assert verify(SECRET, "1700000000", header, body, now=1_700_000_000)
-    assert verify("old", "1700000000", header, body, now=1_700_000_000)
+def test_signature_verifies_with_the_standard_library() -> None:
+    body = '{"id":"evt-1","name":"Zoë"}'.encode()
+    now = int(time.time())
+    headers = signing.headers(SECRET, "evt-1", now, body)
+    assert Webhook(SECRET).verify(body, headers) == json.loads(body)
+    # The library's own signer agrees byte for byte.
+    library = Webhook(SECRET).sign("evt-1", datetime.fromtimestamp(now, UTC), body.decode())
+    assert headers["webhook-signature"] == library
 
 
 @pytest.mark.parametrize(
-    ("timestamp", "signature"),
-    [(None, "v1=00"), ("1700000000", None), ("yesterday", "v1=00"), ("1700000000", "garbage"),
-     ("1700000000", ""), ("1700000000", "v0=" + "0" * 64)],
-)  # fmt: skip
-def test_malformed_headers_fail_without_raising(
-    timestamp: str | None, signature: str | None
-) -> None:
-    assert not verify(SECRET, timestamp, signature, b"{}", now=1_700_000_000)
+    "change",
+    [
+        {"body": b'{"id":"evt-1","name":"Zoe"}'},
+        {"webhook-id": "evt-2"},
+        {"webhook-timestamp": "+1"},
+        {"secret": "other"},
+    ],
+)
+def test_any_change_fails_verification(change: dict) -> None:
+    body = '{"id":"evt-1","name":"Zoë"}'.encode()
+    now = int(time.time())
+    headers = signing.headers(SECRET, "evt-1", now, body)
+    if "webhook-id" in change:
+        headers["webhook-id"] = change["webhook-id"]
+    if "webhook-timestamp" in change:
+        headers["webhook-timestamp"] = str(now + 1)
+    secret = signing.generate_secret() if "secret" in change else SECRET
+    with pytest.raises(WebhookVerificationError):
+        Webhook(secret).verify(change.get("body", body), headers)
 
 
-def test_empty_secret_is_refused() -> None:
+@pytest.mark.parametrize("skew", [-301, 301, 3600])
+def test_stale_or_future_timestamps_fail(skew: int) -> None:
+    then = int(time.time()) + skew
+    headers = signing.headers(SECRET, "evt-1", then, b"{}")
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(b"{}", headers)
+
+
+def test_an_old_secret_is_its_utf8_bytes_and_has_a_standard_form() -> None:
+    old = "Any long random string, as the form used to ask"
+    headers = signing.headers(old, "evt-1", int(time.time()), b"{}")
+    Webhook(old.encode()).verify(b"{}", headers)
+    Webhook(signing.standard_form(old)).verify(b"{}", headers)
+    assert signing.standard_form(SECRET) == SECRET
+
+
+def test_generated_secrets_are_standard_and_fresh() -> None:
+    secrets = {signing.generate_secret() for _ in range(20)}
+    assert len(secrets) == 20
+    for secret in secrets:
+        assert secret.startswith("whsec_") and len(signing.key_bytes(secret)) == 32
+
+
+@pytest.mark.parametrize("secret", ["", "whsec_", "whsec_%%%", "whsec_abc"])
+def test_unusable_secrets_are_refused(secret: str) -> None:
     with pytest.raises(ValueError):
-        sign("", 1, b"")
-    assert not verify("", "1", "v1=" + "0" * 64, b"", now=1)
+        signing.key_bytes(secret)
+    with pytest.raises(ValueError):
+        signing.signature(secret, "evt-1", 1, b"{}")
