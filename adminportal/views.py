@@ -1,10 +1,10 @@
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from companies.forms import CompanyRolesForm
-from companies.selectors import companies_for_admin, company_detail_for_admin
+from companies.selectors import companies_for_admin
 from members.models import MemberStatus
-from members.selectors import member_detail_for_admin, members_for_admin
+from members.selectors import company_detail_for_admin, member_detail_for_admin, members_for_admin
+from members.team_forms import CompanyRolesForm
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
 

@@ -12,13 +12,34 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.sessions import sessions_note
+from audit.models import Via
 from companies.selectors import companies_for_admin
-from members.access import (
+from members.actions.access import (
     member_activate_access,
     member_deactivate_access,
     member_remove_from_location,
     member_transfer,
+)
+from members.actions.invitations import (
+    invitation_resend,
+    member_invite,
+    member_invite_new,
+    resend_note,
+)
+from members.actions.join_requests import join_request_approve, join_request_reject
+from members.actions.mass_invite import (
+    errors_csv,
+    id_lookups,
+    mass_invite,
+    parse_rows,
+    paste_fingerprint,
+)
+from members.actions.personal_data import (
+    ADMIN_FIELDS,
+    PERSONAL_FIELDS,
+    attachment_add,
+    attachment_delete,
+    member_update_details,
 )
 from members.admin_roles import admin_role_suspended
 from members.forms_invitations import (
@@ -28,23 +49,8 @@ from members.forms_invitations import (
     MemberDetailsForm,
     TransferForm,
 )
-from members.invitations import invitation_resend, member_invite, member_invite_new, resend_note
-from members.join_requests import join_request_approve, join_request_reject
-from members.mass_invite import (
-    errors_csv,
-    id_lookups,
-    mass_invite,
-    parse_rows,
-    paste_fingerprint,
-)
-from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess, Via
-from members.personal import (
-    ADMIN_FIELDS,
-    PERSONAL_FIELDS,
-    attachment_add,
-    attachment_delete,
-    member_update_details,
-)
+from members.login_access import sessions_note
+from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess
 from members.policy import read_only_refusal
 from members.selectors import members_for_admin
 from organizations.decorators import admin_portal_view

@@ -7,20 +7,20 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.sessions import sessions_note
-from companies.forms import CompanyRolesForm
-from companies.selectors import companies_for_admin, company_detail_for_admin
-from companies.services import company_update_roles
-from members.models import MemberStatus, Via
+from audit.models import Via
+from companies.selectors import companies_for_admin
+from members.actions.records import member_create
+from members.actions.roles import company_update_roles
+from members.actions.status import member_change_status
+from members.login_access import sessions_note
+from members.models import MemberStatus
 from members.policy import read_only_refusal
-from members.selectors import members_for_admin
-from members.services import member_change_status, member_create
-from members.team_forms import NewTeamMemberForm, StatusChangeForm
+from members.selectors import company_detail_for_admin, members_for_admin
+from members.team_forms import CompanyRolesForm, NewTeamMemberForm, StatusChangeForm
+from notifications.actions import notification_confirm, notification_revert, notifications_mark_read
+from notifications.models import Notification
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
-
-from .models import Notification
-from .services import notification_confirm, notification_revert, notifications_mark_read
 
 PAGE_SIZE = 50
 
@@ -100,7 +100,7 @@ def company_roles(request, pk):
     form = CompanyRolesForm(request.POST, company=company)
     if form.is_valid():
         try:
-            company_update_roles(company=company, **form.cleaned_data)
+            company_update_roles(company=company, actor=request.user, **form.cleaned_data)
         except ValidationError as invalid:
             messages.error(request, " ".join(invalid.messages))
         else:

@@ -143,8 +143,8 @@ def run_changes(org, members, rate, crm, door, timeout):
     """Move ``members`` to Active (at ``rate`` per second, or flat out) and
     measure until every delivery is finished."""
     from integrations.models import UNFINISHED, Delivery, DeliveryStatus
+    from members.actions.status import member_change_status
     from members.models import MemberStatus
-    from members.services import member_change_status
 
     crm.reset()
     door.reset()

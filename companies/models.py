@@ -3,6 +3,12 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from organizations.models import Location, Organization, TimeStamped
 
+#: The object permission a contact person, billing person or manager holds
+#: on their company while team management is on (R2.2); members/team_access.py
+#: decides who holds it.
+MANAGE_TEAM = "companies.manage_team"
+MANAGE_TEAM_CODENAME = "manage_team"
+
 
 class Company(TimeStamped):
     """A customer company at a location.

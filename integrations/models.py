@@ -16,9 +16,9 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.crypto import decrypt_json, encrypt_json
 from organizations.models import Organization, TimeStamped
 
-from .crypto import decrypt_json, encrypt_json
 from .vendors import kind_choices, registry
 
 

@@ -39,9 +39,9 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.crypto import UndecryptableCredentials
 from members.models import Member
 
-from .crypto import UndecryptableCredentials
 from .http import DeliveryError
 from .http.addresses import refusal
 from .models import (

@@ -3,15 +3,15 @@ from django.contrib import admin
 from django.db.models import Q
 
 from companies.models import Company
+from members.actions.records import member_delete, member_edited
 
 from .models import Member, Membership, Plan, StatusChange
-from .services import member_delete, member_edited
 
 AUDIT = ("created_at", "updated_at")
 
 
 class StatusChangeInline(admin.TabularInline):
-    """History is written only by members.services.member_change_status."""
+    """History is written only by members.actions.status.member_change_status."""
 
     model = StatusChange
     extra = 0
@@ -75,14 +75,19 @@ class MemberAdmin(admin.ModelAdmin):
             # Support staff added it here, not through an action: say who.
             obj.added_by = request.user
         super().save_model(request, obj, form, change)
-        member_edited(member=obj, previous_company_id=previous_company_id)
+        member_edited(
+            member=obj,
+            actor=getattr(request, "user", None),
+            previous_company_id=previous_company_id,
+            changed=form.changed_data if form is not None else (),
+        )
 
     def delete_model(self, request, obj):
-        member_delete(member=obj)
+        member_delete(member=obj, actor=getattr(request, "user", None))
 
     def delete_queryset(self, request, queryset):
         for member in queryset:
-            member_delete(member=member)
+            member_delete(member=member, actor=getattr(request, "user", None))
 
 
 @admin.register(StatusChange)

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from audit.models import Via
 from organizations.models import Location, Organization, TimeStamped
 
 
@@ -18,15 +19,6 @@ class PortalAccess(models.TextChoices):
     PENDING = "pending", "Pending"
     ACTIVE = "active", "Active"
     DEACTIVATED = "deactivated", "Deactivated"
-
-
-class Via(models.TextChoices):
-    """Through which door a change came in."""
-
-    PORTAL = "portal", "Member portal"
-    ADMIN = "admin", "Admin portal"
-    API = "api", "API"
-    SYSTEM = "system", "System"
 
 
 class Member(TimeStamped):

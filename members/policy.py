@@ -24,9 +24,8 @@ from functools import cached_property
 
 from companies.models import Company
 from companies.selectors import companies_managed_by
+from members.models import Member, Membership, MemberStatus, PortalAccess
 from organizations.models import Organization, OrganizationAdmin
-
-from .models import Member, Membership, MemberStatus, PortalAccess
 
 SETTING_OFF = (
     "Team management is switched off at {organization}. "
@@ -50,6 +49,8 @@ ADMIN_TEAMMATE = (
     "{member} is also an administrator of {organization}, so only its owners and admins "
     "can change their status."
 )
+#: What an erased record is called (R5.3).
+DELETED_NAME = "Deleted user"
 UNKNOWN_STATUS = "Choose Active, Contact or Former."
 INVITE_NOT_ACTIVE = "Only active members use the member portal: set {member} to Active first."
 INVITE_NO_EMAIL = (
@@ -205,3 +206,16 @@ def policy_for(request) -> TeamPolicy:
         policy = TeamPolicy(user=request.user, organization=request.organization)
         request._team_policy = policy
     return policy
+
+
+def team_role_of(member: Member | None, company) -> str:
+    """What ``member`` is to ``company``'s team, in words for a notice."""
+    if member is None:
+        return "someone"
+    if member.pk == company.contact_person_id:
+        return "contact person"
+    if member.pk == company.billing_person_id:
+        return "billing person"
+    if member.is_manager:
+        return "manager"
+    return "member"

@@ -2,6 +2,8 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from accounts.emails import verified_emails
+from companies.selectors import companies_for_admin
 from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
@@ -77,8 +79,6 @@ def invitations_addressed_to(user) -> QuerySet:
     sent to an address it has proven. Never by the address it merely
     carries. Across organizations: the person sees them after logging in
     and accepts each one themselves."""
-    from accounts.emails import verified_emails
-
     addressed = Q(user_id=user.pk)
     for email in verified_emails(user):
         addressed |= Q(user__isnull=True, email__iexact=email)
@@ -99,4 +99,12 @@ def invitations_waiting_for(user) -> QuerySet:
         .filter(~Exists(elsewhere))
         .select_related("organization", "location", "company")
         .order_by("organization__name", "pk")
+    )
+
+
+def company_detail_for_admin(*, user, organization) -> QuerySet:
+    team = with_active_membership(Member.objects.select_related("user"))
+    return companies_for_admin(user=user, organization=organization).prefetch_related(
+        Prefetch("members", queryset=team),
+        Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
     )

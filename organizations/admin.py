@@ -1,6 +1,8 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from audit.models import Via
+
 from .models import Location, LocationUserObjectPermission, Organization, OrganizationAdmin
 from .services import SETTINGS, organization_update_settings
 
@@ -42,7 +44,7 @@ class OrganizationModelAdmin(admin.ModelAdmin):
         if settings:
             # actor=None: support staff stand outside the organization's own
             # admin permissions; Django admin's log records who did it.
-            organization_update_settings(organization=obj, actor=None, **settings)
+            organization_update_settings(organization=obj, actor=None, via=Via.SUPPORT, **settings)
 
 
 @admin.register(Location)

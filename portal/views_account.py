@@ -5,8 +5,8 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from members.actions.personal_data import account_delete, privacy_update, profile_update
 from members.forms_invitations import PrivacyForm, ProfileForm
-from members.personal import account_delete, privacy_update, profile_update
 from members.photos import photo_url
 from members.privacy import shows_email, shows_phone
 

@@ -11,8 +11,9 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import Via
 from companies.models import Company
-from members.models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange, Via
+from members.models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
 from organizations.models import Location, Organization, OrganizationAdmin
 
 PASSWORD = "correct-horse-battery"

@@ -4,7 +4,7 @@ access: deactivated or removed, their admin role is suspended (R4.6, R4.7)."""
 import pytest
 from django.urls import reverse
 
-from members.access import (
+from members.actions.access import (
     member_activate_access,
     member_deactivate_access,
     member_remove_from_location,

@@ -9,13 +9,9 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from members.access import member_activate_access, member_deactivate_access
-from members.invitations import (
-    invitation_resend,
-    invitations_send_reminders,
-    invitations_send_unsent,
-    member_invite,
-)
+from members.actions.access import member_activate_access, member_deactivate_access
+from members.actions.invitations import invitation_resend, member_invite
+from members.invitation_emails import invitations_send_reminders, invitations_send_unsent
 from members.models import Invitation, Member, PortalAccess
 
 from .helpers import admin_invite, last_link

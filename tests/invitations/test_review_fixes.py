@@ -5,10 +5,11 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from members.access import member_remove_from_location
-from members.invitations import invitation_resend, member_invite
-from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess, Via
-from members.services import member_change_status
+from audit.models import Via
+from members.actions.access import member_remove_from_location
+from members.actions.invitations import invitation_resend, member_invite
+from members.actions.status import member_change_status
+from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.factories import PASSWORD

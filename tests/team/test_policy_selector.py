@@ -10,8 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
-from companies.models import Company
-from companies.team_access import MANAGE_TEAM
+from companies.models import MANAGE_TEAM, Company
 from members.models import Member, Membership, MemberStatus, PortalAccess
 from members.policy import TeamPolicy
 from organizations.services import organization_update_settings

@@ -7,11 +7,11 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from guardian.shortcuts import remove_perm
 
-from adminportal.models import Notification
-from adminportal.tasks import send_notification_email
-from companies.services import team_add_member, team_change_status
+from members.actions.team import team_add_member, team_change_status
 from members.policy import ACTIVE_NEEDS_EMAIL, TeamPolicy
 from members.team_forms import NewTeamMemberForm
+from notifications.models import Notification
+from notifications.tasks import send_notification_email
 from organizations.permissions import MANAGE_CUSTOMERS
 
 from .conftest import shows

@@ -4,14 +4,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from adminportal.models import Notification
-from adminportal.notifications import notify_location_admins
+from audit import log
+from audit.models import Verb, Via
+from members.actions.invitations import member_invite
+from members.actions.records import member_create
+from members.models import JoinRequest, Member, MemberStatus, PortalAccess
 from organizations.models import Location
 from organizations.permissions import can_manage_location
-
-from .invitations import member_invite
-from .models import JoinRequest, Member, MemberStatus, PortalAccess, Via
-from .services import member_create
 
 
 @transaction.atomic
@@ -44,10 +43,12 @@ def join_request_submit(
         company_name=company_name.strip(),
         message=message.strip(),
     )
-    notify_location_admins(
-        location=location,
-        kind=Notification.Kind.JOIN_REQUEST,
-        message=f"{join_request.full_name} asked to join {location.name}.",
+    # The location's admins are told (notifications/reactions.py).
+    log.record(
+        verb=Verb.JOIN_REQUEST_SUBMITTED,
+        via=Via.PUBLIC,
+        subject=join_request,
+        after={"location_id": location.pk},
     )
     return join_request
 
@@ -120,6 +121,13 @@ def join_request_approve(*, join_request: JoinRequest, actor) -> Member:
     join_request.decided_by = actor
     join_request.decided_at = timezone.now()
     join_request.save(update_fields=["state", "member", "decided_by", "decided_at"])
+    log.record(
+        verb=Verb.JOIN_REQUEST_APPROVED,
+        via=Via.ADMIN,
+        actor=actor,
+        subject=join_request,
+        member=member,
+    )
     return member
 
 
@@ -130,4 +138,5 @@ def join_request_reject(*, join_request: JoinRequest, actor) -> JoinRequest:
     join_request.decided_by = actor
     join_request.decided_at = timezone.now()
     join_request.save(update_fields=["state", "decided_by", "decided_at"])
+    log.record(verb=Verb.JOIN_REQUEST_REJECTED, via=Via.ADMIN, actor=actor, subject=join_request)
     return join_request

@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from config.broker import publish
+from outbox.broker import publish
 
 from .models import Notification
 

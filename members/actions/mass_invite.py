@@ -20,15 +20,16 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from audit import log
+from audit.models import Verb, Via
 from companies.models import Company
-from integrations import outbox
+from members.actions.invitations import ensure_users
+from members.fields import column_max_length, single_line, single_line_errors
+from members.invitation_emails import invitations_queue
+from members.models import Member, Membership, MemberStatus, Plan, PortalAccess
+from members.selectors import plans_for_admin
 from organizations.models import Location, Organization
 from organizations.permissions import admin_locations
-
-from .fields import column_max_length, single_line, single_line_errors
-from .invitations import ensure_users, invitations_queue
-from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Via
-from .selectors import plans_for_admin
 
 MAX_ROWS = 10_000
 #: The paste box takes this many characters: 10,000 rows of 100. The request
@@ -333,7 +334,9 @@ def mass_invite(*, organization: Organization, actor, rows: list[Row]) -> list[M
         ],
         batch_size=2000,
     )
-    outbox.record_member_events(members=members, event=outbox.MemberEvent.CREATED)
+    # One entry per member, one INSERT; the connected systems hear of all
+    # of them at once (integrations/reactions.py).
+    log.record_many(verb=Verb.MEMBER_CREATED, via=Via.ADMIN, actor=actor, subjects=members)
     # One owed-email row per person, in this transaction; sent after commit
     # one task per chunk, and swept from beat if the broker is down.
     invitations_queue(members, invited_by_id=actor.pk)

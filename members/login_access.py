@@ -9,6 +9,8 @@ login (password, emailed code, invitation link) rather than by flipping
 everywhere and which would have to be recomputed on every change of access.
 """
 
+from accounts.models import User
+from accounts.sessions import end_sessions
 from members.models import Member, MemberStatus, PortalAccess
 from members.selectors import invitations_addressed_to
 from organizations.models import OrganizationAdmin
@@ -34,3 +36,26 @@ def has_usable_access(user) -> bool:
     if members.filter(user=user, portal_access=PortalAccess.ACTIVE).exists():
         return True
     return invitations_addressed_to(user).exists()
+
+
+def end_sessions_if_no_access_left(user_id) -> int:
+    """End ``user_id``'s sessions when the login has no usable access left
+    anywhere (``has_usable_access``); else leave them to the portals'
+    per-request checks. Run after the change is committed."""
+    user = User.objects.filter(pk=user_id).first()
+    if user is not None and has_usable_access(user):
+        return 0
+    return end_sessions(user_id)
+
+
+def sessions_note(user) -> str:
+    """What an admin is told about the person's sessions after closing a
+    portal to them (``end_sessions_if_no_access_left`` has run)."""
+    if user is None:
+        return ""
+    if has_usable_access(user):
+        return (
+            " They keep their login for the access they hold elsewhere; this portal is "
+            "closed to them at once."
+        )
+    return " Their member portal sessions have ended."

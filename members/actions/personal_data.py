@@ -7,34 +7,27 @@ account: the login and personal data go, the member record stays as
 "Deleted user" with its billing and memberships.
 """
 
-import re
-from datetime import timedelta
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from accounts.sessions import end_sessions
-from adminportal.models import Notification
-from adminportal.notifications import notify_location_admins
-from companies.team_access import sync_team_access
-from integrations.outbox import MemberEvent, erase_personal_data_from_events, record_member_event
-
-from .models import Attachment, Invitation, JoinRequest, Member, PortalAccess
-from .photo_files import delete_photos, prepare_photo, store_photo
-from .policy import read_only_refusal
-from .uploads import check_upload
+from audit import log
+from audit.erasure import erase_actor_from_log, erase_member_from_log, erasing
+from audit.models import Verb, Via
+from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess
+from members.photo_files import delete_photos, prepare_photo, store_photo
+from members.policy import DELETED_NAME, read_only_refusal
+from members.uploads import check_upload
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
 ADMIN_FIELDS = ("billing_name", "billing_address", "tax_id", "internal_notes")
-DELETED_NAME = "Deleted user"
-SAME_MOMENT = timedelta(seconds=5)
 
 
 @transaction.atomic
-def member_update_details(*, member: Member, actor, **changes) -> Member:
+def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **changes) -> Member:
     """An admin edits a member record.
 
     Personal fields may change only while no login is linked; after that
@@ -78,11 +71,20 @@ def member_update_details(*, member: Member, actor, **changes) -> Member:
             )
     if not changed:
         return member
+    before = {field: getattr(member, field) for field in changed}
     for field in changed:
         setattr(member, field, changes[field])
     member.save(update_fields=[*changed, "updated_at"])
-    if personal:
-        record_member_event(member=member, event=MemberEvent.UPDATED)
+    # Only personal fields reach the connected systems (R3.2): billing and
+    # notes are the operator's own.
+    log.record(
+        verb=Verb.MEMBER_UPDATED if personal else Verb.MEMBER_ADMIN_DETAILS_CHANGED,
+        via=via,
+        actor=actor,
+        subject=member,
+        before=before,
+        after={field: changes[field] for field in changed},
+    )
     return member
 
 
@@ -111,16 +113,26 @@ def profile_update(
             raise ValidationError({"photo": invalid.messages}) from invalid
     members = list(Member.objects.select_for_update().filter(user=user))
     for member in members:
-        member.first_name = first_name.strip()
-        member.last_name = last_name.strip()
-        member.phone = phone.strip()
         previous = member.photo.name
         if prepared is not None:
             store_photo(member, prepared)
         elif remove_photo:
             member.photo = ""
+        before = {"first_name": member.first_name, "last_name": member.last_name}
+        before["phone"] = member.phone
+        member.first_name = first_name.strip()
+        member.last_name = last_name.strip()
+        member.phone = phone.strip()
         member.save(update_fields=["first_name", "last_name", "phone", "photo", "updated_at"])
-        record_member_event(member=member, event=MemberEvent.UPDATED)
+        log.record(
+            verb=Verb.MEMBER_UPDATED,
+            via=Via.PORTAL,
+            actor=user,
+            subject=member,
+            before=before,
+            after={"first_name": member.first_name, "last_name": member.last_name}
+            | {"phone": member.phone, "photo_changed": member.photo.name != previous},
+        )
         if member.photo.name != previous:
             # Once committed; a rollback keeps the old photo, and the folder's
             # leftovers go with the next change.
@@ -133,7 +145,16 @@ def privacy_update(*, member: Member, show_email: bool | None, show_phone: bool 
     """The person's own privacy choice; None follows the organization (R5.2)."""
     member.show_email = show_email
     member.show_phone = show_phone
+    before = {"show_email": member.show_email, "show_phone": member.show_phone}
     member.save(update_fields=["show_email", "show_phone", "updated_at"])
+    log.record(
+        verb=Verb.MEMBER_PRIVACY_CHANGED,
+        via=Via.PORTAL,
+        actor=member.user,
+        subject=member,
+        before=before,
+        after={"show_email": show_email, "show_phone": show_phone},
+    )
     return member
 
 
@@ -144,7 +165,7 @@ def attachment_add(*, member: Member, actor, upload) -> Attachment:
     if refusal:
         raise PermissionDenied(refusal)
     content_type = check_upload(upload)
-    return Attachment.objects.create(
+    attachment = Attachment.objects.create(
         organization_id=member.organization_id,
         member=member,
         file=upload,
@@ -153,6 +174,15 @@ def attachment_add(*, member: Member, actor, upload) -> Attachment:
         size=upload.size,
         uploaded_by=actor,
     )
+    log.record(
+        verb=Verb.ATTACHMENT_ADDED,
+        via=Via.ADMIN,
+        actor=actor,
+        subject=attachment,
+        member=member,
+        after={"name": attachment.name, "size": attachment.size},
+    )
+    return attachment
 
 
 @transaction.atomic
@@ -160,42 +190,16 @@ def attachment_delete(*, attachment: Attachment, actor) -> None:
     refusal = read_only_refusal(attachment.member)
     if refusal:
         raise PermissionDenied(refusal)
+    log.record(
+        verb=Verb.ATTACHMENT_DELETED,
+        via=Via.ADMIN,
+        actor=actor,
+        subject=attachment,
+        member=attachment.member,
+        before={"name": attachment.name, "size": attachment.size},
+    )
     attachment.file.delete(save=False)
     attachment.delete()
-
-
-def _erase_name_from_notifications(member: Member, user) -> int:
-    """Admin notices about the person, or by them as a contact person, name
-    them; their name and email are part of what they asked us to erase.
-    The notices stay (the change they record happened), as "Deleted user".
-    Only notices tied to this person are rewritten, never a namesake's."""
-    related = Q(member=member) | Q(actor=user)
-    for request in JoinRequest.objects.filter(member=member).select_related("location"):
-        # The notice has no link to its request: it was written in the same
-        # transaction, so its time and text single it out from a namesake's.
-        related |= Q(
-            kind=Notification.Kind.JOIN_REQUEST,
-            location_id=request.location_id,
-            message=f"{request.full_name} asked to join {request.location.name}.",
-            created_at__range=(request.created_at - SAME_MOMENT, request.created_at + SAME_MOMENT),
-        )
-    notices = Notification.objects.filter(related, organization_id=member.organization_id)
-    texts = {member.full_name, member.email, user.email} - {""}
-    if not texts:
-        return 0
-    # Whole words only: a short name ("Al") must not be cut out of "Almere" or
-    # "totally". Longest first, so a full name goes before an email it might
-    # contain; one pass, so "Deleted user" itself is never rewritten.
-    alternatives = "|".join(re.escape(text) for text in sorted(texts, key=len, reverse=True))
-    pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
-    changed = []
-    for notice in notices.only("pk", "message"):
-        message = pattern.sub(DELETED_NAME, notice.message)
-        if message != notice.message:
-            notice.message = message
-            changed.append(notice)
-    Notification.objects.bulk_update(changed, ["message"])
-    return len(changed)
 
 
 @transaction.atomic
@@ -213,10 +217,11 @@ def account_delete(*, user) -> list[Member]:
     )
     now = timezone.now()
     for member in members:
-        # The notice names the record, not the person: their name is part of
-        # what they asked us to erase.
-        of_company = f" of {member.company.name}" if member.company else ""
-        _erase_name_from_notifications(member, user)
+        # Every copy of what the person told us (notices, events sent to the
+        # connected systems, the audit log) is blanked while the names to
+        # look for are still on the record.
+        erasing.send(sender=Member, member=member, user=user)
+        erase_member_from_log(member.pk)
         # Every photo the person ever had here, not only the current one.
         transaction.on_commit(partial(delete_photos, member.pk, previous=member.photo.name))
         member.first_name = DELETED_NAME
@@ -235,19 +240,16 @@ def account_delete(*, user) -> list[Member]:
         JoinRequest.objects.filter(member=member).update(
             first_name=DELETED_NAME, last_name="", email="", phone="", company_name="", message=""
         )
-        erase_personal_data_from_events(member.pk)
-        record_member_event(member=member, event=MemberEvent.REMOVED)
-        if member.company_id is not None:
-            sync_team_access(member.company_id)
-        notify_location_admins(
-            location=member.location,
-            kind=Notification.Kind.ACCOUNT_DELETED,
-            message=(
-                f"Member #{member.pk}{of_company} deleted their account. The record stays as "
-                f"“{DELETED_NAME}”: review their memberships and billing."
-            ),
-            member=member,
+        # The connected systems remove the person, the admins are told and
+        # team access follows (audit reactions).
+        log.record(
+            verb=Verb.MEMBER_ERASED,
+            via=Via.PORTAL,
+            actor=None,
+            subject=member,
+            before={"company_id": member.company_id},
         )
+    erase_actor_from_log(user.pk)
     user_id = user.pk  # sessions keep the id after the login is gone
     transaction.on_commit(lambda: end_sessions(user_id))
     user.delete()

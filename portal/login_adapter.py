@@ -3,8 +3,9 @@ from allauth.core.exceptions import ImmediateHttpResponse
 from django.contrib import messages
 from django.shortcuts import redirect
 
-from .access import has_usable_access
-from .emails import ADDRESS_TAKEN, held_by_another_login
+from accounts.emails import ADDRESS_TAKEN, held_by_another_login
+from members.actions.invitations import members_logged_in
+from members.login_access import has_usable_access
 
 NO_ACCESS_MESSAGE = (
     "Your access to the member portal has been deactivated or removed. "
@@ -35,8 +36,6 @@ class AccountAdapter(DefaultAccountAdapter):
         super().login(request, user)
 
     def post_login(self, request, user, **kwargs):
-        from members.invitations import members_logged_in
-
         # Ends the "New" label (R4.4). Pending invitations are not accepted
         # here: the landing page shows them and the person accepts each one.
         members_logged_in(user=user)

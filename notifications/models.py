@@ -35,6 +35,11 @@ class Notification(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    #: The request a JOIN_REQUEST notice is about: erasure finds the notice
+    #: by it, not by its wording (issue 11, item 7).
+    join_request = models.ForeignKey(
+        "members.JoinRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status_change = models.ForeignKey(
         "members.StatusChange", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
@@ -44,7 +49,7 @@ class Notification(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    # The email, sent at least once (adminportal/tasks.py): claimed by the
+    # The email, sent at least once (notifications/tasks.py): claimed by the
     # sending task for a lease, so a redelivered task or the sweep does not
     # send it at the same time; emailed once the mail server took it.
     email_claimed_at = models.DateTimeField(null=True, blank=True)
@@ -52,8 +57,15 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
+        # Moved from adminportal (issue 11): the table kept its name.
+        db_table = "adminportal_notification"
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["recipient", "organization", "read_at"])]
+        indexes = [
+            models.Index(
+                fields=["recipient", "organization", "read_at"],
+                name="adminportal_recipie_cc030f_idx",
+            )
+        ]
 
     def __str__(self):
         return self.message

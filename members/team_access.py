@@ -5,8 +5,9 @@ facts held elsewhere: the organization's setting, who is contact person,
 billing person or manager, and whether that member is active with a login
 whose portal access an admin has not deactivated (R4.6).
 ``sync_team_access`` recomputes it from those facts and makes the guardian
-rows match. Every action that changes one of the facts calls it inside its
-own transaction, so the grant never outlives the role.
+rows match. It is called from one place, the audit reaction in
+members/reactions.py, inside the transaction of every change to one of the
+facts, so the grant never outlives the role.
 """
 
 from collections.abc import Iterable
@@ -15,12 +16,12 @@ from django.contrib.auth.models import Permission
 from django.db import transaction
 from django.db.models import F, Q, QuerySet
 
+from companies.models import (
+    MANAGE_TEAM_CODENAME,
+    Company,
+    CompanyUserObjectPermission,
+)
 from members.models import Member, MemberStatus, PortalAccess
-
-from .models import Company, CompanyUserObjectPermission
-
-MANAGE_TEAM = "companies.manage_team"
-MANAGE_TEAM_CODENAME = "manage_team"
 
 
 def manage_team_permission() -> Permission:
@@ -29,7 +30,7 @@ def manage_team_permission() -> Permission:
     )
 
 
-def team_managers_should_be(companies: QuerySet) -> set[tuple[int, int]]:
+def team_managers_should_be(companies: QuerySet, *, leaving=()) -> set[tuple[int, int]]:
     """(company id, user id) pairs that ought to hold the grant."""
     holders = (
         Member.objects.filter(
@@ -42,6 +43,8 @@ def team_managers_should_be(companies: QuerySet) -> set[tuple[int, int]]:
         # A deactivated person cannot use the member portal, so they hold no
         # grant there either; activating them gives it back.
         .exclude(portal_access=PortalAccess.DEACTIVATED)
+        # Records being deleted in this transaction hold nothing.
+        .exclude(pk__in=leaving)
         .filter(
             Q(is_manager=True)
             | Q(pk=F("company__contact_person_id"))
@@ -53,7 +56,7 @@ def team_managers_should_be(companies: QuerySet) -> set[tuple[int, int]]:
 
 
 @transaction.atomic
-def sync_team_access_for(companies: QuerySet) -> tuple[int, int]:
+def sync_team_access_for(companies: QuerySet, *, leaving=()) -> tuple[int, int]:
     """Make the grants on ``companies`` match the facts; returns (granted, revoked)."""
     permission = manage_team_permission()
     # Locking the companies serialises concurrent syncs of the same team, so
@@ -63,7 +66,7 @@ def sync_team_access_for(companies: QuerySet) -> tuple[int, int]:
     if not company_ids:
         return 0, 0
     scope = Company.objects.filter(pk__in=company_ids)
-    wanted = team_managers_should_be(scope)
+    wanted = team_managers_should_be(scope, leaving=leaving)
     rows = CompanyUserObjectPermission.objects.filter(
         content_object_id__in=company_ids, permission=permission
     )
@@ -93,8 +96,10 @@ def sync_team_access(company: Company | int) -> tuple[int, int]:
     return sync_team_access_for(Company.objects.filter(pk=company_id))
 
 
-def sync_team_access_of_companies(company_ids: Iterable[int | None]) -> tuple[int, int]:
+def sync_team_access_of_companies(
+    company_ids: Iterable[int | None], *, leaving=()
+) -> tuple[int, int]:
     ids = {pk for pk in company_ids if pk is not None}
     if not ids:
         return 0, 0
-    return sync_team_access_for(Company.objects.filter(pk__in=ids))
+    return sync_team_access_for(Company.objects.filter(pk__in=ids), leaving=leaving)

@@ -12,24 +12,22 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from accounts.sessions import end_sessions_if_no_access_left
-from companies.services import company_set_roles
-from companies.team_access import sync_team_access
-from integrations.outbox import MemberEvent, record_member_event
-from organizations.models import Location, OrganizationAdmin
-
-from .admin_roles import admin_role_of, admin_role_refusal
-from .models import (
+from audit import log
+from audit.models import Verb, Via
+from members.actions.roles import company_set_roles
+from members.actions.status import member_change_status
+from members.admin_roles import admin_role_of, admin_role_refusal
+from members.login_access import end_sessions_if_no_access_left
+from members.models import (
     Invitation,
     LocationTransfer,
     Member,
     Membership,
     MemberStatus,
     PortalAccess,
-    Via,
 )
-from .policy import read_only_refusal
-from .services import member_change_status
+from members.policy import read_only_refusal
+from organizations.models import Location, OrganizationAdmin
 
 
 def _revoke_links(member: Member) -> None:
@@ -48,6 +46,15 @@ def _suspend_admin_role(member: Member, actor) -> None:
     if refusal:
         raise ValidationError(refusal)
     OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=timezone.now())
+    log.record(
+        verb=Verb.ADMIN_SUSPENDED,
+        via=Via.ADMIN,
+        actor=actor,
+        subject=role,
+        member=member,
+        before={"suspended": False},
+        after={"suspended": True},
+    )
     transaction.on_commit(partial(end_sessions_if_no_access_left, role.user_id))
 
 
@@ -59,6 +66,26 @@ def _restore_admin_role(member: Member, actor) -> None:
     if refusal:
         raise ValidationError(refusal)
     OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=None)
+    log.record(
+        verb=Verb.ADMIN_PERMISSIONS_CHANGED,
+        via=Via.ADMIN,
+        actor=actor,
+        subject=role,
+        member=member,
+        before={"suspended": True},
+        after={"suspended": False},
+    )
+
+
+def _record_access(member: Member, actor, before: str, via: str = Via.ADMIN) -> None:
+    log.record(
+        verb=Verb.MEMBER_PORTAL_ACCESS_CHANGED,
+        via=via,
+        actor=actor,
+        subject=member,
+        before={"portal_access": before},
+        after={"portal_access": member.portal_access, "company_id": member.company_id},
+    )
 
 
 @transaction.atomic
@@ -73,13 +100,12 @@ def member_deactivate_access(*, member: Member, actor=None) -> Member:
             f"{member.get_portal_access_display().lower()}."
         )
     _suspend_admin_role(member, actor)
+    before = member.portal_access
     member.portal_access = PortalAccess.DEACTIVATED
     member.save(update_fields=["portal_access", "updated_at"])
     _revoke_links(member)
-    record_member_event(member=member, event=MemberEvent.UPDATED)
-    if member.company_id is not None:
-        # A deactivated contact person stops managing the team (R2.5).
-        sync_team_access(member.company_id)
+    # A deactivated contact person stops managing the team (R2.5).
+    _record_access(member, actor, before)
     if member.user_id is not None:
         transaction.on_commit(partial(end_sessions_if_no_access_left, member.user_id))
     return member
@@ -93,12 +119,11 @@ def member_activate_access(*, member: Member, actor=None) -> Member:
     if member.portal_access != PortalAccess.DEACTIVATED:
         raise ValidationError(f"{member.full_name}'s portal access is not deactivated.")
     _restore_admin_role(member, actor)
+    before = member.portal_access
     member.portal_access = PortalAccess.ACTIVE if member.user_id else PortalAccess.NONE
     member.save(update_fields=["portal_access", "updated_at"])
-    record_member_event(member=member, event=MemberEvent.UPDATED)
-    if member.company_id is not None:
-        # ...and gets it back with their access.
-        sync_team_access(member.company_id)
+    # ...and gets team management back with their access.
+    _record_access(member, actor, before)
     return member
 
 
@@ -125,9 +150,19 @@ def member_remove_from_location(
         reason=reason or f"Removed from {member.location.name}",
     )
     had_access = member.portal_access != PortalAccess.NONE
+    before = member.portal_access
     member.portal_access = PortalAccess.NONE
     member.save(update_fields=["portal_access", "updated_at"])
     _revoke_links(member)
+    log.record(
+        verb=Verb.MEMBER_LEFT_LOCATION,
+        via=via,
+        actor=actor,
+        subject=member,
+        before={"portal_access": before, "location_id": member.location_id},
+        after={"portal_access": member.portal_access},
+        reason=reason,
+    )
     if had_access and member.user_id is not None:
         transaction.on_commit(partial(end_sessions_if_no_access_left, member.user_id))
     return member
@@ -166,6 +201,7 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
                 billing_person=None
                 if company.billing_person_id == member.pk
                 else company.billing_person,
+                actor=actor,
             )
         member.company = None
         member.is_manager = False
@@ -177,11 +213,19 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
         company_cleared=cleared,
         actor=actor,
     )
+    before = {"location_id": member.location_id, "company_id": getattr(company, "pk", None)}
     member.location = to_location
     member.save(update_fields=["location", "company", "is_manager", "updated_at"])
-    if cleared:
-        sync_team_access(company)
-    record_member_event(member=member, event=MemberEvent.UPDATED)
+    # A company left behind loses their role's team access; the systems
+    # hear of the new location (audit reactions).
+    log.record(
+        verb=Verb.MEMBER_TRANSFERRED,
+        via=Via.ADMIN,
+        actor=actor,
+        subject=member,
+        before=before,
+        after={"location_id": to_location.pk, "company_id": member.company_id},
+    )
     return transfer
 
 

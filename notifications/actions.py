@@ -4,9 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from members.models import Member, StatusChange, Via
+from audit.models import Via
+from members.actions.status import member_change_status
+from members.models import Member, StatusChange
 from members.policy import read_only_refusal
-from members.services import member_change_status
 from organizations.permissions import can_manage_location
 
 from .models import Notification

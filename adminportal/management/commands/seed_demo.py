@@ -12,10 +12,13 @@ from guardian.shortcuts import assign_perm
 
 from accounts.emails import mark_proven
 from accounts.models import User
+from audit.models import Via
+from companies.actions import company_create
 from companies.models import Company
-from companies.services import company_create, company_set_roles
-from members.models import Member, Membership, MemberStatus, Plan, Via
-from members.services import member_change_status, member_create, member_link_user
+from members.actions.records import member_create, member_link_user
+from members.actions.roles import company_set_roles
+from members.actions.status import member_change_status
+from members.models import Member, Membership, MemberStatus, Plan
 from organizations.models import Location, Organization, OrganizationAdmin
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 

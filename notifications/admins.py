@@ -4,9 +4,9 @@ import logging
 
 from django.db import transaction
 
-from config.broker import publish
 from organizations.models import Location
 from organizations.permissions import location_admin_users
+from outbox.broker import publish
 
 from .models import Notification
 from .tasks import send_notification_email
@@ -16,7 +16,14 @@ logger = logging.getLogger(__name__)
 
 @transaction.atomic
 def notify_location_admins(
-    *, location: Location, kind: str, message: str, member=None, actor=None, status_change=None
+    *,
+    location: Location,
+    kind: str,
+    message: str,
+    member=None,
+    actor=None,
+    status_change=None,
+    join_request=None,
 ) -> list[Notification]:
     """One unread notification per admin of the location, in the caller's
     transaction, each emailed once that transaction commits (a rolled-back
@@ -31,6 +38,7 @@ def notify_location_admins(
             member=member,
             actor=actor,
             status_change=status_change,
+            join_request=join_request,
         )
         for user in location_admin_users(location)
     )
@@ -39,7 +47,7 @@ def notify_location_admins(
         # robust: the change is committed; a failing callback must not turn
         # the response into an error. Each notification is its own "email
         # owed" row (emailed_at is null): what the broker refuses now, the
-        # beat sweep (adminportal.tasks.send_unsent_notification_emails) sends.
+        # beat sweep (notifications.tasks.send_unsent_notification_emails) sends.
         transaction.on_commit(lambda: enqueue_notification_emails(ids), robust=True)
     return notifications
 

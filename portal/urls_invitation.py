@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views_invitation import invitation_accept_view
+from .invitation_link import invitation_accept_view
 
 urlpatterns = [
     path("<str:token>/", invitation_accept_view, name="invitation_accept"),

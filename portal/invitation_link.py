@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
 
-from members.invitations import (
+from members.actions.invitations import (
     InvitationInvalid,
     InvitationNeedsLogin,
     InvitationRefused,
