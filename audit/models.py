@@ -56,6 +56,7 @@ class Verb(models.TextChoices):
     CONNECTION_CREATED = "connection.created", "Connection added"
     CONNECTION_UPDATED = "connection.updated", "Connection changed"
     CONNECTION_DELETED = "connection.deleted", "Connection removed"
+    CONNECTION_RESYNCED = "connection.resynced", "Every member sent again"
     DELIVERY_RETRIED = "delivery.retried", "Delivery retried"
     EXPORT_CREATED = "export.created", "Export created"
     NOTIFICATION_RESOLVED = "notification.resolved", "Notice confirmed or reverted"

@@ -85,6 +85,7 @@ def _connection_form(request, *, kind, connection):
     if request.method == "POST" and form.is_valid():
         try:
             saved = connection_save(
+                actor=request.user,
                 organization=request.organization,
                 kind=kind,
                 name=form.cleaned_data["name"],

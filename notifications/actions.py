@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import Via
+from audit import log
+from audit.models import Verb, Via
 from members.actions.status import member_change_status
 from members.models import Member, StatusChange
 from members.policy import read_only_refusal
@@ -29,7 +30,18 @@ def _resolve(notification: Notification, *, actor, resolution: str) -> int:
     now = timezone.now()
     copies = _same_event(notification).filter(resolution=Resolution.OPEN)
     copies.filter(read_at__isnull=True).update(read_at=now)
-    return copies.update(resolution=resolution, resolved_by=actor, resolved_at=now)
+    resolved = copies.update(resolution=resolution, resolved_by=actor, resolved_at=now)
+    log.record(
+        verb=Verb.NOTIFICATION_RESOLVED,
+        via=Via.ADMIN,
+        actor=actor,
+        organization=notification.organization_id,
+        subject=notification,
+        member=notification.member_id,
+        before={"resolution": Resolution.OPEN},
+        after={"resolution": resolution, "copies": resolved},
+    )
+    return resolved
 
 
 def _lock_open(notification: Notification) -> Notification:

@@ -243,12 +243,23 @@ def member_invite_new(
                 raise PermissionDenied("That location belongs to another organization.")
         _check_admin_grant(actor, organization, admin_location_list, admin_permissions)
         user = ensure_user(member.email)
-        OrganizationAdmin.objects.get_or_create(
+        role, _ = OrganizationAdmin.objects.get_or_create(
             organization=organization, user=user, defaults={"invited_member": member}
         )
         for perm in admin_permissions:
             for loc in admin_location_list:
                 assign_perm(perm, user, loc)
+        log.record(
+            verb=Verb.ADMIN_PERMISSIONS_CHANGED,
+            via=Via.ADMIN,
+            actor=actor,
+            subject=role,
+            member=member,
+            after={
+                "permissions": sorted(admin_permissions),
+                "location_ids": sorted(loc.pk for loc in admin_location_list),
+            },
+        )
     member_invite(member=member, actor=actor, via=Via.ADMIN)
     return member
 
