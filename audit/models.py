@@ -83,10 +83,18 @@ class AuditEntry(models.Model):
         ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     subject_id = models.BigIntegerField(null=True, blank=True)
-    #: The member the change concerns, as a plain id: the log sits below
-    #: members in the layers and outlives the record (a removed member's
-    #: history stays readable to the erasure that blanks it).
-    member_id = models.BigIntegerField(null=True, blank=True)
+    #: The member the change concerns, for their history (R6.3). Named, not
+    #: imported, and without a database constraint: the log outlives the
+    #: record (a deleted member's entries stay, found by this id), and the
+    #: audit code never reaches up into members.
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_entries",
+    )
     verb = models.CharField(max_length=40, choices=Verb)
     before = models.JSONField(default=dict, blank=True)
     after = models.JSONField(default=dict, blank=True)
@@ -99,7 +107,7 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
         indexes = [
-            models.Index(fields=["member_id", "-created_at"], name="audit_member_history"),
+            models.Index(fields=["member", "-created_at"], name="audit_member_history"),
             models.Index(fields=["organization", "-created_at"], name="audit_org_timeline"),
             models.Index(fields=["subject_type", "subject_id"], name="audit_subject"),
         ]

@@ -77,14 +77,15 @@ def ensure_database():
 def delete_bench_rows():
     """Only the benchmark's own organization and what hangs off it, children
     first (locations and members are protected from cascading deletes)."""
+    from audit.models import AuditEntry
     from integrations.models import Connection, Delivery, OutboxEvent
-    from members.models import Member, StatusChange
+    from members.models import Member
     from organizations.models import Location, Organization
 
     org = Organization.objects.filter(slug=BENCH_SLUG).first()
     if org is None:
         return
-    for model in (Delivery, OutboxEvent, Connection, StatusChange, Member, Location):
+    for model in (Delivery, OutboxEvent, Connection, AuditEntry, Member, Location):
         model.objects.filter(organization=org).delete()
     org.delete()
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 
 from companies.models import Company
 from members.actions.records import member_delete, member_edited
@@ -10,10 +11,18 @@ from .models import Member, Membership, Plan, StatusChange
 AUDIT = ("created_at", "updated_at")
 
 
+class StatusHistoryFormSet(BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls):
+        # The history's name on the member, whatever its table is called.
+        return "status_changes"
+
+
 class StatusChangeInline(admin.TabularInline):
     """History is written only by members.actions.status.member_change_status."""
 
     model = StatusChange
+    formset = StatusHistoryFormSet
     extra = 0
     can_delete = False
     fields = ("created_at", "from_status", "to_status", "actor", "via", "reason")
@@ -93,7 +102,7 @@ class MemberAdmin(admin.ModelAdmin):
 @admin.register(StatusChange)
 class StatusChangeAdmin(admin.ModelAdmin):
     list_display = ("member", "from_status", "to_status", "via", "actor", "created_at")
-    list_filter = ("via", "to_status", "organization")
+    list_filter = ("via", "organization")
     list_select_related = ("member", "actor")
     search_fields = ("member__first_name", "member__last_name", "member__email", "reason")
     readonly_fields = (
@@ -106,6 +115,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
         "reason",
         "created_at",
     )
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

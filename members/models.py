@@ -3,8 +3,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
-from audit.models import Via
+from audit.models import AuditEntry, Verb, Via
 from organizations.models import Location, Organization, TimeStamped
 
 
@@ -124,6 +125,17 @@ class Member(TimeStamped):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def status_changes(self):
+        """This member's status history, newest first (R2.6)."""
+        return StatusChange.objects.filter(member=self)
+
+    @cached_property
+    def status_history(self) -> list:
+        """What members/status_history.html lists; the selectors prefetch it
+        (``history_prefetches``) for pages that show many members."""
+        return list(self.status_changes.select_related("actor"))
+
+    @property
     def is_new(self) -> bool:
         """Invited and not logged in yet (the "New" label of R4.4)."""
         return self.invited_at is not None and self.first_login_at is None
@@ -143,26 +155,56 @@ class Member(TimeStamped):
         )
 
 
-class StatusChange(models.Model):
-    """One row per status change (R2.6), written by ``member_change_status``."""
+class StatusChangeQuerySet(models.QuerySet):
+    pass
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=10, choices=MemberStatus)
-    to_status = models.CharField(max_length=10, choices=MemberStatus)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    via = models.CharField(max_length=10, choices=Via)
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+class StatusChangeManager(models.Manager.from_queryset(StatusChangeQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(verb=Verb.MEMBER_STATUS_CHANGED)
+
+
+class StatusChange(AuditEntry):
+    """A status change (R2.6): the audit log's ``member.status_changed``
+    entries, read as the member's status history. Written only by
+    ``member_change_status``."""
+
+    objects = StatusChangeManager()
 
     class Meta:
+        proxy = True
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
 
+    @classmethod
+    def of(cls, entry: AuditEntry) -> "StatusChange":
+        """The entry an action just wrote, read as a status change (no query)."""
+        change = cls(**{f.attname: getattr(entry, f.attname) for f in entry._meta.concrete_fields})
+        change._state.adding, change._state.db = False, entry._state.db
+        if "actor" in entry._state.fields_cache:
+            change.actor = entry.actor
+        return change
+
+    @property
+    def from_status(self) -> str:
+        return self.before.get("status", "")
+
+    @property
+    def to_status(self) -> str:
+        return self.after.get("status", "")
+
+    def get_from_status_display(self) -> str:
+        return _status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return _status_label(self.to_status)
+
     def __str__(self):
-        return f"{self.member}: {self.from_status} → {self.to_status}"
+        return f"{self.member_id}: {self.from_status} → {self.to_status}"
+
+
+def _status_label(value: str) -> str:
+    return MemberStatus(value).label if value in MemberStatus.values else value
 
 
 class Plan(TimeStamped):

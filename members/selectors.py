@@ -21,13 +21,19 @@ def history_prefetches(*, organization, names: bool = False) -> list[Prefetch]:
     (the member portal, where people are named, not emailed), also each
     actor's and adder's member record in ``organization``, as
     ``members_here``: one query more per page, none per row."""
-    lookups = [Prefetch("status_changes", queryset=StatusChange.objects.select_related("actor"))]
+    lookups = [
+        Prefetch(
+            "audit_entries",
+            queryset=StatusChange.objects.select_related("actor"),
+            to_attr="status_history",
+        )
+    ]
     if names:
         people = scoped(Member, organization).only(
             "id", "organization_id", "user_id", "first_name", "last_name"
         )
         lookups += [
-            Prefetch("status_changes__actor__members", queryset=people, to_attr="members_here"),
+            Prefetch("status_history__actor__members", queryset=people, to_attr="members_here"),
             Prefetch("added_by__members", queryset=people, to_attr="members_here"),
         ]
     return lookups

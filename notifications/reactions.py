@@ -61,8 +61,7 @@ def tell_of_teammates_leaving_active(entries) -> None:
         if entry.via != Via.PORTAL or entry.before.get("status") != MemberStatus.ACTIVE:
             continue
         member = Member.objects.select_related("company", "location").get(pk=entry.member_id)
-        # The row the member's history shows; the action wrote it just now.
-        change = StatusChange.objects.filter(member_id=member.pk).latest("created_at", "pk")
+        change = StatusChange.of(entry)
         notify_location_admins(
             location=member.location,
             kind=Notification.Kind.STATUS_CHANGED,

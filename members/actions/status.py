@@ -48,19 +48,11 @@ def member_change_status(
     previous = locked.status
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
-    change = StatusChange.objects.create(
-        organization_id=locked.organization_id,
-        member=locked,
-        from_status=previous,
-        to_status=status,
-        actor=actor,
-        via=via,
-        reason=reason,
-    )
     # The connected systems hear of it; a contact/billing person or manager
     # who stops being active stops managing the team (R2.5), one who comes
     # back gets it back (audit reactions).
-    log.record(
+    # The entry is the member's status history (StatusChange reads it).
+    entry = log.record(
         verb=Verb.MEMBER_STATUS_CHANGED,
         via=via,
         actor=actor,
@@ -74,4 +66,4 @@ def member_change_status(
         # request; the person is logged out only if nothing else is left to
         # them (issue 10), once the change is committed.
         transaction.on_commit(partial(end_sessions_if_no_access_left, locked.user_id))
-    return change
+    return StatusChange.of(entry)

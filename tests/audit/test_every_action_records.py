@@ -32,7 +32,7 @@ from audit.models import AuditEntry, Verb, Via
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent
 from integrations.services import connection_save
 from members.invitation_emails import hash_token
-from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess, StatusChange
+from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess
 from notifications.models import Notification
 from tests import factories as f
 
@@ -115,8 +115,7 @@ def _token(c):
 
 
 def _status_notice(c):
-    change = StatusChange.objects.create(
-        organization=c.org,
+    change = f.StatusChangeFactory(
         member=c.teammate,
         from_status=MemberStatus.ACTIVE,
         to_status=MemberStatus.CONTACT,
