@@ -145,6 +145,36 @@ class Member(TimeStamped):
         """Once a login is linked, only its owner edits name, phone, photo (R5.1)."""
         return self.user_id is not None
 
+    # What templates ask about a member, named for the rule rather than the
+    # stored string (issue 11, item 6).
+
+    @property
+    def is_read_only(self) -> bool:
+        """Deactivated: only Activate is offered (R4.6); members/policy.py
+        ``read_only_refusal`` says why to whoever tries."""
+        return self.portal_access == PortalAccess.DEACTIVATED
+
+    @property
+    def invitation_pending(self) -> bool:
+        return self.portal_access == PortalAccess.PENDING
+
+    @property
+    def has_no_portal_access(self) -> bool:
+        return self.portal_access == PortalAccess.NONE
+
+    @property
+    def may_be_deactivated(self) -> bool:
+        return self.portal_access in (PortalAccess.ACTIVE, PortalAccess.PENDING)
+
+    @property
+    def is_former(self) -> bool:
+        return self.status == MemberStatus.FORMER
+
+    @property
+    def portal_closed_by_status(self) -> bool:
+        """Access accepted, but only active members use the portal (R2.7)."""
+        return self.portal_access == PortalAccess.ACTIVE and self.status != MemberStatus.ACTIVE
+
     @property
     def can_use_portal(self) -> bool:
         """Only active members with accepted, non-deactivated access get in (R2.7, R4.6)."""

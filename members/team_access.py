@@ -14,10 +14,11 @@ from collections.abc import Iterable
 
 from django.contrib.auth.models import Permission
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import QuerySet
 
 from companies.models import (
     MANAGE_TEAM_CODENAME,
+    TEAM_ROLE_HOLDER,
     Company,
     CompanyUserObjectPermission,
 )
@@ -45,11 +46,7 @@ def team_managers_should_be(companies: QuerySet, *, leaving=()) -> set[tuple[int
         .exclude(portal_access=PortalAccess.DEACTIVATED)
         # Records being deleted in this transaction hold nothing.
         .exclude(pk__in=leaving)
-        .filter(
-            Q(is_manager=True)
-            | Q(pk=F("company__contact_person_id"))
-            | Q(pk=F("company__billing_person_id"))
-        )
+        .filter(TEAM_ROLE_HOLDER)
         .values_list("company_id", "user_id")
     )
     return set(holders)

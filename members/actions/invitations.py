@@ -31,6 +31,7 @@ from companies.models import Company
 from members.actions.records import member_create, member_link_user
 from members.invitation_emails import hash_token, invitations_queue
 from members.models import Invitation, Member, MemberStatus, PortalAccess
+from members.policy import Uninvitable, uninvitable
 from members.selectors import invitations_addressed_to
 from organizations.models import Location, Organization, OrganizationAdmin
 from organizations.permissions import admin_locations, can_manage_location
@@ -94,17 +95,19 @@ def ensure_users(emails: list[str]) -> None:
 
 
 def _check_invitable(member: Member) -> None:
-    if not member.email:
+    """members/policy.py ``uninvitable`` decides; this says it to an admin."""
+    reason = uninvitable(member)
+    if reason == Uninvitable.NO_EMAIL:
         raise ValidationError({"email": "An invitation needs an email address."})
-    if member.status != MemberStatus.ACTIVE:
+    if reason == Uninvitable.NOT_ACTIVE:
         raise ValidationError(
             f"{member.full_name} is {member.get_status_display()}; only active members are invited."
         )
-    if member.portal_access == PortalAccess.DEACTIVATED:
+    if reason == Uninvitable.DEACTIVATED:
         raise ValidationError(
             f"{member.full_name}'s access is deactivated. Activate it instead of inviting again."
         )
-    if member.portal_access == PortalAccess.ACTIVE:
+    if reason == Uninvitable.ALREADY_IN:
         raise ValidationError(f"{member.full_name} already uses the member portal.")
 
 

@@ -9,6 +9,7 @@ from audit.models import Verb, Via
 from members.actions.invitations import member_invite
 from members.actions.records import member_create
 from members.models import JoinRequest, Member, MemberStatus, PortalAccess
+from members.policy import members_with_email
 from organizations.models import Location
 from organizations.permissions import can_manage_location
 
@@ -92,9 +93,7 @@ def _already_known(join_request: JoinRequest, existing: Member) -> str:
 def join_request_approve(*, join_request: JoinRequest, actor) -> Member:
     """Approve: the person becomes an invited member of the location."""
     join_request = _decide(join_request, actor)
-    existing = Member.objects.filter(
-        organization_id=join_request.organization_id, email__iexact=join_request.email
-    ).first()
+    existing = members_with_email(join_request.organization_id, join_request.email).first()
     if existing is not None:
         raise ValidationError(_already_known(join_request, existing))
     notes = []

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from audit import log
@@ -27,6 +26,7 @@ from members.actions.invitations import ensure_users
 from members.fields import column_max_length, single_line, single_line_errors
 from members.invitation_emails import invitations_queue
 from members.models import Member, Membership, MemberStatus, Plan, PortalAccess
+from members.policy import members_with_email
 from members.selectors import plans_for_admin
 from organizations.models import Location, Organization
 from organizations.permissions import admin_locations
@@ -275,10 +275,9 @@ def parse_rows(
     taken: set[str] = set()
     for start in range(0, len(emails), 2000):
         taken.update(
-            Member.objects.filter(organization=organization)
-            .annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=emails[start : start + 2000])
-            .values_list("email_lower", flat=True)
+            members_with_email(organization.pk, *emails[start : start + 2000]).values_list(
+                "email_lower", flat=True
+            )
         )
     for row in rows:
         if row.email in taken and seen.get(row.email) == row.line:

@@ -19,7 +19,7 @@ from audit.erasure import erase_actor_from_log, erase_member_from_log, erasing
 from audit.models import Verb, Via
 from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess
 from members.photo_files import delete_photos, prepare_photo, store_photo
-from members.policy import DELETED_NAME, read_only_refusal
+from members.policy import DELETED_NAME, EMAIL_TAKEN, members_with_email, read_only_refusal
 from members.uploads import check_upload
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
@@ -55,13 +55,8 @@ def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **chan
     if "email" in personal:
         email = changes["email"].strip().lower()
         changes["email"] = email
-        if (
-            email
-            and Member.objects.filter(organization_id=member.organization_id, email__iexact=email)
-            .exclude(pk=member.pk)
-            .exists()
-        ):
-            raise ValidationError({"email": "A member with this email already exists."})
+        if email and members_with_email(member.organization_id, email, exclude=member).exists():
+            raise ValidationError({"email": EMAIL_TAKEN})
         if member.portal_access == PortalAccess.PENDING:
             raise ValidationError(
                 {

@@ -13,6 +13,7 @@ from audit import log
 from audit.models import Verb, Via
 from companies.models import Company
 from members.models import Member, MemberStatus, PortalAccess
+from members.policy import EMAIL_TAKEN, members_with_email
 from organizations.models import Location, Organization
 
 
@@ -33,8 +34,8 @@ def member_create(
 ) -> Member:
     _check_same_organization(organization, location, company)
     email = email.strip().lower()
-    if email and Member.objects.filter(organization=organization, email__iexact=email).exists():
-        raise ValidationError({"email": "A member with this email already exists."})
+    if email and members_with_email(organization.pk, email).exists():
+        raise ValidationError({"email": EMAIL_TAKEN})
     member = Member.objects.create(
         organization=organization,
         location=location,
