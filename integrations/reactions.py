@@ -35,7 +35,7 @@ EVENT_OF = {
 def queue_member_events(entries) -> None:
     if len(entries) > 1:
         # A batch (mass invite): one snapshot query and one insert for all.
-        members = Member.objects.filter(pk__in=[entry.member_id for entry in entries])
+        members = [Member(pk=e.member_id, organization_id=e.organization_id) for e in entries]
         record_member_events(members=members, event=EVENT_OF[entries[0].verb])
         return
     (entry,) = entries
