@@ -136,7 +136,6 @@ def reaction(*verbs: str):
             if mine:
                 function(mine)
 
-        receiver.verbs = wanted
         receiver.__name__ = function.__name__
         recorded.connect(
             receiver, weak=False, dispatch_uid=f"{function.__module__}.{function.__name__}"
