@@ -1,11 +1,11 @@
 """Second factors (allauth.mfa): TOTP secrets and the recovery codes' seed
 are encrypted at rest with the same keys as integration credentials
-(FIELD_ENCRYPTION_KEY, integrations/crypto.py), and support never sees
+(FIELD_ENCRYPTION_KEY, accounts/crypto.py), and support never sees
 them: a database dump or the support site alone gives no second factor."""
 
 from allauth.mfa.adapter import DefaultMFAAdapter
 
-from integrations.crypto import fernet
+from .crypto import fernet
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -37,31 +37,3 @@ def end_sessions(user) -> int:
         return 0
     user_id = getattr(user, "pk", user)
     return LoginSession.objects.filter(user_id=user_id).delete()[0]
-
-
-def end_sessions_if_no_access_left(user_id) -> int:
-    """End ``user_id``'s sessions when the login has no usable access left
-    anywhere (accounts/access.py); else leave them to the portals'
-    per-request checks. Run after the change is committed."""
-    from .access import has_usable_access
-    from .models import User
-
-    user = User.objects.filter(pk=user_id).first()
-    if user is not None and has_usable_access(user):
-        return 0
-    return end_sessions(user_id)
-
-
-def sessions_note(user) -> str:
-    """What an admin is told about the person's sessions after closing a
-    portal to them (``end_sessions_if_no_access_left`` has run)."""
-    from .access import has_usable_access
-
-    if user is None:
-        return ""
-    if has_usable_access(user):
-        return (
-            " They keep their login for the access they hold elsewhere; this portal is "
-            "closed to them at once."
-        )
-    return " Their member portal sessions have ended."

@@ -79,14 +79,15 @@ def ensure_database():
 def delete_bench_rows():
     """Only the benchmark's own organization and what hangs off it, children
     first (locations and members are protected from cascading deletes)."""
+    from audit.models import AuditEntry
     from integrations.models import Connection, Delivery, OutboxEvent
-    from members.models import Member, StatusChange
+    from members.models import Member
     from organizations.models import Location, Organization
 
     org = Organization.objects.filter(slug=BENCH_SLUG).first()
     if org is None:
         return
-    for model in (Delivery, OutboxEvent, Connection, StatusChange, Member, Location):
+    for model in (Delivery, OutboxEvent, Connection, AuditEntry, Member, Location):
         model.objects.filter(organization=org).delete()
     org.delete()
 
@@ -145,8 +146,8 @@ def run_changes(org, members, rate, crm, door, timeout):
     """Move ``members`` to Active (at ``rate`` per second, or flat out) and
     measure until every delivery is finished."""
     from integrations.models import UNFINISHED, Delivery, DeliveryStatus
+    from members.actions.status import member_change_status
     from members.models import MemberStatus
-    from members.services import member_change_status
 
     crm.reset()
     door.reset()

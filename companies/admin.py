@@ -1,10 +1,11 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from audit import log
+from audit.models import Verb, Via
 from organizations.admin import ObjectPermissionAdmin
 
 from .models import Company, CompanyUserObjectPermission
-from .team_access import sync_team_access
 
 
 @admin.register(Company)
@@ -18,9 +19,15 @@ class CompanyAdmin(GuardedModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        # Support may change the contact or billing person here; the team
-        # management grant must follow as it does for company_set_roles.
-        sync_team_access(obj)
+        # Support may change the contact or billing person here: recorded,
+        # and team access follows as for every role change (audit reaction).
+        log.record(
+            verb=Verb.COMPANY_ROLE_CHANGED if change else Verb.COMPANY_CREATED,
+            via=Via.SUPPORT,
+            actor=getattr(request, "user", None),
+            subject=obj,
+            after={"fields": sorted(form.changed_data) if form is not None else []},
+        )
 
 
 admin.site.register(CompanyUserObjectPermission, ObjectPermissionAdmin)

@@ -1,8 +1,15 @@
 from django.db import models
+from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from organizations.models import Location, Organization, TimeStamped
 from organizations.scoping import tenant_manager
+
+#: The object permission a contact person, billing person or manager holds
+#: on their company while team management is on (R2.2); members/team_access.py
+#: decides who holds it.
+MANAGE_TEAM = "companies.manage_team"
+MANAGE_TEAM_CODENAME = "manage_team"
 
 
 class Company(TimeStamped):
@@ -51,7 +58,13 @@ class Company(TimeStamped):
         return self.name
 
     def roles_of(self, member) -> list[str]:
-        """The roles a member holds in this company, as people read them."""
+        """The roles a member holds in this company, as people read them.
+
+        Who manages the team is decided here (R2.2): whoever holds one of
+        these roles (``holds_team_role``; ``TEAM_ROLE_HOLDER`` says the same
+        to the database)."""
+        if member is None or member.company_id != self.pk:
+            return []
         roles = []
         if member.pk == self.contact_person_id:
             roles.append("Contact person")
@@ -60,6 +73,18 @@ class Company(TimeStamped):
         if member.is_manager:
             roles.append("Manager")
         return roles
+
+    def holds_team_role(self, member) -> bool:
+        return bool(self.roles_of(member))
+
+
+#: ``Company.roles_of`` as a filter on members (of a company): contact
+#: person, billing person or manager.
+TEAM_ROLE_HOLDER = (
+    Q(is_manager=True)
+    | Q(pk=F("company__contact_person_id"))
+    | Q(pk=F("company__billing_person_id"))
+)
 
 
 class CompanyUserObjectPermission(UserObjectPermissionBase):

@@ -1,13 +1,10 @@
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
-from members.models import Member, Membership
-from members.selectors import with_active_membership
 from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
-from .models import Company
-from .team_access import MANAGE_TEAM
+from .models import MANAGE_TEAM, Company
 
 
 def companies_for_admin(*, user, organization) -> QuerySet:
@@ -20,14 +17,6 @@ def companies_for_admin(*, user, organization) -> QuerySet:
             active_member_count=Count("members", filter=Q(members__status="active"), distinct=True),
         )
         .order_by("name", "pk")
-    )
-
-
-def company_detail_for_admin(*, user, organization) -> QuerySet:
-    team = with_active_membership(Member.objects.select_related("user"))
-    return companies_for_admin(user=user, organization=organization).prefetch_related(
-        Prefetch("members", queryset=team),
-        Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
     )
 
 

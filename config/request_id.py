@@ -8,14 +8,13 @@ anything else (too long, spaces, line breaks, markup) is replaced by a new
 one, since it is echoed in a header and on a page.
 """
 
-import contextvars
 import logging
 import re
 import uuid
 
-SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
+from audit.context import request_id as _current
 
-_current = contextvars.ContextVar("request_id", default="-")
+SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{7,127}")
 
 
 class RequestIdMiddleware:

@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from accounts.views import home
-from accounts.views_invitation import invitation_accept_waiting, invitations_waiting
+from portal.invitation_link import invitation_accept_waiting, invitations_waiting
+from portal.landing import home
 from portal.views.photos import member_photo
 
 # Error pages with a way back and the request id (config/errors.py).
@@ -28,7 +28,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/admin/integrations/", include("integrations.urls")),
     path("o/<slug:org_slug>/admin/", include("adminportal.urls")),
     # Invitations and requests to join (R4.2, R4.5): no login needed.
-    path("invitation/", include("accounts.urls_invitation")),
+    path("invitation/", include("portal.urls_invitation")),
     path("o/<slug:org_slug>/join/", include("portal.urls_join")),
     # Photos are personal data: served through a login check, never from a
     # public MEDIA_URL (nothing serves MEDIA_ROOT).

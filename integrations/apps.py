@@ -1,26 +1,8 @@
 from django.apps import AppConfig
-from django.core import checks
 
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
 
     def ready(self):
-        checks.register(check_encryption_key, checks.Tags.security)
-
-
-def check_encryption_key(app_configs=None, **kwargs):
-    """A malformed FIELD_ENCRYPTION_KEY would only show when the first
-    connection is saved; say so at start-up instead."""
-    from .crypto import fernet
-
-    try:
-        fernet()
-    except ValueError as error:
-        return [
-            checks.Error(
-                f"FIELD_ENCRYPTION_KEY is not a valid Fernet key list: {error}",
-                id="integrations.E001",
-            )
-        ]
-    return []
+        from . import reactions  # noqa: F401 - connects to the audit log

@@ -16,10 +16,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.crypto import decrypt_json, encrypt_json
 from organizations.models import Organization, TimeStamped
 from organizations.scoping import tenant_manager
 
-from .crypto import decrypt_json, encrypt_json
 from .vendors import kind_choices, registry
 
 
@@ -144,6 +144,14 @@ UNFINISHED = (DeliveryStatus.PENDING, DeliveryStatus.IN_FLIGHT, DeliveryStatus.F
 CLAIMABLE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
 
 
+#: Delivery statuses in the badge colours of member statuses.
+BADGES = {
+    DeliveryStatus.SUCCEEDED: "active",
+    DeliveryStatus.DEAD: "contact",
+    DeliveryStatus.FAILED: "pending",
+}
+
+
 class Delivery(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
@@ -199,6 +207,15 @@ class Delivery(models.Model):
     def idempotency_key(self) -> str:
         # Stable across every retry of this delivery, unique across deliveries.
         return f"delivery-{self.pk}"
+
+    @property
+    def badge(self) -> str:
+        """The badge colour the delivery log shows its status in."""
+        return BADGES.get(self.status, "")
+
+    @property
+    def waits_for_an_attempt(self) -> bool:
+        return self.status in CLAIMABLE
 
     @property
     def can_retry(self) -> bool:

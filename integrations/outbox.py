@@ -12,6 +12,8 @@ from functools import partial
 from django.db import transaction
 from django.db.models import Max
 
+from members.models import Member
+
 
 class MemberEvent:
     CREATED = "member.created"
@@ -32,8 +34,6 @@ def next_sequences(member_ids, *, chunk: int = 10_000) -> dict[int, int]:
     the locking statement would still read the old snapshot). The unique
     constraint on (member_ref, sequence) is the backstop. Two queries per
     ``chunk`` members, so a mass invite costs two."""
-    from members.models import Member
-
     from .models import OutboxEvent
 
     ids = sorted(set(member_ids))
@@ -50,7 +50,9 @@ def next_sequences(member_ids, *, chunk: int = 10_000) -> dict[int, int]:
     return {pk: last.get(pk, 0) + 1 for pk in ids}
 
 
-@transaction.atomic
+# No savepoint: it runs inside the action's transaction, and a failure here
+# fails the action.
+@transaction.atomic(savepoint=False)
 def record_member_event(*, member, event: str, previous_status: str | None = None) -> None:
     """Record that ``member`` changed; delivery happens after commit.
 
@@ -94,12 +96,10 @@ def erase_personal_data_from_events(member_id: int) -> None:
     OutboxEvent.objects.bulk_update(events, ["payload"], batch_size=500)
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def record_member_events(*, members, event: str, chunk: int = 500) -> None:
     """``record_member_event`` for many members at once (mass invite): one
     snapshot query, one bulk insert, one task per ``chunk`` events."""
-    from members.models import Member
-
     from .models import OutboxEvent
     from .snapshots import member_snapshots
 

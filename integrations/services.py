@@ -39,9 +39,11 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.crypto import UndecryptableCredentials
+from audit import log
+from audit.models import Verb, Via
 from members.models import Member
 
-from .crypto import UndecryptableCredentials
 from .http import DeliveryError
 from .http.addresses import refusal
 from .models import (
@@ -91,6 +93,8 @@ def connection_save(
     credentials: dict,
     enabled: bool = True,
     connection: Connection | None = None,
+    actor=None,
+    via: str = Via.ADMIN,
 ) -> Connection:
     """Create a connection, or update ``connection``.
 
@@ -130,6 +134,7 @@ def connection_save(
     if is_new:
         connection = Connection(organization=organization, kind=kind)
     was_enabled = connection.enabled
+    before = {} if is_new else _described(connection)
     connection.name = name
     connection.base_url = base_url
     connection.enabled = enabled
@@ -137,10 +142,32 @@ def connection_save(
         connection.switched_off_at, connection.switched_off_reason = None, ""
     connection.set_credentials(merged)
     connection.save()
+    # What changed, never the credentials themselves: only which were set.
+    log.record(
+        verb=Verb.CONNECTION_CREATED if is_new else Verb.CONNECTION_UPDATED,
+        via=via,
+        actor=actor,
+        organization=organization,
+        subject=connection,
+        before=before,
+        after={
+            **_described(connection),
+            "credentials_changed": sorted(k for k, v in credentials.items() if v not in ("", None)),
+        },
+    )
     if enabled and not was_enabled and not is_new:
         # Deliveries that waited while it was off go out now.
         transaction.on_commit(partial_enqueue_due(connection.pk))
     return connection
+
+
+def _described(connection: Connection) -> dict:
+    return {
+        "kind": connection.kind,
+        "name": connection.name,
+        "base_url": connection.base_url,
+        "enabled": connection.enabled,
+    }
 
 
 def partial_enqueue_due(connection_id: int):
@@ -573,12 +600,22 @@ def outbox_sweep(*, grace: float | None = None, limit: int = 1000) -> dict[str, 
 
 
 @transaction.atomic
-def delivery_retry(*, delivery: Delivery, actor=None) -> bool:
+def delivery_retry(*, delivery: Delivery, actor=None, via: str = Via.ADMIN) -> bool:
     """Try a failed or dead delivery again now, with a fresh retry budget."""
     updated = Delivery.objects.filter(
         pk=delivery.pk, status__in=(DeliveryStatus.FAILED, DeliveryStatus.DEAD)
     ).update(status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=timezone.now())
     if updated:
+        log.record(
+            verb=Verb.DELIVERY_RETRIED,
+            via=via,
+            actor=actor,
+            organization=delivery.organization_id,
+            subject=delivery,
+            member=delivery.member_ref,
+            before={"status": delivery.status, "attempts": delivery.attempts},
+            after={"status": DeliveryStatus.PENDING, "attempts": 0},
+        )
         logger.info("delivery %s retried by %s", delivery.pk, actor)
         transaction.on_commit(lambda: _hand_to_broker([delivery.pk]))
     return bool(updated)
@@ -612,13 +649,23 @@ def _resync_events(organization, members, connection, chunk=500) -> list[int]:
 
 
 @transaction.atomic
-def resync_member(*, member: Member, actor=None) -> int:
+def resync_member(*, member: Member, actor=None, via: str = Via.ADMIN) -> int:
     """Push the member's current state to every enabled connection again."""
-    return len(_resync_events(member.organization, Member.objects.filter(pk=member.pk), None))
+    sent = len(_resync_events(member.organization, Member.objects.filter(pk=member.pk), None))
+    log.record(verb=Verb.MEMBER_RESYNCED, via=via, actor=actor, subject=member)
+    return sent
 
 
 @transaction.atomic
-def resync_connection(*, connection: Connection, actor=None) -> int:
+def resync_connection(*, connection: Connection, actor=None, via: str = Via.ADMIN) -> int:
     """Push every member of the organization to this connection (e.g. a new one)."""
     members = Member.objects.filter(organization_id=connection.organization_id)
-    return len(_resync_events(connection.organization, members, connection))
+    sent = len(_resync_events(connection.organization, members, connection))
+    log.record(
+        verb=Verb.CONNECTION_RESYNCED,
+        via=via,
+        actor=actor,
+        subject=connection,
+        after={"events": sent},
+    )
+    return sent

@@ -19,7 +19,7 @@ import time
 from celery import current_app, shared_task
 from django.conf import settings
 
-from config.broker import publish
+from outbox.broker import publish
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
     raises, except in eager mode (the task ran here and failed).
 
     The rows it would act on are already committed, so a refused message is
-    only a delay: the sweep finds them. ``config.broker.publish`` keeps a
+    only a delay: the sweep finds them. ``outbox.broker.publish`` keeps a
     web request from waiting on a broker that is down or frozen.
     """
     return publish(TASKS[task_name], *args, countdown=countdown)

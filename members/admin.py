@@ -1,19 +1,28 @@
 from django import forms
 from django.contrib import admin
 from django.db.models import Q
+from django.forms.models import BaseInlineFormSet
 
 from companies.models import Company
+from members.actions.records import member_delete, member_edited
 
 from .models import Member, Membership, Plan, StatusChange
-from .services import member_delete, member_edited
 
 AUDIT = ("created_at", "updated_at")
 
 
+class StatusHistoryFormSet(BaseInlineFormSet):
+    @classmethod
+    def get_default_prefix(cls):
+        # The history's name on the member, whatever its table is called.
+        return "status_changes"
+
+
 class StatusChangeInline(admin.TabularInline):
-    """History is written only by members.services.member_change_status."""
+    """History is written only by members.actions.status.member_change_status."""
 
     model = StatusChange
+    formset = StatusHistoryFormSet
     extra = 0
     can_delete = False
     fields = ("created_at", "from_status", "to_status", "actor", "via", "reason")
@@ -75,20 +84,25 @@ class MemberAdmin(admin.ModelAdmin):
             # Support staff added it here, not through an action: say who.
             obj.added_by = request.user
         super().save_model(request, obj, form, change)
-        member_edited(member=obj, previous_company_id=previous_company_id)
+        member_edited(
+            member=obj,
+            actor=getattr(request, "user", None),
+            previous_company_id=previous_company_id,
+            changed=form.changed_data if form is not None else (),
+        )
 
     def delete_model(self, request, obj):
-        member_delete(member=obj)
+        member_delete(member=obj, actor=getattr(request, "user", None))
 
     def delete_queryset(self, request, queryset):
         for member in queryset:
-            member_delete(member=member)
+            member_delete(member=member, actor=getattr(request, "user", None))
 
 
 @admin.register(StatusChange)
 class StatusChangeAdmin(admin.ModelAdmin):
     list_display = ("member", "from_status", "to_status", "via", "actor", "created_at")
-    list_filter = ("via", "to_status", "organization")
+    list_filter = ("via", "organization")
     list_select_related = ("member", "actor")
     search_fields = ("member__first_name", "member__last_name", "member__email", "reason")
     readonly_fields = (
@@ -101,6 +115,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
         "reason",
         "created_at",
     )
+    fields = readonly_fields
 
     def has_add_permission(self, request):
         return False

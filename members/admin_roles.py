@@ -7,10 +7,9 @@ away (issue 10, item 3): an owner, or an admin holding everything they
 hold; and nobody does it to themselves.
 """
 
+from members.models import Member
 from organizations.models import OrganizationAdmin
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS, admin_role, role_locations
-
-from .models import Member
 
 
 def admin_role_of(member: Member) -> OrganizationAdmin | None:

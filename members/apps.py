@@ -3,3 +3,6 @@ from django.apps import AppConfig
 
 class MembersConfig(AppConfig):
     name = "members"
+
+    def ready(self):
+        from . import reactions  # noqa: F401 - connects to the audit log

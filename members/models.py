@@ -3,7 +3,9 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 
+from audit.models import AuditEntry, Verb, Via
 from organizations.models import Location, Organization, TimeStamped
 from organizations.scoping import tenant_manager
 
@@ -19,15 +21,6 @@ class PortalAccess(models.TextChoices):
     PENDING = "pending", "Pending"
     ACTIVE = "active", "Active"
     DEACTIVATED = "deactivated", "Deactivated"
-
-
-class Via(models.TextChoices):
-    """Through which door a change came in."""
-
-    PORTAL = "portal", "Member portal"
-    ADMIN = "admin", "Admin portal"
-    API = "api", "API"
-    SYSTEM = "system", "System"
 
 
 class Member(TimeStamped):
@@ -135,6 +128,17 @@ class Member(TimeStamped):
         return f"{self.first_name} {self.last_name}".strip()
 
     @property
+    def status_changes(self):
+        """This member's status history, newest first (R2.6)."""
+        return StatusChange.objects.filter(member=self)
+
+    @cached_property
+    def status_history(self) -> list:
+        """What members/status_history.html lists; the selectors prefetch it
+        (``history_prefetches``) for pages that show many members."""
+        return list(self.status_changes.select_related("actor"))
+
+    @property
     def is_new(self) -> bool:
         """Invited and not logged in yet (the "New" label of R4.4)."""
         return self.invited_at is not None and self.first_login_at is None
@@ -143,6 +147,36 @@ class Member(TimeStamped):
     def personal_data_locked(self) -> bool:
         """Once a login is linked, only its owner edits name, phone, photo (R5.1)."""
         return self.user_id is not None
+
+    # What templates ask about a member, named for the rule rather than the
+    # stored string (issue 11, item 6).
+
+    @property
+    def is_read_only(self) -> bool:
+        """Deactivated: only Activate is offered (R4.6); members/policy.py
+        ``read_only_refusal`` says why to whoever tries."""
+        return self.portal_access == PortalAccess.DEACTIVATED
+
+    @property
+    def invitation_pending(self) -> bool:
+        return self.portal_access == PortalAccess.PENDING
+
+    @property
+    def has_no_portal_access(self) -> bool:
+        return self.portal_access == PortalAccess.NONE
+
+    @property
+    def may_be_deactivated(self) -> bool:
+        return self.portal_access in (PortalAccess.ACTIVE, PortalAccess.PENDING)
+
+    @property
+    def is_former(self) -> bool:
+        return self.status == MemberStatus.FORMER
+
+    @property
+    def portal_closed_by_status(self) -> bool:
+        """Access accepted, but only active members use the portal (R2.7)."""
+        return self.portal_access == PortalAccess.ACTIVE and self.status != MemberStatus.ACTIVE
 
     @property
     def can_use_portal(self) -> bool:
@@ -154,28 +188,58 @@ class Member(TimeStamped):
         )
 
 
-class StatusChange(models.Model):
-    """One row per status change (R2.6), written by ``member_change_status``."""
+class StatusChangeQuerySet(models.QuerySet):
+    pass
 
-    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_changes")
-    from_status = models.CharField(max_length=10, choices=MemberStatus)
-    to_status = models.CharField(max_length=10, choices=MemberStatus)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    via = models.CharField(max_length=10, choices=Via)
-    reason = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+class StatusChangeManager(models.Manager.from_queryset(StatusChangeQuerySet)):
+    def get_queryset(self):
+        return super().get_queryset().filter(verb=Verb.MEMBER_STATUS_CHANGED)
+
+
+class StatusChange(AuditEntry):
+    """A status change (R2.6): the audit log's ``member.status_changed``
+    entries, read as the member's status history. Written only by
+    ``member_change_status``."""
+
+    objects = StatusChangeManager()
 
     objects = tenant_manager()
 
     class Meta:
+        proxy = True
         ordering = ["-created_at", "-id"]
         get_latest_by = "created_at"
 
+    @classmethod
+    def of(cls, entry: AuditEntry) -> "StatusChange":
+        """The entry an action just wrote, read as a status change (no query)."""
+        change = cls(**{f.attname: getattr(entry, f.attname) for f in entry._meta.concrete_fields})
+        change._state.adding, change._state.db = False, entry._state.db
+        if "actor" in entry._state.fields_cache:
+            change.actor = entry.actor
+        return change
+
+    @property
+    def from_status(self) -> str:
+        return self.before.get("status", "")
+
+    @property
+    def to_status(self) -> str:
+        return self.after.get("status", "")
+
+    def get_from_status_display(self) -> str:
+        return _status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return _status_label(self.to_status)
+
     def __str__(self):
-        return f"{self.member}: {self.from_status} → {self.to_status}"
+        return f"{self.member_id}: {self.from_status} → {self.to_status}"
+
+
+def _status_label(value: str) -> str:
+    return MemberStatus(value).label if value in MemberStatus.values else value
 
 
 class Plan(TimeStamped):

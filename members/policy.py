@@ -22,11 +22,13 @@ person knows as the operator (the page itself is called My team).
 
 from functools import cached_property
 
+from django.db import models
+from django.db.models.functions import Lower
+
 from companies.models import Company
 from companies.selectors import companies_managed_by
+from members.models import Member, Membership, MemberStatus, PortalAccess
 from organizations.models import Organization, OrganizationAdmin
-
-from .models import Member, Membership, MemberStatus, PortalAccess
 
 SETTING_OFF = (
     "Team management is switched off at {organization}. "
@@ -50,6 +52,8 @@ ADMIN_TEAMMATE = (
     "{member} is also an administrator of {organization}, so only its owners and admins "
     "can change their status."
 )
+#: What an erased record is called (R5.3).
+DELETED_NAME = "Deleted user"
 UNKNOWN_STATUS = "Choose Active, Contact or Former."
 INVITE_NOT_ACTIVE = "Only active members use the member portal: set {member} to Active first."
 INVITE_NO_EMAIL = (
@@ -60,6 +64,63 @@ INVITE_ALREADY_IN = "{member} already uses the member portal."
 ACTIVE_NEEDS_EMAIL = "An active member needs an email address to log in."
 NEW_MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.CONTACT)
 NEW_MEMBER_STATUS = "A new member starts as Active or Contact."
+
+
+class Uninvitable(models.TextChoices):
+    """Why a member may not be invited to the member portal (R4.1)."""
+
+    NO_EMAIL = "no_email", "Add an email address to invite {first_name}."
+    NOT_ACTIVE = "not_active", "Only active members can be invited."
+    DEACTIVATED = "deactivated", "Portal access is deactivated: activate it instead."
+    ALREADY_IN = "already_in", "{first_name} already uses the member portal."
+
+
+#: What a contact person is told (``TeamPolicy.invite_refusal``).
+INVITE_SAYS = {
+    Uninvitable.NO_EMAIL: INVITE_NO_EMAIL,
+    Uninvitable.NOT_ACTIVE: INVITE_NOT_ACTIVE,
+    Uninvitable.DEACTIVATED: DEACTIVATED_TEAMMATE,
+    Uninvitable.ALREADY_IN: INVITE_ALREADY_IN,
+}
+
+
+def uninvitable(member: Member) -> Uninvitable | None:
+    """The one rule for "may be invited" (None: they may). The admin
+    actions, the contact person's policy and the member page all ask this;
+    each says the reason in words for its reader."""
+    if not member.email:
+        return Uninvitable.NO_EMAIL
+    if member.status != MemberStatus.ACTIVE:
+        return Uninvitable.NOT_ACTIVE
+    if member.portal_access == PortalAccess.DEACTIVATED:
+        return Uninvitable.DEACTIVATED
+    if member.portal_access == PortalAccess.ACTIVE:
+        return Uninvitable.ALREADY_IN
+    return None
+
+
+def invite_hint(member: Member) -> str:
+    """The reason the member page shows beside a missing Invite button."""
+    reason = uninvitable(member)
+    return reason.label.format(first_name=member.first_name) if reason else ""
+
+
+EMAIL_TAKEN = "A member with this email already exists."
+
+
+def members_with_email(organization_id: int, *emails: str, exclude: Member | None = None):
+    """Members of the organization holding one of ``emails``, in any case.
+
+    The one rule for "email unique in the organization" (the database's
+    constraint on Lower(email) is the backstop): creating, editing, a mass
+    invite's preview and approving a request to join all ask it.
+    Annotated with ``email_lower``."""
+    found = (
+        Member.objects.filter(organization_id=organization_id)
+        .annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=[email.strip().lower() for email in emails])
+    )
+    return found.exclude(pk=exclude.pk) if exclude is not None else found
 
 
 def read_only_refusal(member: Member) -> str | None:
@@ -179,15 +240,8 @@ class TeamPolicy:
         refusal = self._teammate_refusal(member)
         if refusal:
             return refusal
-        if member.portal_access == PortalAccess.DEACTIVATED:
-            return self._say(DEACTIVATED_TEAMMATE, member)
-        if member.status != MemberStatus.ACTIVE:
-            return self._say(INVITE_NOT_ACTIVE, member)
-        if not member.email:
-            return self._say(INVITE_NO_EMAIL, member)
-        if member.portal_access == PortalAccess.ACTIVE:
-            return self._say(INVITE_ALREADY_IN, member)
-        return None
+        reason = uninvitable(member)
+        return self._say(INVITE_SAYS[reason], member) if reason else None
 
 
 def has_active_membership(member: Member) -> bool:
@@ -205,3 +259,11 @@ def policy_for(request) -> TeamPolicy:
         policy = TeamPolicy(user=request.user, organization=request.organization)
         request._team_policy = policy
     return policy
+
+
+def team_role_of(member: Member | None, company) -> str:
+    """What ``member`` is to ``company``'s team, in words for a notice."""
+    if member is None:
+        return "someone"
+    roles = company.roles_of(member)
+    return roles[0].lower() if roles else "member"

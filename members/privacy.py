@@ -24,14 +24,7 @@ def shows_phone(member: Member) -> bool:
 
 
 def _manages(viewer: Member, member: Member) -> bool:
-    company = member.company
-    return (
-        company is not None
-        and viewer.company_id == company.pk
-        and (
-            viewer.pk in (company.contact_person_id, company.billing_person_id) or viewer.is_manager
-        )
-    )
+    return member.company is not None and member.company.holds_team_role(viewer)
 
 
 def visible_contact(viewer_member: Member | None, member: Member) -> dict:

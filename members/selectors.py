@@ -2,6 +2,8 @@
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from accounts.emails import verified_emails
+from companies.selectors import companies_for_admin
 from organizations.permissions import admin_locations
 from organizations.scoping import scoped
 
@@ -19,13 +21,19 @@ def history_prefetches(*, organization, names: bool = False) -> list[Prefetch]:
     (the member portal, where people are named, not emailed), also each
     actor's and adder's member record in ``organization``, as
     ``members_here``: one query more per page, none per row."""
-    lookups = [Prefetch("status_changes", queryset=StatusChange.objects.select_related("actor"))]
+    lookups = [
+        Prefetch(
+            "audit_entries",
+            queryset=StatusChange.objects.select_related("actor"),
+            to_attr="status_history",
+        )
+    ]
     if names:
         people = scoped(Member, organization).only(
             "id", "organization_id", "user_id", "first_name", "last_name"
         )
         lookups += [
-            Prefetch("status_changes__actor__members", queryset=people, to_attr="members_here"),
+            Prefetch("status_history__actor__members", queryset=people, to_attr="members_here"),
             Prefetch("added_by__members", queryset=people, to_attr="members_here"),
         ]
     return lookups
@@ -77,8 +85,6 @@ def invitations_addressed_to(user) -> QuerySet:
     sent to an address it has proven. Never by the address it merely
     carries. Across organizations: the person sees them after logging in
     and accepts each one themselves."""
-    from accounts.emails import verified_emails
-
     addressed = Q(user_id=user.pk)
     for email in verified_emails(user):
         addressed |= Q(user__isnull=True, email__iexact=email)
@@ -102,4 +108,12 @@ def invitations_waiting_for(user) -> QuerySet:
         .filter(~Exists(elsewhere))
         .select_related("organization", "location", "company")
         .order_by("organization__name", "pk")
+    )
+
+
+def company_detail_for_admin(*, user, organization) -> QuerySet:
+    team = with_active_membership(Member.objects.select_related("user"))
+    return companies_for_admin(user=user, organization=organization).prefetch_related(
+        Prefetch("members", queryset=team),
+        Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
     )

@@ -1,6 +1,9 @@
 from django.contrib import admin
 from guardian.admin import GuardedModelAdmin
 
+from audit import log
+from audit.models import Verb, Via
+
 from .models import Location, LocationUserObjectPermission, Organization, OrganizationAdmin
 from .services import SETTINGS, organization_update_settings
 
@@ -41,8 +44,8 @@ class OrganizationModelAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if settings:
             # actor=None: support staff stand outside the organization's own
-            # admin permissions; Django admin's log records who did it.
-            organization_update_settings(organization=obj, actor=None, **settings)
+            # admin permissions (the entry is written as the system's).
+            organization_update_settings(organization=obj, actor=None, via=Via.SUPPORT, **settings)
 
 
 @admin.register(Location)
@@ -67,6 +70,21 @@ class OrganizationAdminModelAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "organization__name")
     autocomplete_fields = ("user",)
     readonly_fields = AUDIT
+
+    def save_model(self, request, obj, form, change):
+        before = {"is_owner": obj.is_owner, "suspended": obj.suspended_at is not None}
+        if change:
+            saved = OrganizationAdmin.objects.get(pk=obj.pk)
+            before = {"is_owner": saved.is_owner, "suspended": saved.suspended_at is not None}
+        super().save_model(request, obj, form, change)
+        log.record(
+            verb=Verb.ADMIN_PERMISSIONS_CHANGED,
+            via=Via.SUPPORT,
+            actor=getattr(request, "user", None),
+            subject=obj,
+            before=before if change else {},
+            after={"is_owner": obj.is_owner, "suspended": obj.suspended_at is not None},
+        )
 
 
 class ObjectPermissionAdmin(admin.ModelAdmin):

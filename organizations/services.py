@@ -5,12 +5,11 @@ import logging
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from companies.models import Company
-from companies.team_access import sync_team_access_for
+from audit import log
+from audit.models import Verb, Via
 
 from .models import Organization
 from .permissions import can_manage_organization_settings
-from .scoping import scoped
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +24,14 @@ SETTINGS = (
 
 
 @transaction.atomic
-def organization_update_settings(*, organization: Organization, actor, **changes) -> list[str]:
+def organization_update_settings(
+    *, organization: Organization, actor, via: str = Via.ADMIN, **changes
+) -> list[str]:
     """Change organization-wide settings; returns the names of those that changed.
 
     Switching team management on or off grants or revokes every company's
-    ``manage_team`` permission in the same transaction (R2.1, R2.5).
+    ``manage_team`` permission in the same transaction (R2.1, R2.5): the
+    audit reaction in members/reactions.py does it.
     """
     unknown = set(changes) - set(SETTINGS)
     if unknown:
@@ -40,12 +42,20 @@ def organization_update_settings(*, organization: Organization, actor, **changes
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     if not changed:
         return []
+    before = {name: getattr(locked, name) for name in changed}
     for name in changed:
         setattr(locked, name, changes[name])
         setattr(organization, name, changes[name])
     locked.save(update_fields=[*changed, "updated_at"])
-    if "contacts_manage_team" in changed:
-        sync_team_access_for(scoped(Company, organization))
+    log.record(
+        verb=Verb.ORGANIZATION_SETTINGS_CHANGED,
+        via=via,
+        actor=actor,
+        organization=locked,
+        subject=locked,
+        before=before,
+        after={name: changes[name] for name in changed},
+    )
     logger.info(
         "Organization %s settings changed by %s: %s",
         organization.slug,

@@ -19,7 +19,7 @@ from guardian import shortcuts as guardian_shortcuts
 from guardian.shortcuts import assign_perm
 
 from companies.models import Company
-from companies.services import company_set_roles
+from members.actions.roles import company_set_roles
 from members.models import Member
 from organizations.models import Location, Organization
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS

@@ -11,8 +11,9 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 
 from accounts.models import User
+from audit.models import Verb, Via
 from companies.models import Company
-from members.models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange, Via
+from members.models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
 from organizations.models import Location, Organization, OrganizationAdmin
 
 PASSWORD = "correct-horse-battery"
@@ -137,11 +138,18 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 
 class StatusChangeFactory(factory.django.DjangoModelFactory):
+    """A status history row: an audit entry of verb member.status_changed."""
+
     class Meta:
         model = StatusChange
 
+    class Params:
+        from_status = MemberStatus.ACTIVE
+        to_status = MemberStatus.FORMER
+
     member = factory.SubFactory(MemberFactory)
     organization = factory.SelfAttribute("member.organization")
-    from_status = MemberStatus.ACTIVE
-    to_status = MemberStatus.FORMER
+    verb = Verb.MEMBER_STATUS_CHANGED
+    before = factory.LazyAttribute(lambda o: {"status": o.from_status})
+    after = factory.LazyAttribute(lambda o: {"status": o.to_status})
     via = Via.ADMIN

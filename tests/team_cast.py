@@ -9,7 +9,7 @@ import pytest
 from django.utils.html import escape
 
 from companies.models import Company, CompanyUserObjectPermission
-from companies.services import company_set_manager
+from members.actions.roles import company_set_manager
 from members.models import Member
 from organizations.services import organization_update_settings
 from tests import factories as f

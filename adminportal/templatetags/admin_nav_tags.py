@@ -1,6 +1,6 @@
 from django import template
 
-from ..models import Notification
+from notifications.models import Notification
 
 register = template.Library()
 

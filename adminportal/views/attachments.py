@@ -6,9 +6,9 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_POST
 
+from members.actions.personal_data import attachment_add, attachment_delete
 from members.forms.attachments import AttachmentForm
 from members.models import Attachment
-from members.personal import attachment_add, attachment_delete
 from members.selectors import members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.scoping import scoped

@@ -6,12 +6,13 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from companies.forms import CompanyRolesForm
-from companies.selectors import companies_for_admin, company_detail_for_admin
-from companies.services import company_update_roles
+from audit.models import Via
+from companies.selectors import companies_for_admin
+from members.actions.records import member_create
+from members.actions.roles import company_update_roles
+from members.forms.company_roles import CompanyRolesForm
 from members.forms.team import NewTeamMemberForm
-from members.models import Via
-from members.services import member_create
+from members.selectors import company_detail_for_admin
 from organizations.decorators import admin_portal_view
 
 from ._shared import PAGE_SIZE
@@ -77,7 +78,7 @@ def company_roles(request, pk):
     form = CompanyRolesForm(request.POST, company=company)
     if form.is_valid():
         try:
-            company_update_roles(company=company, **form.cleaned_data)
+            company_update_roles(company=company, actor=request.user, **form.cleaned_data)
         except ValidationError as invalid:
             messages.error(request, " ".join(invalid.messages))
         else:

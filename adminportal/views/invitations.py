@@ -11,11 +11,23 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from audit.models import Via
 from companies.selectors import companies_for_admin
+from members.actions.invitations import (
+    invitation_resend,
+    member_invite,
+    member_invite_new,
+    resend_note,
+)
+from members.actions.mass_invite import (
+    errors_csv,
+    id_lookups,
+    mass_invite,
+    parse_rows,
+    paste_fingerprint,
+)
 from members.forms.invitations import InviteForm, MassInviteForm
-from members.invitations import invitation_resend, member_invite, member_invite_new, resend_note
-from members.mass_invite import errors_csv, id_lookups, mass_invite, parse_rows, paste_fingerprint
-from members.models import Invitation, PortalAccess, Via
+from members.models import Invitation, PortalAccess
 from members.selectors import members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations

@@ -6,7 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from members.join_requests import join_request_approve, join_request_reject
+from members.actions.join_requests import join_request_approve, join_request_reject
 from members.models import JoinRequest
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations

@@ -8,22 +8,23 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from accounts.sessions import sessions_note
-from members.access import (
+from audit.models import Via
+from members.actions.access import (
     member_activate_access,
     member_deactivate_access,
     member_remove_from_location,
     member_transfer,
 )
+from members.actions.personal_data import ADMIN_FIELDS, PERSONAL_FIELDS, member_update_details
+from members.actions.status import member_change_status
 from members.admin_roles import admin_role_suspended
 from members.forms.details import MemberDetailsForm
 from members.forms.status import StatusChangeForm
 from members.forms.transfer import TransferForm
-from members.models import MemberStatus, PortalAccess, Via
-from members.personal import ADMIN_FIELDS, PERSONAL_FIELDS, member_update_details
+from members.login_access import sessions_note
+from members.models import MemberStatus, PortalAccess
 from members.policy import read_only_refusal
 from members.selectors import member_detail_for_admin, members_for_admin
-from members.services import member_change_status
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
 

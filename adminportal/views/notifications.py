@@ -7,11 +7,10 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from notifications.actions import notification_confirm, notification_revert, notifications_mark_read
+from notifications.models import Notification
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
-
-from ..models import Notification
-from ..services import notification_confirm, notification_revert, notifications_mark_read
 
 PAGE_SIZE = 50
 

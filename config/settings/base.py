@@ -36,8 +36,11 @@ INSTALLED_APPS = [
     "background",
     "accounts",
     "organizations",
+    "audit",
+    "outbox",
     "companies",
     "members",
+    "notifications",
     "integrations",
     "portal",
     "adminportal",
@@ -158,7 +161,7 @@ AUTH_PASSWORD_VALIDATORS = [
 # the address is the password-less way in.
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_ADAPTER = "portal.login_adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
@@ -278,7 +281,7 @@ VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS |= embedded_broker_folders(VAR_DIR / "broker")
 # Tasks queued by the code (a request's on-commit callbacks, a delivery
-# handing on to the next) go through config/broker.py: their own connection
+# handing on to the next) go through outbox/broker.py: their own connection
 # with this timeout and no retry, and after a failure the broker is left
 # alone for BROKER_PUBLISH_PAUSE seconds. What was not queued waits in its
 # row for the sweeps (R3.2), so a request never waits on a broker for more
@@ -294,7 +297,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "invitation-emails": {"task": "members.tasks.send_unsent_invitations", "schedule": 120.0},
     # Emails of notifications whose task never reached the broker (R2.7).
     "notification-emails": {
-        "task": "adminportal.tasks.send_unsent_notification_emails",
+        "task": "notifications.tasks.send_unsent_notification_emails",
         "schedule": 300.0,
     },
     "former-when-membership-ended": {

@@ -1,5 +1,4 @@
-"""The permission every integrations page checks, the log they lead back to, and
-whether they may promise retries."""
+"""The permission every integrations page checks, and the log they lead back to."""
 
 from functools import wraps
 
@@ -22,10 +21,10 @@ def integrations_view(view):
     return wrapper
 
 
-def _log_url(request):
-    return reverse("integrations:deliveries", kwargs={"org_slug": request.organization.slug})
-
-
-def background_context():
+def _background():
     """Whether retries can be promised: only while a worker is running."""
     return {"worker_silent": worker_is_silent(), "silent_minutes": silent_minutes()}
+
+
+def _log_url(request):
+    return reverse("integrations:deliveries", kwargs={"org_slug": request.organization.slug})

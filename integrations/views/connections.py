@@ -14,7 +14,7 @@ from ..models import Connection
 from ..selectors import connections_with_health
 from ..services import connection_save, resync_connection, resync_member
 from ..vendors import registry
-from ._shared import _log_url, background_context, integrations_view
+from ._shared import _background, _log_url, integrations_view
 
 
 @integrations_view
@@ -25,7 +25,7 @@ def connections(request):
         {
             "connections": connections_with_health(organization=request.organization),
             "kinds": registry.choices(),
-            **background_context(),
+            **_background(),
         },
     )
 
@@ -60,6 +60,7 @@ def _connection_form(request, *, kind, connection):
     if request.method == "POST" and form.is_valid():
         try:
             saved = connection_save(
+                actor=request.user,
                 organization=request.organization,
                 kind=kind,
                 name=form.cleaned_data["name"],

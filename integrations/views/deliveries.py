@@ -13,7 +13,7 @@ from ..filters import DeliveryFilter
 from ..models import Delivery
 from ..selectors import deliveries_for_log
 from ..services import delivery_retry
-from ._shared import _log_url, background_context, integrations_view
+from ._shared import _background, _log_url, integrations_view
 
 PAGE_SIZE = 50
 
@@ -43,7 +43,7 @@ def deliveries(request):
             "page": page,
             "querystring": params.urlencode(),
             "resync_target": resync_target,
-            **background_context(),
+            **_background(),
         },
     )
 

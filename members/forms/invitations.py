@@ -3,11 +3,11 @@
 from django import forms
 
 from companies.models import Company
+from members.actions.mass_invite import COLUMNS, MAX_ROWS, check_paste_length
 from organizations.models import Location
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
 
 from ..fields import column_field
-from ..mass_invite import COLUMNS, MAX_ROWS, check_paste_length
 from ..models import Member
 
 

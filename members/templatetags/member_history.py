@@ -9,7 +9,7 @@ says "Deleted user", not "System".
 
 from django import template
 
-from members.models import Via
+from audit.models import Via
 
 register = template.Library()
 

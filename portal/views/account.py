@@ -5,9 +5,9 @@ from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 
+from members.actions.personal_data import account_delete, privacy_update, profile_update
 from members.forms.privacy import PrivacyForm
 from members.forms.profile import ProfileForm
-from members.personal import account_delete, privacy_update, profile_update
 from members.photos import photo_url
 from members.privacy import shows_email, shows_phone
 

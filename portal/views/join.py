@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
+from members.actions.join_requests import join_request_submit
 from members.forms.join_requests import JoinRequestForm
-from members.join_requests import join_request_submit
 from organizations.models import Location
 from organizations.scoping import get_in_org_or_404
 

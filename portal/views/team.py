@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from companies.services import team_add_member, team_change_status, team_invite_member
+from members.actions.invitations import resend_note
+from members.actions.team import team_add_member, team_change_status, team_invite_member
 from members.forms.status import StatusChangeForm
 from members.forms.team import NewTeamMemberForm
-from members.invitations import resend_note
 from members.models import MemberStatus, PortalAccess
 from members.privacy import visible_contact
 from members.team_selectors import team_of

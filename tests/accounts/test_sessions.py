@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.models import LoginSession
 from accounts.sessions import end_sessions
-from members.access import member_deactivate_access
+from members.actions.access import member_deactivate_access
 from tests import factories as f
 from tests.factories import PASSWORD
 

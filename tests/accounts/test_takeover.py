@@ -17,11 +17,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import LoginSession, User
-from companies.services import company_set_roles, team_add_member, team_change_status
-from members.access import member_remove_from_location
-from members.invitations import member_invite
+from members.actions.access import member_remove_from_location
+from members.actions.invitations import member_invite
+from members.actions.roles import company_set_roles
+from members.actions.status import member_change_status
+from members.actions.team import team_add_member, team_change_status
 from members.models import Member, MemberStatus, PortalAccess
-from members.services import member_change_status
 from organizations.models import OrganizationAdmin
 from organizations.services import organization_update_settings
 from tests import factories as f

@@ -5,12 +5,12 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from companies.services import company_set_manager, company_set_roles
-from members.access import member_deactivate_access
-from members.join_requests import join_request_approve, join_request_submit
-from members.mass_invite import mass_invite, parse_rows
+from members.actions.access import member_deactivate_access
+from members.actions.join_requests import join_request_approve, join_request_submit
+from members.actions.mass_invite import mass_invite, parse_rows
+from members.actions.roles import company_set_manager, company_set_roles
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
 
 pytestmark = pytest.mark.django_db
 
@@ -91,7 +91,7 @@ def test_the_resend_message_says_truthfully_when_the_earlier_link_stops(
     """R4.3: the old link works until the new email has left (so a failed
     send never leaves the person without one), and the admin is told that,
     not "no longer works" at the click."""
-    from members.invitations import member_invite
+    from members.actions.invitations import member_invite
     from members.models import Member
     from tests.invitation_helpers import last_link
 

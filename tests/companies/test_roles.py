@@ -6,8 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from companies.services import company_set_manager, company_set_roles, company_update_roles
-from companies.team_access import MANAGE_TEAM
+from companies.models import MANAGE_TEAM
+from members.actions.roles import company_set_manager, company_set_roles, company_update_roles
 from tests import factories as f
 from tests.team_cast import grants, refreshed, shows
 
@@ -123,7 +123,7 @@ def test_a_deactivated_members_manager_flag_is_read_only_in_both_actions(team, w
     member is neither made nor unmade a manager, with the same message."""
     from django.core.exceptions import ValidationError
 
-    from members.access import member_deactivate_access
+    from members.actions.access import member_deactivate_access
     from members.models import Member
 
     cast = team.cast

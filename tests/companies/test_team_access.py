@@ -2,10 +2,12 @@
 
 from django.urls import reverse
 
-from companies.services import company_set_manager, company_set_roles
-from members.models import MemberStatus, Via
+from audit.models import Via
+from members.actions.records import member_link_user
+from members.actions.roles import company_set_manager, company_set_roles
+from members.actions.status import member_change_status
+from members.models import MemberStatus
 from members.policy import NOT_A_TEAM_MANAGER
-from members.services import member_change_status, member_link_user
 from tests import factories as f
 from tests.team_cast import grants, shows
 
@@ -94,7 +96,7 @@ def test_deactivating_a_contact_persons_access_revokes_the_grant_and_activating_
 ):
     """R4.6 with R2.5: a deactivated person cannot use the member portal,
     so no guardian row may outlive the deactivation."""
-    from members.access import member_activate_access, member_deactivate_access
+    from members.actions.access import member_activate_access, member_deactivate_access
 
     cast = team.cast
     member_deactivate_access(member=cast.contact, actor=cast.admin)
@@ -108,7 +110,7 @@ def test_deactivating_a_contact_persons_access_revokes_the_grant_and_activating_
 
 
 def test_an_inactive_login_holds_no_grant(team):
-    from companies.team_access import sync_team_access
+    from members.team_access import sync_team_access
 
     cast = team.cast
     user = cast.contact.user

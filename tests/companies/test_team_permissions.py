@@ -8,7 +8,7 @@ actors use the member portal; admins use the admin portal (R2.4).
 import pytest
 from django.urls import reverse
 
-from members.access import member_deactivate_access
+from members.actions.access import member_deactivate_access
 from members.models import Member, MemberStatus
 from members.policy import (
     ACTIVE_MEMBERSHIP,

@@ -11,9 +11,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from guardian.shortcuts import assign_perm
 
-from companies.models import Company
-from companies.services import team_add_member
-from companies.team_access import MANAGE_TEAM
+from companies.models import MANAGE_TEAM, Company
+from members.actions.team import team_add_member
 from members.forms.team import NewTeamMemberForm
 from members.models import Member, Membership, MemberStatus, PortalAccess
 from members.policy import ACTIVE_NEEDS_EMAIL, TeamPolicy

@@ -237,7 +237,7 @@ def worker_factory(transactional_db, tmp_path):
 
 def _encryption_key() -> str:
     """The key this (web-side) process encrypts with, for the worker to decrypt."""
-    from integrations.crypto import _derived_key
+    from accounts.crypto import _derived_key
 
     return settings.FIELD_ENCRYPTION_KEY or _derived_key(settings.SECRET_KEY).decode()
 

@@ -3,8 +3,9 @@ them, whole words only: a short name is not cut out of other words."""
 
 import pytest
 
-from adminportal.models import Notification
-from members.personal import DELETED_NAME, account_delete
+from members.actions.personal_data import account_delete
+from members.policy import DELETED_NAME
+from notifications.models import Notification
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

@@ -18,8 +18,8 @@ from integrations.services import (
     outbox_fan_out,
     outbox_sweep,
 )
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
 
 from .conftest import connect
 

@@ -22,8 +22,8 @@ from django.db.models import Count, Sum
 
 from config.celery import app as celery_app
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent
+from members.actions.status import member_change_status
 from members.models import Member, MemberStatus
-from members.services import member_change_status
 from tests import factories as f
 from tests.conftest import hung_redis
 from tests.stubs.hubspot import UPSERT_PATH
@@ -384,7 +384,7 @@ def test_a_hung_broker_does_not_hold_up_the_commit(cast, stubs, worker_factory):
         started = time.monotonic()
         member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
         took = time.monotonic() - started
-    # One refused send (config/broker.py), with generous slack for a loaded machine.
+    # One refused send (outbox/broker.py), with generous slack for a loaded machine.
     limit = 2 * settings.BROKER_PUBLISH_TIMEOUT + 5
     assert took < limit, f"the commit waited {took:.1f}s for a hung broker (limit {limit:.0f}s)"
     assert OutboxEvent.objects.filter(processed_at__isnull=True).count() == 1

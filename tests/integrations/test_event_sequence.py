@@ -11,8 +11,8 @@ from django_scopes import scope
 from integrations.models import Delivery, DeliveryStatus, OutboxEvent
 from integrations.outbox import MemberEvent, record_member_event, record_member_events
 from integrations.services import delivery_retry, resync_member
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
 from tests import factories as f
 from tests.conftest import require_or_skip
 

@@ -15,9 +15,9 @@ from django.utils import timezone
 from integrations.models import CLAIMABLE, Delivery, DeliveryStatus
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.services import outbox_sweep
+from members.actions.personal_data import member_update_details
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.personal import member_update_details
-from members.services import member_change_status
 from tests import factories as f
 from tests.stubs.hubspot import UPSERT_PATH
 

@@ -24,8 +24,9 @@ from integrations.services import (
     outbox_sweep,
     resync_connection,
 )
+from members.actions.records import member_create
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status, member_create
 from tests import factories as f
 from tests.stubs import KisiStub
 

@@ -5,8 +5,8 @@ import pytest
 from django.urls import reverse
 
 from integrations.models import Connection, Delivery, DeliveryStatus
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
 from tests import factories as f
 
 from .conftest import connect

@@ -22,9 +22,9 @@ from integrations.services import (
     resync_connection,
 )
 from integrations.vendors import registry
+from members.actions.personal_data import account_delete, member_update_details
+from members.actions.status import member_change_status
 from members.models import Member, MemberStatus
-from members.personal import account_delete, member_update_details
-from members.services import member_change_status
 from tests import factories as f
 
 from .conftest import connect

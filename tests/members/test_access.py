@@ -10,15 +10,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from members.access import (
+from audit.models import Via
+from members.actions.access import (
     member_deactivate_access,
     member_remove_from_location,
     member_transfer,
     members_auto_former,
 )
-from members.invitations import member_invite
-from members.models import LocationTransfer, Member, MemberStatus, PortalAccess, StatusChange, Via
-from members.personal import attachment_add
+from members.actions.invitations import member_invite
+from members.actions.personal_data import attachment_add
+from members.models import LocationTransfer, Member, MemberStatus, PortalAccess, StatusChange
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.factories import PASSWORD

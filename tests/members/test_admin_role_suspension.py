@@ -2,9 +2,11 @@
 access: deactivated or removed, their admin role is suspended (R4.6, R4.7)."""
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
-from members.access import (
+from members.actions.access import (
     member_activate_access,
     member_deactivate_access,
     member_remove_from_location,
@@ -181,53 +183,75 @@ def test_a_record_that_merely_carries_an_admins_email_does_not_suspend_them(clie
     assert client.get(_admin_home(cast)).status_code == 200
 
 
-def _run_data_migration():
-    import importlib
+def _migrate(targets=None):
+    """To ``targets`` (by default the latest of every app); returns that state's apps."""
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    targets = targets or executor.loader.graph.leaf_nodes()
+    executor.migrate(targets)
+    return executor.loader.project_state(targets).apps
 
-    from django.apps import apps
 
-    module = importlib.import_module("organizations.migrations.0005_suspend_roles_of_shut_members")
-    module.suspend(apps, None)
-
-
-def test_the_data_migration_suspends_roles_of_records_shut_before_suspension_existed(cast, boss):
-    plan = f.PlanFactory(organization=cast.org, location=cast.harbour)
-    # Three more admins with linked member records: deactivated, removed,
-    # and set Former by the automatic task (which leaves the role alone).
-    shut = {}
-    for name in ("deactivated", "removed", "auto"):
-        role = f.OrganizationAdminFactory(organization=cast.org)
-        member = f.PortalMemberFactory(location=cast.harbour, user=role.user, email=role.user.email)
-        shut[name] = (role, member)
-    member_deactivate_access(member=shut["deactivated"][1], actor=cast.owner)
-    member_remove_from_location(member=shut["removed"][1], actor=cast.owner)
-    f.MembershipFactory(
-        member=shut["auto"][1], plan=plan, start_date="2020-01-01", end_date="2020-12-31"
+@pytest.mark.django_db(transaction=True)
+def test_the_data_migration_suspends_roles_of_records_shut_before_suspension_existed(cast):
+    """organizations 0005, run on rows as they stood before it. The status
+    history was then a table of its own (members 0009 moved it into the
+    audit log), so the rows are written with the models of that time."""
+    apps = _migrate(
+        [
+            ("organizations", "0004_organizationadmin_invited_member"),
+            ("members", "0007_invitation_next_attempt_at"),
+        ]
     )
-    cast.org.auto_former_on_membership_end = True
-    cast.org.save()
-    members_auto_former()
-    # As before 0003 suspended anything: every role working.
-    OrganizationAdmin.objects.update(suspended_at=None)
-    # A record that only carries an admin's address changes nothing.
-    Member.objects.create(
-        organization=cast.org,
-        location=cast.harbour,
-        first_name="Not",
-        email=cast.admin.email,
-        portal_access=PortalAccess.DEACTIVATED,
-    )
-    _run_data_migration()
-    suspended = set(
-        OrganizationAdmin.objects.filter(suspended_at__isnull=False).values_list("pk", flat=True)
-    )
-    assert suspended == {shut["deactivated"][0].pk, shut["removed"][0].pk}
-    _run_data_migration()  # idempotent
-    assert (
-        set(
-            OrganizationAdmin.objects.filter(suspended_at__isnull=False).values_list(
-                "pk", flat=True
+    try:
+        Role = apps.get_model("organizations", "OrganizationAdmin")
+        Record = apps.get_model("members", "Member")
+        Change = apps.get_model("members", "StatusChange")
+        Login = apps.get_model("accounts", "User")
+        org, harbour = cast.org.pk, cast.harbour.pk
+        roles = {}
+        # Three admins with linked member records: deactivated, removed by an
+        # admin, and set Former by the automatic task (which leaves the role alone).
+        for name, status, access, via in (
+            ("deactivated", "active", "deactivated", None),
+            ("removed", "former", "none", "admin"),
+            ("auto", "former", "none", "system"),
+        ):
+            user = Login.objects.create(email=f"{name}@example.test")
+            roles[name] = Role.objects.create(organization_id=org, user=user)
+            record = Record.objects.create(
+                organization_id=org,
+                location_id=harbour,
+                first_name=name,
+                email=user.email,
+                user=user,
+                status=status,
+                portal_access=access,
             )
+            if via:
+                Change.objects.create(
+                    organization_id=org,
+                    member=record,
+                    from_status="active",
+                    to_status="former",
+                    via=via,
+                )
+        # A record that only carries an admin's address changes nothing.
+        Record.objects.create(
+            organization_id=org,
+            location_id=harbour,
+            first_name="Not",
+            email=cast.admin.email,
+            portal_access="deactivated",
         )
-        == suspended
+    finally:
+        apps = _migrate()
+    suspended = set(
+        apps.get_model("organizations", "OrganizationAdmin")
+        .objects.filter(suspended_at__isnull=False)
+        .values_list("pk", flat=True)
     )
+    assert suspended == {roles["deactivated"].pk, roles["removed"].pk}
+    # On the way, the history went into the log (members 0009).
+    entries = apps.get_model("audit", "AuditEntry").objects.filter(verb="member.status_changed")
+    assert sorted(entries.values_list("via", flat=True)) == ["admin", "system"]

@@ -2,7 +2,7 @@
 
 import pytest
 
-from members.invitations import member_invite_new
+from members.actions.invitations import member_invite_new
 from members.models import Member, PortalAccess
 from tests.factories import PASSWORD
 from tests.invitation_helpers import last_link

@@ -12,13 +12,12 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
 from django.utils import timezone
 
-from members.invitations import (
+from members.actions.invitations import invitation_resend, member_invite
+from members.invitation_emails import (
     SEND_LEASE,
     InvitationSendFailed,
-    invitation_resend,
     invitations_send,
     invitations_send_unsent,
-    member_invite,
 )
 from members.models import Invitation, Member
 from tests.invitation_helpers import last_link

@@ -9,15 +9,12 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from members.access import member_activate_access, member_deactivate_access
-from members.invitations import (
-    invitation_resend,
-    invitations_send_reminders,
-    invitations_send_unsent,
-    member_invite,
-)
-from members.models import Invitation, Member, MemberStatus, PortalAccess, Via
-from members.services import member_change_status
+from audit.models import Via
+from members.actions.access import member_activate_access, member_deactivate_access
+from members.actions.invitations import invitation_resend, member_invite
+from members.actions.status import member_change_status
+from members.invitation_emails import invitations_send_reminders, invitations_send_unsent
+from members.models import Invitation, Member, MemberStatus, PortalAccess
 from tests import factories as f
 from tests.invitation_helpers import admin_invite, last_link
 

@@ -4,9 +4,9 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from adminportal.models import Notification
-from members.join_requests import join_request_submit
+from members.actions.join_requests import join_request_submit
 from members.models import Invitation, JoinRequest, Member, PortalAccess
+from notifications.models import Notification
 from organizations.models import OrganizationAdmin
 from portal.views import join
 from tests import factories as f
@@ -114,7 +114,7 @@ def test_approving_another_organizations_join_request_is_a_404(client, cast):
 def test_viewing_another_organizations_invitation_is_a_404(
     client, cast, django_capture_on_commit_callbacks
 ):
-    from members.invitations import member_invite
+    from members.actions.invitations import member_invite
 
     member = f.MemberFactory(location=cast.other_location)
     with django_capture_on_commit_callbacks(execute=True):

@@ -9,7 +9,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from members.invitations import SEND_CHUNK
+from members.invitation_emails import SEND_CHUNK
 from members.models import Member, Membership, PortalAccess
 from members.tasks import send_invitations
 from tests import factories as f
@@ -155,7 +155,7 @@ def test_a_cell_over_the_csv_limit_is_a_form_error(client, cast):
 
 
 def test_a_paste_over_the_size_cap_says_so(client, cast, monkeypatch):
-    from members import mass_invite
+    from members.actions import mass_invite
 
     monkeypatch.setattr(mass_invite, "MAX_TEXT", 1_000)
     client.force_login(cast.admin)

@@ -14,14 +14,14 @@ from PIL import Image
 
 from accounts.emails import mark_proven
 from accounts.models import User
-from adminportal.models import Notification
 from integrations.models import OutboxEvent
 from integrations.outbox import MemberEvent
-from members.invitations import invitation_accept_by_login
-from members.join_requests import join_request_approve, join_request_submit
+from members.actions.invitations import invitation_accept_by_login
+from members.actions.join_requests import join_request_approve, join_request_submit
+from members.actions.personal_data import account_delete
 from members.models import Attachment, JoinRequest, Member, Membership, PortalAccess
-from members.personal import account_delete
 from members.privacy import visible_contact
+from notifications.models import Notification
 from tests import factories as f
 from tests.invitation_helpers import last_link
 

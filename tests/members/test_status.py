@@ -9,7 +9,7 @@ from django.urls import reverse
 from guardian.shortcuts import assign_perm
 
 from accounts.models import LoginSession
-from companies.services import team_change_status
+from members.actions.team import team_change_status
 from members.models import Member, MemberStatus, PortalAccess
 from organizations.models import OrganizationAdmin
 from organizations.permissions import MANAGE_CUSTOMERS

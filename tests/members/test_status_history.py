@@ -3,9 +3,10 @@ who made each change, and nothing an admin's email gives away to members."""
 
 from django.urls import reverse
 
-from companies.services import team_add_member, team_change_status
-from members.models import Member, MemberStatus, Via
-from members.services import member_change_status
+from audit.models import Via
+from members.actions.status import member_change_status
+from members.actions.team import team_add_member, team_change_status
+from members.models import Member, MemberStatus
 from tests.team_cast import shows
 
 

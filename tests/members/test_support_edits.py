@@ -4,11 +4,11 @@ connected systems and team grants must still hear of it (R2.5, R3.2)."""
 import pytest
 from django.urls import reverse
 
-from companies.team_access import MANAGE_TEAM
+from companies.models import MANAGE_TEAM
 from integrations.models import OutboxEvent
 from integrations.outbox import MemberEvent
+from members.actions.records import member_edited
 from members.models import Member
-from members.services import member_edited
 from organizations.services import organization_update_settings
 from tests import factories as f
 

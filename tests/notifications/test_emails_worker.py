@@ -15,10 +15,10 @@ from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
-from adminportal.models import Notification
-from adminportal.tasks import EMAIL_LEASE, SWEEP_GRACE, send_unsent_notification_emails
 from config.celery import app as celery_app
-from members.join_requests import join_request_submit
+from members.actions.join_requests import join_request_submit
+from notifications.models import Notification
+from notifications.tasks import EMAIL_LEASE, SWEEP_GRACE, send_unsent_notification_emails
 from tests.integrations.conftest import wait_until, worker_factory  # noqa: F401 (fixture)
 from tests.stubs.smtp import SmtpStub
 
@@ -61,7 +61,7 @@ def test_a_worker_killed_mid_send_loses_no_notification_email(cast, worker_facto
 def test_the_sweep_leaves_a_claim_alone_while_its_lease_runs(cast):
     """A send under way (or killed moments ago) is not sent a second time at
     once: the sweep takes a claimed notification only after the lease."""
-    with mock.patch("adminportal.tasks.send_notification_email.delay") as queued:
+    with mock.patch("notifications.tasks.send_notification_email.delay") as queued:
         join_request_submit(location=cast.harbour, first_name="Jo", email="jo@example.test")
     assert queued.call_count == 2  # (queued, not run: nothing claimed them)
     claimed, unclaimed = Notification.objects.order_by("pk")
@@ -70,7 +70,7 @@ def test_the_sweep_leaves_a_claim_alone_while_its_lease_runs(cast):
     def sweep_at(later):
         with (
             time_machine.travel(timezone.now() + later),
-            mock.patch("adminportal.tasks.send_notification_email.delay") as queued,
+            mock.patch("notifications.tasks.send_notification_email.delay") as queued,
         ):
             send_unsent_notification_emails()
         return sorted(call.args[0] for call in queued.call_args_list)

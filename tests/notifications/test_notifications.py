@@ -10,11 +10,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from adminportal.models import Notification
-from adminportal.notifications import notify_location_admins
-from adminportal.tasks import send_notification_email, send_unsent_notification_emails
-from companies.services import team_add_member, team_change_status
-from members.models import Member, MemberStatus, PortalAccess, StatusChange, Via
+from audit.models import Via
+from members.actions.team import team_add_member, team_change_status
+from members.models import Member, MemberStatus, PortalAccess, StatusChange
+from notifications.admins import notify_location_admins
+from notifications.models import Notification
+from notifications.tasks import send_notification_email, send_unsent_notification_emails
 from tests.team_cast import refreshed, shows
 
 
@@ -323,7 +324,7 @@ def test_notices_reach_owners_and_granted_admins_in_a_fixed_number_of_queries(te
 
 
 def test_revert_refuses_a_deactivated_record_and_a_member_now_elsewhere(client, team):
-    from members.access import member_transfer
+    from members.actions.access import member_transfer
 
     cast = team.cast
     change = _notify(team)

@@ -52,7 +52,7 @@ def test_nav_link_only_for_people_who_may_manage_a_team(client, team):
 
 
 def test_turning_on_grants_and_off_revokes(cast):
-    from companies.services import company_set_manager
+    from members.actions.roles import company_set_manager
     from tests import factories as f
 
     manager = f.PortalMemberFactory(location=cast.harbour, company=cast.acme)
@@ -71,7 +71,8 @@ def test_turning_on_grants_and_off_revokes(cast):
 
 
 def test_the_setting_of_one_organization_leaves_the_other_alone(cast):
-    from companies.services import company_create, company_set_roles
+    from companies.actions import company_create
+    from members.actions.roles import company_set_roles
     from tests import factories as f
 
     theirs = company_create(

@@ -12,9 +12,10 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone
 
-from adminportal.tasks import send_unsent_notification_emails
-from members.invitations import invitations_send_unsent, member_invite
+from members.actions.invitations import member_invite
+from members.invitation_emails import invitations_send_unsent
 from members.models import Invitation, JoinRequest, Member, PortalAccess
+from notifications.tasks import send_unsent_notification_emails
 from tests.invitation_helpers import broker_down, last_link, preview_then_invite
 
 pytestmark = pytest.mark.django_db(transaction=True)

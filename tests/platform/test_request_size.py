@@ -14,7 +14,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
-from members.mass_invite import MAX_ROWS, MAX_TEXT
+from members.actions.mass_invite import MAX_ROWS, MAX_TEXT
 from members.models import JoinRequest, Member
 
 pytestmark = pytest.mark.django_db

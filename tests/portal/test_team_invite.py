@@ -4,7 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from members.access import member_deactivate_access
+from members.actions.access import member_deactivate_access
 from members.models import Invitation, MemberStatus, PortalAccess
 from organizations.services import organization_update_settings
 from tests.invitation_helpers import last_link

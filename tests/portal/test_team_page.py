@@ -5,10 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from adminportal.models import Notification
-from companies.services import team_change_status
+from members.actions.team import team_change_status
 from members.models import Member, MemberStatus
 from members.policy import ACTIVE_MEMBERSHIP, OWN_STATUS
+from notifications.models import Notification
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.team_cast import refreshed, said, shows

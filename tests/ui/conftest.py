@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import pytest
 
-from companies.services import team_change_status
-from members.invitations import member_invite_new
-from members.join_requests import join_request_submit
+from members.actions.invitations import member_invite_new
+from members.actions.join_requests import join_request_submit
+from members.actions.team import team_change_status
 from members.models import Member, MemberStatus
 from organizations.services import organization_update_settings
 from tests import factories as f

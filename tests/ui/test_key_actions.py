@@ -4,9 +4,9 @@ phone, and work when tapped or clicked."""
 
 import pytest
 
-from adminportal.models import Notification
-from companies.services import team_change_status
+from members.actions.team import team_change_status
 from members.models import JoinRequest, Member, MemberStatus, PortalAccess
+from notifications.models import Notification
 from tests import factories as f
 
 from .checks import MIN_TARGET_PX, overflow

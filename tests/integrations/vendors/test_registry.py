@@ -29,8 +29,8 @@ from integrations.outbox import MemberEvent, record_member_event
 from integrations.vendors import registry
 from integrations.vendors.base import Credential, Vendor
 from integrations.vendors.categories import ACCESS, CRM, WEBHOOK
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
 from tests.stubs import STUBS, RecordedRequest, Response, StubServer
 
 ROOT = Path(__file__).resolve().parents[3]

@@ -1,7 +1,0 @@
-from django.urls import path
-
-from .views_invitation import invitation_accept_view
-
-urlpatterns = [
-    path("<str:token>/", invitation_accept_view, name="invitation_accept"),
-]

@@ -1,0 +1,118 @@
+"""The audit log: one row per change an action made (issue 11, item 4).
+
+Written by the actions themselves (``audit.log.record``), in the
+transaction of the change, not by database triggers: see
+docs/architecture.md for why. Upper floors react to the rows
+(``audit.log.recorded``): integrations queue what connected systems must
+hear, notifications tell admins, members keep team access in step.
+"""
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.utils import timezone
+
+
+class Via(models.TextChoices):
+    """Through which door a change came in."""
+
+    PORTAL = "portal", "Member portal"
+    ADMIN = "admin", "Admin portal"
+    SUPPORT = "support", "Django admin"
+    PUBLIC = "public", "Public form"
+    API = "api", "API"
+    SYSTEM = "system", "System"
+
+
+class Verb(models.TextChoices):
+    MEMBER_CREATED = "member.created", "Member added"
+    MEMBER_UPDATED = "member.updated", "Details changed"
+    MEMBER_ADMIN_DETAILS_CHANGED = "member.admin_details_changed", "Billing or notes changed"
+    MEMBER_STATUS_CHANGED = "member.status_changed", "Status changed"
+    MEMBER_PORTAL_ACCESS_CHANGED = "member.portal_access_changed", "Portal access changed"
+    MEMBER_LOGIN_LINKED = "member.login_linked", "Login linked"
+    MEMBER_LEFT_LOCATION = "member.left_location", "Removed from the location"
+    MEMBER_TRANSFERRED = "member.transferred", "Moved to another location"
+    MEMBER_REMOVED = "member.removed", "Removed"
+    MEMBER_ERASED = "member.erased", "Account deleted"
+    MEMBER_RESYNCED = "member.resynced", "Sent again to connected systems"
+    MEMBER_PHOTO_CHANGED = "member.photo_changed", "Photo changed"
+    MEMBER_PRIVACY_CHANGED = "member.privacy_changed", "Privacy changed"
+    ATTACHMENT_ADDED = "attachment.added", "File attached"
+    ATTACHMENT_DELETED = "attachment.deleted", "File deleted"
+    INVITATION_SENT = "invitation.sent", "Invited"
+    INVITATION_RESENT = "invitation.resent", "Invitation sent again"
+    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
+    INVITATION_REVOKED = "invitation.revoked", "Invitation withdrawn"
+    JOIN_REQUEST_SUBMITTED = "join_request.submitted", "Asked to join"
+    JOIN_REQUEST_APPROVED = "join_request.approved", "Request to join approved"
+    JOIN_REQUEST_REJECTED = "join_request.rejected", "Request to join rejected"
+    COMPANY_CREATED = "company.created", "Company created"
+    COMPANY_ROLE_CHANGED = "company.role_changed", "Company roles changed"
+    TEAM_MEMBER_ADDED = "team.member_added", "Added by the contact person"
+    ADMIN_PERMISSIONS_CHANGED = "admin.permissions_changed", "Admin role changed"
+    ADMIN_SUSPENDED = "admin.suspended", "Admin role suspended"
+    ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed", "Settings changed"
+    CONNECTION_CREATED = "connection.created", "Connection added"
+    CONNECTION_UPDATED = "connection.updated", "Connection changed"
+    CONNECTION_DELETED = "connection.deleted", "Connection removed"
+    CONNECTION_RESYNCED = "connection.resynced", "Every member sent again"
+    CONNECTION_SWITCHED_OFF = "connection.switched_off", "Connection switched off by its remote"
+    DELIVERY_RETRIED = "delivery.retried", "Delivery retried"
+    EXPORT_CREATED = "export.created", "Export created"
+    NOTIFICATION_RESOLVED = "notification.resolved", "Notice confirmed or reverted"
+
+
+class AuditEntry(models.Model):
+    # By name: the log is the bottom of the layers and imports no app.
+    organization = models.ForeignKey(
+        "organizations.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    #: None: the system did it (a task, a sweep, a migration).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: Who, in words, as it was when they acted: the log still says "an
+    #: admin" after that login is deleted. Blanked when the actor erases
+    #: their own account (personal data), like every other trace of them.
+    actor_label = models.CharField(max_length=300, blank=True)
+    subject_type = models.ForeignKey(
+        ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    #: The member the change concerns, for their history (R6.3). Named, not
+    #: imported, and without a database constraint: the log outlives the
+    #: record (a deleted member's entries stay, found by this id), and the
+    #: audit code never reaches up into members.
+    member = models.ForeignKey(
+        "members.Member",
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="audit_entries",
+    )
+    verb = models.CharField(max_length=40, choices=Verb)
+    before = models.JSONField(default=dict, blank=True)
+    after = models.JSONField(default=dict, blank=True)
+    via = models.CharField(max_length=10, choices=Via)
+    reason = models.CharField(max_length=500, blank=True)
+    request_id = models.CharField(max_length=128, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        get_latest_by = "created_at"
+        indexes = [
+            models.Index(fields=["member", "-created_at"], name="audit_member_history"),
+            models.Index(fields=["organization", "-created_at"], name="audit_org_timeline"),
+            models.Index(fields=["subject_type", "subject_id"], name="audit_subject"),
+        ]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.verb} {self.subject_id} ({self.via})"

@@ -1,0 +1,342 @@
+"""Mass invite (R4.4): rows pasted from a spreadsheet, previewed, then invited.
+
+Columns, in order: first name, last name, email, phone, company ID, plan ID,
+start date. Tab-separated (what a spreadsheet copies) or comma-separated.
+Every row is checked before anything is written; only valid rows are
+invited, in one transaction with bulk inserts, and the emails go out from
+Celery one task per chunk.
+"""
+
+import csv
+import datetime
+import hashlib
+import io
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from audit import log
+from audit.models import Verb, Via
+from companies.models import Company
+from members.actions.invitations import ensure_users
+from members.fields import column_max_length, single_line, single_line_errors
+from members.invitation_emails import invitations_queue
+from members.models import Member, Membership, MemberStatus, Plan, PortalAccess
+from members.policy import members_with_email
+from members.selectors import plans_for_admin
+from organizations.models import Location, Organization
+from organizations.permissions import admin_locations
+
+MAX_ROWS = 10_000
+#: The paste box takes this many characters: 10,000 rows of 100. The request
+#: limit (DATA_UPLOAD_MAX_MEMORY_SIZE) is derived from it, so that a paste
+#: under it, URL-encoded, always reaches this check and its message.
+MAX_TEXT = settings.MASS_INVITE_MAX_TEXT
+#: csv's own limit is 131,072 characters a cell; nothing we store is longer
+#: than 254, so anything past this is a mistake in the paste.
+CELL_LIMIT = 1_000
+#: The columns each cell is stored in: a row is checked against the same
+#: limits and rules as the invite form (members/fields.py).
+CELL_COLUMNS = (("First name", "first_name"), ("Last name", "last_name"), ("Phone", "phone"))
+COLUMNS = ("first name", "last name", "email", "phone", "company ID", "plan ID", "start date")
+DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
+
+
+@dataclass
+class Row:
+    line: int  # the line of the paste (blank lines counted), as in the spreadsheet
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+    phone: str = ""
+    company_ref: str = ""
+    plan_ref: str = ""
+    start_ref: str = ""
+    company: Company | None = None
+    plan: Plan | None = None
+    start_date: datetime.date | None = None
+    location: Location | None = None
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+@dataclass
+class Preview:
+    rows: list[Row]
+    skipped_header: bool = False
+
+    @property
+    def valid(self) -> list[Row]:
+        return [r for r in self.rows if r.ok]
+
+    @property
+    def invalid(self) -> list[Row]:
+        return [r for r in self.rows if not r.ok]
+
+
+def _split(text: str) -> list[tuple[int, list[str]]]:
+    """(line number, cells) for each record of the paste, numbered by line
+    so that "row N" is row N of the spreadsheet (blank lines count; a quoted
+    cell spanning lines is numbered by its first)."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    delimiter = "\t" if any("\t" in line for line in lines) else ","
+    reader = csv.reader(lines, delimiter=delimiter)
+    records = []
+    start = 1
+    try:
+        for cells in reader:
+            records.append((start, [cell.strip() for cell in cells]))
+            start = reader.line_num + 1
+    except csv.Error as error:
+        # A cell over csv's size limit, mostly: say where, not a 500.
+        raise ValidationError(
+            f"Row {start} could not be read ({error}). Check that row in your spreadsheet "
+            "and paste again."
+        ) from error
+    return records
+
+
+def paste_fingerprint(text: str, *, location_id=None, company_id=None) -> str:
+    """What "Invite" must match: the text and choices that were previewed.
+    If the paste changed after the preview, the rows are previewed again
+    rather than inviting rows nobody has seen."""
+    digest = hashlib.sha256(f"{location_id}|{company_id}|".encode())
+    digest.update(text.encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+def errors_csv(preview: "Preview") -> str:
+    """Every row with an error, as CSV for the spreadsheet (the page shows
+    only the first few hundred)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Row", "First name", "Last name", "Email", "Problem"])
+    for row in preview.invalid:
+        writer.writerow(
+            [
+                row.line,
+                *(_csv_safe(v) for v in (row.first_name, row.last_name, row.email)),
+                " ".join(row.errors),
+            ]
+        )
+    return out.getvalue()
+
+
+def _csv_safe(value: str) -> str:
+    # A cell starting with = + - @ is a formula to a spreadsheet.
+    return "'" + value if value[:1] in ("=", "+", "-", "@") else value
+
+
+def _parse_date(value: str) -> datetime.date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(value, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _looks_like_header(cells: list[str]) -> bool:
+    email = cells[2] if len(cells) > 2 else ""
+    return "@" not in email and "mail" in email.lower()
+
+
+def check_paste_length(text: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise ValidationError(
+            f"That paste is {len(text):,} characters; paste at most {MAX_TEXT:,} at a time "
+            f"(about {MAX_ROWS:,} rows). Split it into smaller pastes."
+        )
+
+
+def id_lookups(*, user, organization: Organization) -> tuple[list[Company], list[Plan]]:
+    """The companies and plans whose IDs ``user`` may paste, by name."""
+    companies = (
+        Company.objects.filter(
+            organization=organization, location__in=admin_locations(user, organization)
+        )
+        .select_related("location")
+        .order_by("name", "pk")
+    )
+    return list(companies), list(plans_for_admin(user=user, organization=organization))
+
+
+def parse_rows(
+    text: str,
+    *,
+    organization: Organization,
+    user,
+    location: Location | None,
+    company: Company | None = None,
+    lookups: tuple[list[Company], list[Plan]] | None = None,
+) -> Preview:
+    """Check every pasted row; nothing is written.
+
+    ``location`` is where people without a company land; ``company`` (the
+    company page's mass invite) puts everyone into that company and ignores
+    the company column. Companies and plans are looked up only among the
+    organization's, at locations ``user`` manages (``lookups``: already
+    fetched by ``id_lookups``).
+    """
+    check_paste_length(text)
+    raw = [(line, cells) for line, cells in _split(text) if any(cells)]
+    if len(raw) > MAX_ROWS + 1:
+        raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
+    skipped_header = bool(raw) and _looks_like_header(raw[0][1])
+    if skipped_header:
+        raw = raw[1:]
+    if len(raw) > MAX_ROWS:
+        raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
+
+    company_list, plan_list = lookups or id_lookups(user=user, organization=organization)
+    companies = {c.pk: c for c in company_list}
+    plans = {p.pk: p for p in plan_list}
+
+    limits = {column: column_max_length(Member, column) for _, column in CELL_COLUMNS}
+    email_limit = column_max_length(Member, "email")
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for index, cells in raw:
+        cells = (cells + [""] * len(COLUMNS))[: len(COLUMNS)]
+        # Shown back in the preview: a runaway cell is cut for display; its
+        # row gets an error below, so nothing cut is ever stored.
+        row = Row(index, *(cell[:CELL_LIMIT] for cell in cells))
+        if not row.first_name:
+            row.errors.append("First name is missing.")
+        values = (cells[0], cells[1], cells[3])
+        for (label, column), value in zip(CELL_COLUMNS, values, strict=True):
+            limit = limits[column]
+            if len(value) > limit:
+                row.errors.append(f"{label} is longer than {limit} characters.")
+            else:
+                row.errors.extend(f"{label}: {error}" for error in single_line_errors(value))
+        email = row.email.lower()
+        row.email = email
+        if not email:
+            row.errors.append("Email is missing.")
+        elif len(email) > email_limit:  # as stored: "İ" lower-cases to two characters
+            row.errors.append(f"Email is longer than {email_limit} characters.")
+            row.email = email[:80] + "…"
+        else:
+            try:
+                # validate_email takes a quoted local part with control
+                # characters in it ("\x1b"@example.com); the form does not.
+                validate_email(email)
+                single_line(email)
+            except ValidationError:
+                row.errors.append(f"“{row.email[:80]}” is not a valid email address.")
+            else:
+                if email in seen:
+                    row.errors.append(f"Duplicate email: the same as row {seen[email]}.")
+                else:
+                    seen[email] = index
+        if company is not None:
+            row.company = company
+        elif row.company_ref:
+            try:
+                row.company = companies.get(int(row.company_ref))
+            except ValueError:
+                row.company = None
+            if row.company is None:
+                row.errors.append(f"Unknown company ID “{row.company_ref[:40]}”.")
+        row.location = row.company.location if row.company else location
+        if row.location is None:
+            row.errors.append("No location: give a company ID or choose a location above.")
+        if row.plan_ref:
+            try:
+                row.plan = plans.get(int(row.plan_ref))
+            except ValueError:
+                row.plan = None
+            if row.plan is None:
+                row.errors.append(f"Unknown plan ID “{row.plan_ref[:40]}”.")
+            elif row.location and row.plan.location_id not in (None, row.location.pk):
+                row.errors.append(f"Plan {row.plan.name} is not offered at {row.location.name}.")
+        if row.start_ref:
+            row.start_date = _parse_date(row.start_ref)
+            if row.start_date is None:
+                row.errors.append(
+                    f"Start date “{row.start_ref[:40]}” is not a date; use YYYY-MM-DD."
+                )
+        rows.append(row)
+
+    # One query per 2,000 addresses, whatever the paste's size.
+    emails = [r.email for r in rows if r.email and r.email in seen and seen[r.email] == r.line]
+    taken: set[str] = set()
+    for start in range(0, len(emails), 2000):
+        taken.update(
+            members_with_email(organization.pk, *emails[start : start + 2000]).values_list(
+                "email_lower", flat=True
+            )
+        )
+    for row in rows:
+        if row.email in taken and seen.get(row.email) == row.line:
+            row.errors.append(f"{row.email} is already a member here.")
+    return Preview(rows=rows, skipped_header=skipped_header)
+
+
+@transaction.atomic
+def mass_invite(*, organization: Organization, actor, rows: list[Row]) -> list[Member]:
+    """Invite the given (valid) rows: members pending, logins created, a
+    personal membership where a plan is given, emails queued per chunk."""
+    rows = [r for r in rows if r.ok]
+    if not rows:
+        return []
+    managed = set(admin_locations(actor, organization).values_list("pk", flat=True))
+    if any(
+        r.location.organization_id != organization.pk or r.location.pk not in managed for r in rows
+    ):
+        raise ValidationError("Some rows point at a location you do not manage.")
+    now = timezone.now()
+    today = timezone.localdate()
+    ensure_users([r.email for r in rows])
+    members = Member.objects.bulk_create(
+        [
+            Member(
+                organization=organization,
+                location=r.location,
+                company=r.company,
+                first_name=r.first_name,
+                last_name=r.last_name,
+                email=r.email,
+                phone=r.phone,
+                status=MemberStatus.ACTIVE,
+                portal_access=PortalAccess.PENDING,
+                invited_at=now,
+                added_by=actor,
+                added_via=Via.ADMIN,
+            )
+            for r in rows
+        ],
+        batch_size=2000,
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                organization=organization,
+                plan=r.plan,
+                member=m,
+                start_date=r.start_date or today,
+            )
+            for r, m in zip(rows, members, strict=True)
+            if r.plan is not None
+        ],
+        batch_size=2000,
+    )
+    # One entry per member, one INSERT; the connected systems hear of all
+    # of them at once (integrations/reactions.py).
+    log.record_many(verb=Verb.MEMBER_CREATED, via=Via.ADMIN, actor=actor, subjects=members)
+    # One owed-email row per person, in this transaction; sent after commit
+    # one task per chunk, and swept from beat if the broker is down.
+    invitations_queue(members, invited_by_id=actor.pk)
+    return members

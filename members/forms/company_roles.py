@@ -1,0 +1,42 @@
+"""The admin portal's form for a company's contact person, billing person and managers (R2.1)."""
+
+from django import forms
+
+from ..models import Member
+
+
+class CompanyRolesForm(forms.Form):
+    contact_person = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label="— nobody —",
+        help_text="Manages the team from the member portal when the setting is on.",
+    )
+    billing_person = forms.ModelChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        empty_label="— nobody —",
+        help_text="Receives invoices; also manages the team.",
+    )
+    managers = forms.ModelMultipleChoiceField(
+        queryset=Member.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Managers manage the team too.",
+    )
+
+    def __init__(self, *args, company, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "contact_person": company.contact_person_id,
+                "billing_person": company.billing_person_id,
+                "managers": [m.pk for m in company.members.all() if m.is_manager],
+            },
+        )
+        super().__init__(*args, **kwargs)
+        # Only this company's members can hold its roles; anyone else posted
+        # is "not one of the available choices".
+        team = Member.objects.filter(company=company).order_by("first_name", "last_name", "pk")
+        for name in ("contact_person", "billing_person", "managers"):
+            self.fields[name].queryset = team

@@ -1,0 +1,360 @@
+"""Invitations to the member portal (R4.1–R4.3) and the "Get started" link.
+
+allauth does not do invitations, so the link is ours: a random token of
+which only a SHA-256 hash is stored, good for 24 hours and once, confirmed
+with a POST from the page it opens (mail scanners follow links with GET).
+Issuing a link revokes the member's earlier ones.
+
+The inviting transaction writes an Invitation row without a token: the
+durable record that an email is owed (the same outbox pattern as the
+integration events). After commit a task claims the row, issues the token,
+mails it and marks it sent; rows whose task never ran (broker down, worker
+killed) are swept from beat. So a token never travels through the broker,
+a rolled-back invitation never mails anyone, and a committed one is never
+lost. A member's earlier links are revoked only once the new email is sent.
+"""
+
+import hashlib
+import secrets
+import smtplib
+from datetime import timedelta
+
+from celery.exceptions import Retry
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import Invitation, Member, MemberStatus, PortalAccess
+from outbox.broker import publish
+
+REMINDER_AFTER = timedelta(days=3)
+
+
+#: Reminders go out between 3 and 4 days after the latest invitation: an
+#: organization that switches reminders on does not remind everyone who has
+#: been pending for months, and a missed hourly run is caught by the next.
+REMINDER_WINDOW = timedelta(days=1)
+
+
+#: Invitations per sending task (and per reminder batch): small enough to
+#: go out well within the task's 120-second soft time limit even on a slow
+#: mail server (about a second an email).
+SEND_CHUNK = 100
+
+
+#: A claim older than this is taken back by the sweep (the task's hard time
+#: limit is 3 minutes); a row handed to the broker is left to its task for
+#: as long.
+SEND_LEASE = timedelta(minutes=10)
+
+
+#: Younger unsent rows are still in the hands of their own on-commit task;
+#: a scheduled retry gets this long to run before the sweep steps in.
+SWEEP_GRACE = timedelta(minutes=2)
+
+
+def retry_delay(send_attempts: int) -> timedelta:
+    """How long after its ``send_attempts``-th failed try a row is tried
+    again: 1, 2, 4, ... minutes, at most a day. Both the task's retry and
+    the sweep follow it, so the attempts are spread over hours, not burnt
+    in minutes by two schedulers at once."""
+    return timedelta(minutes=2 ** min(max(send_attempts - 1, 0), 10))
+
+
+def invitation_url(token: str) -> str:
+    return settings.SITE_URL + reverse("invitation_accept", args=[token])
+
+
+def invitations_queue(members, *, invited_by_id=None, reminder: bool = False) -> list[int]:
+    """Record that an invitation email is owed to each of ``members``, in the
+    caller's transaction, and hand the rows to the sending task once it
+    commits. Returns the new invitations' ids."""
+    now = timezone.now()
+    rows = Invitation.objects.bulk_create(
+        [
+            Invitation(
+                organization_id=member.organization_id,
+                member_id=member.pk,
+                invited_by_id=invited_by_id,
+                created_at=now,
+                reminded_at=now if reminder else None,
+                # Queued after commit; the sweep waits for that task.
+                # Should the broker refuse it, this is cleared again.
+                next_attempt_at=now + SEND_LEASE,
+            )
+            for member in members
+        ],
+        batch_size=2000,
+    )
+    ids = [row.pk for row in rows]
+    if ids:
+        # robust: the invitation is committed; a failing callback must not
+        # turn the response into an error (this one does not raise anyway,
+        # and the sweep sends what it could not queue).
+        transaction.on_commit(lambda: enqueue_invitation_chunks(ids), robust=True)
+    return ids
+
+
+def enqueue_invitation_chunks(invitation_ids: list[int]) -> int:
+    """One sending task per chunk; returns how many chunks were queued.
+    Stops at the first refusal: with the broker down, trying the other
+    chunks of a 10,000-row paste would only keep the admin waiting."""
+    queued = 0
+    for start in range(0, len(invitation_ids), SEND_CHUNK):
+        if not enqueue_invitation_emails(invitation_ids[start : start + SEND_CHUNK]):
+            # No task holds these: let the next sweep have them.
+            Invitation.objects.filter(
+                pk__in=invitation_ids[start:], sent_at__isnull=True, claimed_at__isnull=True
+            ).update(next_attempt_at=None)
+            break
+        queued += 1
+    return queued
+
+
+def enqueue_invitation_emails(invitation_ids: list[int]) -> bool:
+    """Hand invitations to a worker. Never raises: the rows are committed,
+    and whatever the broker refuses is picked up by the sweep."""
+    from members.tasks import send_invitations
+
+    try:
+        return publish(send_invitations, invitation_ids)
+    except (Retry, InvitationSendFailed):
+        # Eager mode (no broker): the task ran here and the mail server
+        # failed; the rows it released already carry their retry time.
+        return True
+
+
+class InvitationSendFailed(Exception):
+    """The mail server refused or could not be reached; the task retries
+    after ``retry_in`` seconds (the released rows' ``next_attempt_at``)."""
+
+    def __init__(self, message: str, *, retry_in: int = 60):
+        super().__init__(message)
+        self.retry_in = retry_in
+
+
+def invitation_email(member: Member, token: str, *, reminder: bool = False) -> EmailMessage:
+    context = {
+        "member": member,
+        "organization": member.organization,
+        "location": member.location,
+        "url": invitation_url(token),
+        "hours": Invitation.LIFETIME_HOURS,
+        "reminder": reminder,
+        "login_url": settings.SITE_URL + reverse("account_login"),
+    }
+    subject = (
+        f"Reminder: your invitation to {member.organization.name}"
+        if reminder
+        else f"You're invited to {member.organization.name}"
+    )
+    return EmailMessage(
+        subject=subject,
+        body=render_to_string("members/email/invitation.txt", context),
+        to=[member.email],
+    )
+
+
+def _sendable(member: Member) -> bool:
+    return (
+        member.portal_access == PortalAccess.PENDING
+        and member.status == MemberStatus.ACTIVE
+        and bool(member.email)
+    )
+
+
+@transaction.atomic
+def _claim(invitation_ids: list[int]) -> list[tuple[Invitation, str]]:
+    """Take the owed rows among ``invitation_ids`` and issue their tokens.
+
+    ``skip_locked`` and the lease make the on-commit task and the sweep
+    safe to overlap: a row is mailed by whoever claims it. Rows that should
+    not go out any more (member no longer pending, or a newer link is on
+    its way) are withdrawn instead.
+    """
+    now = timezone.now()
+    newer = Invitation.objects.filter(
+        member_id=OuterRef("member_id"),
+        pk__gt=OuterRef("pk"),
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+    )
+    rows = list(
+        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(
+            pk__in=invitation_ids,
+            sent_at__isnull=True,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
+        .annotate(superseded=Exists(newer))
+        .select_related("member", "member__organization", "member__location")
+        .order_by("pk")
+    )
+    withdrawn = [r.pk for r in rows if r.superseded or not _sendable(r.member)]
+    if withdrawn:
+        Invitation.objects.filter(pk__in=withdrawn).update(revoked_at=now)
+    pairs = []
+    for invitation in rows:
+        if invitation.pk in withdrawn:
+            continue
+        token = secrets.token_urlsafe(32)
+        invitation.token_hash = hash_token(token)
+        invitation.expires_at = now + timedelta(hours=Invitation.LIFETIME_HOURS)
+        invitation.claimed_at = now
+        invitation.send_attempts += 1
+        pairs.append((invitation, token))
+    Invitation.objects.bulk_update(
+        [i for i, _ in pairs],
+        ["token_hash", "expires_at", "claimed_at", "send_attempts"],
+        batch_size=SEND_CHUNK,
+    )
+    return pairs
+
+
+@transaction.atomic
+def _mark_sent(invitations: list[Invitation]) -> None:
+    """The emails left: mark them sent, and only now end the members'
+    earlier links (revoking before would leave nobody a working link if
+    the send failed)."""
+    if not invitations:
+        return
+    now = timezone.now()
+    ids = [i.pk for i in invitations]
+    Invitation.objects.filter(pk__in=ids).update(sent_at=now)
+    newer_sent = Invitation.objects.filter(
+        pk__in=ids, member_id=OuterRef("member_id"), pk__gt=OuterRef("pk")
+    )
+    Invitation.objects.filter(
+        member_id__in=[i.member_id for i in invitations],
+        used_at__isnull=True,
+        revoked_at__isnull=True,
+    ).filter(Exists(newer_sent)).update(revoked_at=now)
+
+
+def _release(invitations: list[Invitation]) -> timedelta:
+    """Give claimed rows back unsent: their tokens were never delivered.
+    They are due again after ``retry_delay``, which is returned; the sweep
+    leaves them to the task's own retry until a grace period after that."""
+    delay = retry_delay(max((i.send_attempts for i in invitations), default=1))
+    if invitations:
+        Invitation.objects.filter(pk__in=[i.pk for i in invitations], sent_at__isnull=True).update(
+            claimed_at=None,
+            token_hash=None,
+            expires_at=None,
+            next_attempt_at=timezone.now() + delay + SWEEP_GRACE,
+        )
+    return delay
+
+
+def invitations_send(invitation_ids: list[int]) -> int:
+    """Issue and mail the owed invitations among ``invitation_ids``; returns
+    how many were sent. Raises InvitationSendFailed (after recording what
+    did go out) when the mail server fails, so the task can retry.
+
+    Whatever stops the loop (a mail-server error, the task's soft time
+    limit, a bug), the emails that left are marked sent and the rest given
+    back before the exception goes on: otherwise the sweep would take the
+    whole chunk again after the lease, mail the sent ones a second time
+    and kill the links they already had.
+    """
+    pairs = _claim(invitation_ids)
+    if not pairs:
+        return 0
+    sent: list[Invitation] = []
+    try:
+        with get_connection() as connection:
+            for invitation, token in pairs:
+                message = invitation_email(
+                    invitation.member, token, reminder=invitation.reminded_at is not None
+                )
+                connection.send_messages([message])
+                sent.append(invitation)
+    except BaseException as exc:
+        _mark_sent(sent)
+        delay = _release([i for i, _ in pairs[len(sent) :]])
+        if isinstance(exc, (smtplib.SMTPException, OSError)):
+            raise InvitationSendFailed(
+                f"{len(pairs) - len(sent)} invitation emails not sent",
+                retry_in=int(delay.total_seconds()),
+            ) from exc
+        raise
+    _mark_sent(sent)
+    return len(sent)
+
+
+def invitations_send_unsent(*, grace: timedelta = SWEEP_GRACE, now=None) -> int:
+    """Queue every invitation email still owed: its task never reached the
+    broker, a worker died holding it, or it gave up retrying. Returns how
+    many invitations were queued. Run from beat."""
+    now = now or timezone.now()
+    ids = list(
+        Invitation.objects.filter(
+            sent_at__isnull=True,
+            used_at__isnull=True,
+            revoked_at__isnull=True,
+            send_attempts__lt=Invitation.MAX_SEND_ATTEMPTS,
+            created_at__lte=now - grace,
+        )
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
+        # Queued within the lease, or a retry still scheduled: its task has it.
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:20_000]
+    )
+    if ids:
+        # Before queueing, so a fast failure's backoff is not overwritten.
+        Invitation.objects.filter(pk__in=ids).update(next_attempt_at=now + SEND_LEASE)
+    enqueue_invitation_chunks(ids)
+    return len(ids)
+
+
+def members_due_a_reminder(*, now=None):
+    """Pending members whose latest invitation round (invite or resend) is
+    3 to 4 days old and has had no reminder yet, where the organization
+    enabled reminders (R4.3)."""
+    now = now or timezone.now()
+    reminded_this_round = Invitation.objects.filter(
+        member_id=OuterRef("pk"),
+        reminded_at__isnull=False,
+        created_at__gte=OuterRef("invited_at"),
+    )
+    return (
+        Member.objects.filter(
+            portal_access=PortalAccess.PENDING,
+            status=MemberStatus.ACTIVE,
+            invited_at__lte=now - REMINDER_AFTER,
+            invited_at__gt=now - REMINDER_AFTER - REMINDER_WINDOW,
+            organization__invitation_reminders=True,
+        )
+        .exclude(email="")
+        .filter(~Exists(reminded_this_round))
+    )
+
+
+def invitations_send_reminders(*, now=None) -> int:
+    """Queue one reminder per due member, with a fresh link (R4.3).
+    Returns how many were queued; the emails go out after commit."""
+    ids = list(members_due_a_reminder(now=now).values_list("pk", flat=True))
+    queued = 0
+    for start in range(0, len(ids), SEND_CHUNK):
+        with transaction.atomic():
+            # Checked again under the lock: an accept or a resend may have
+            # come in since the ids were read.
+            members = list(
+                Member.objects.select_for_update()
+                .filter(pk__in=ids[start : start + SEND_CHUNK])
+                .filter(pk__in=members_due_a_reminder(now=now).values("pk"))
+            )
+            invitations_queue(members, reminder=True)
+            queued += len(members)
+    return queued
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

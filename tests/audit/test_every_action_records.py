@@ -1,0 +1,518 @@
+"""Every action writes its audit entry, in the transaction of its change
+(issue 11, item 4).
+
+The public functions of the actions modules are found by walking them;
+each must be in ``ACTIONS`` (how to call it, and the entry it must write) or
+in ``NOT_ACTIONS`` (with the reason it changes nothing worth a row). A new
+public function in those modules fails ``test_every_action_is_listed``
+until someone says which it is.
+
+Each action is then called twice: once normally, where the entry must be
+there with the right verb, actor, door and organization; once with the
+audit log refusing to write, where the action must fail and leave the
+database exactly as it was: the change and its entry commit together or
+not at all.
+"""
+
+import importlib
+import inspect
+import pkgutil
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+import members.actions
+from audit import log
+from audit.models import AuditEntry, Verb, Via
+from integrations.models import Delivery, DeliveryStatus, OutboxEvent
+from integrations.services import connection_save
+from members.invitation_emails import hash_token
+from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess
+from notifications.models import Notification
+from tests import factories as f
+
+MODULES = [
+    *(f"members.actions.{m.name}" for m in pkgutil.iter_modules(members.actions.__path__)),
+    "companies.actions",
+    "organizations.services",
+    "notifications.actions",
+    "integrations.services",
+]
+
+#: Public functions of those modules that are not actions, and why.
+NOT_ACTIONS = {
+    "members.actions.access.members_whose_membership_ended": "a query",
+    "members.actions.invitations.ensure_user": (
+        "the bare login an invitation needs; the invitation's entry records the invitation"
+    ),
+    "members.actions.invitations.ensure_users": "ensure_user for a mass invite",
+    "members.actions.invitations.invitation_for_token": "a query",
+    "members.actions.invitations.invited_admin_role": "a query",
+    "members.actions.invitations.link_login": "a query",
+    "members.actions.invitations.may_link_other_login": "a question",
+    "members.actions.invitations.members_logged_in": (
+        "ends the 'New' label at a login: a fact about the login, which allauth records"
+    ),
+    "members.actions.invitations.resend_note": "words for a message",
+    "members.actions.mass_invite.check_paste_length": "a check",
+    "members.actions.mass_invite.errors_csv": "a download",
+    "members.actions.mass_invite.id_lookups": "a query",
+    "members.actions.mass_invite.parse_rows": "reads a paste",
+    "members.actions.mass_invite.paste_fingerprint": "a hash",
+    "notifications.actions.notifications_mark_read": (
+        "a reader's own unread marker, not a change to the organization's data"
+    ),
+    "integrations.services.allow_private_hosts": "a setting",
+    "integrations.services.backoff_seconds": "arithmetic",
+    "integrations.services.lease_seconds": "a setting",
+    "integrations.services.partial_enqueue_due": "builds an on-commit callback",
+    "integrations.services.delivery_attempt": (
+        "the pipeline's own work, recorded on the Delivery row (attempts, last error)"
+    ),
+    "integrations.services.outbox_fan_out": "the pipeline: creates the Delivery rows",
+    "integrations.services.outbox_sweep": "the pipeline's beat sweep",
+}
+
+
+@dataclass
+class Expect:
+    verb: str
+    via: str
+    #: An attribute of the cast; "linked login": the login the action linked
+    #: to the member (the person acted); None: the system.
+    actor: str | None
+
+
+def _pdf():
+    return SimpleUploadedFile(
+        "id.pdf", b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n", "application/pdf"
+    )
+
+
+def _pending(c, email="pending@example.test"):
+    member = f.MemberFactory(location=c.harbour, email=email)
+    Member = type(member)
+    Member.objects.filter(pk=member.pk).update(portal_access=PortalAccess.PENDING)
+    member.refresh_from_db()
+    return member
+
+
+def _token(c):
+    member = _pending(c)
+    Invitation.objects.create(
+        organization=c.org,
+        member=member,
+        token_hash=hash_token("the-token"),
+        expires_at=timezone.now() + timedelta(hours=1),
+        sent_at=timezone.now(),
+    )
+    return "the-token"
+
+
+def _status_notice(c):
+    change = f.StatusChangeFactory(
+        member=c.teammate,
+        from_status=MemberStatus.ACTIVE,
+        to_status=MemberStatus.CONTACT,
+        actor=c.contact.user,
+        via=Via.PORTAL,
+    )
+    type(c.teammate).objects.filter(pk=c.teammate.pk).update(status=MemberStatus.CONTACT)
+    return Notification.objects.create(
+        organization=c.org,
+        location=c.harbour,
+        recipient=c.admin,
+        kind=Notification.Kind.STATUS_CHANGED,
+        message="changed",
+        member=c.teammate,
+        status_change=change,
+    )
+
+
+def _connection(c):
+    return connection_save(
+        organization=c.org,
+        kind="webhook",
+        name="Hook",
+        base_url="https://hooks.example.test/in",
+        credentials={"secret": "s" * 32},
+    )
+
+
+def _dead_delivery(c):
+    connection = _connection(c)
+    event = OutboxEvent.objects.create(
+        organization=c.org,
+        member=c.teammate,
+        member_ref=c.teammate.pk,
+        event="member.updated",
+        sequence=99,
+    )
+    return Delivery.objects.create(
+        organization=c.org,
+        event=event,
+        connection=connection,
+        member=c.teammate,
+        member_ref=c.teammate.pk,
+        status=DeliveryStatus.DEAD,
+    )
+
+
+def _join_request(c):
+    return JoinRequest.objects.create(
+        organization=c.org, location=c.harbour, first_name="Jo", email="jo@example.test"
+    )
+
+
+def _attachment(c):
+    from members.actions.personal_data import attachment_add
+
+    return attachment_add(member=c.teammate, actor=c.admin, upload=_pdf())
+
+
+#: "module.function": (prepare(cast) -> kwargs, expected entry).
+ACTIONS = {
+    "members.actions.status.member_change_status": (
+        lambda c: {
+            "member": c.teammate,
+            "status": MemberStatus.CONTACT,
+            "actor": c.admin,
+            "via": Via.ADMIN,
+        },
+        Expect(Verb.MEMBER_STATUS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.records.member_create": (
+        lambda c: {
+            "organization": c.org,
+            "location": c.harbour,
+            "first_name": "New",
+            "actor": c.admin,
+        },
+        Expect(Verb.MEMBER_CREATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.records.member_link_user": (
+        lambda c: {"member": _pending(c), "user": f.UserFactory()},
+        Expect(Verb.MEMBER_LOGIN_LINKED, Via.PORTAL, "linked login"),
+    ),
+    "members.actions.records.member_edited": (
+        lambda c: {"member": c.teammate, "actor": c.admin},
+        Expect(Verb.MEMBER_UPDATED, Via.SUPPORT, "admin"),
+    ),
+    "members.actions.records.member_delete": (
+        lambda c: {"member": c.teammate, "actor": c.admin},
+        Expect(Verb.MEMBER_REMOVED, Via.SUPPORT, "admin"),
+    ),
+    "members.actions.access.member_deactivate_access": (
+        lambda c: {"member": c.teammate, "actor": c.admin},
+        Expect(Verb.MEMBER_PORTAL_ACCESS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.access.member_activate_access": (
+        lambda c: {
+            "member": _deactivated(c.teammate),
+            "actor": c.admin,
+        },
+        Expect(Verb.MEMBER_PORTAL_ACCESS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.access.member_remove_from_location": (
+        lambda c: {"member": c.teammate, "actor": c.admin},
+        Expect(Verb.MEMBER_LEFT_LOCATION, Via.ADMIN, "admin"),
+    ),
+    "members.actions.access.member_transfer": (
+        lambda c: {"member": c.teammate, "to_location": c.mill, "actor": c.admin},
+        Expect(Verb.MEMBER_TRANSFERRED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.access.members_auto_former": (
+        lambda c: _membership_ended(c) or {},
+        Expect(Verb.MEMBER_STATUS_CHANGED, Via.SYSTEM, None),
+    ),
+    "members.actions.invitations.member_invite": (
+        lambda c: {"member": f.MemberFactory(location=c.harbour), "actor": c.admin},
+        Expect(Verb.INVITATION_SENT, Via.ADMIN, "admin"),
+    ),
+    "members.actions.invitations.invitation_resend": (
+        lambda c: {"member": _pending(c), "actor": c.admin},
+        Expect(Verb.INVITATION_RESENT, Via.ADMIN, "admin"),
+    ),
+    "members.actions.invitations.member_invite_new": (
+        lambda c: {
+            "organization": c.org,
+            "location": c.harbour,
+            "first_name": "Nora",
+            "email": "nora@example.test",
+            "actor": c.admin,
+        },
+        Expect(Verb.INVITATION_SENT, Via.ADMIN, "admin"),
+    ),
+    "members.actions.invitations.invitation_accept": (
+        lambda c: {"token": _token(c)},
+        Expect(Verb.INVITATION_ACCEPTED, Via.PORTAL, "linked login"),
+    ),
+    "members.actions.invitations.invitation_accept_by_login": (
+        lambda c: _accept_by_login(c),
+        Expect(Verb.INVITATION_ACCEPTED, Via.PORTAL, "linked login"),
+    ),
+    "members.actions.join_requests.join_request_submit": (
+        lambda c: {"location": c.harbour, "first_name": "Jo", "email": "jo@example.test"},
+        Expect(Verb.JOIN_REQUEST_SUBMITTED, Via.PUBLIC, None),
+    ),
+    "members.actions.join_requests.join_request_approve": (
+        lambda c: {"join_request": _join_request(c), "actor": c.admin},
+        Expect(Verb.JOIN_REQUEST_APPROVED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.join_requests.join_request_reject": (
+        lambda c: {"join_request": _join_request(c), "actor": c.admin},
+        Expect(Verb.JOIN_REQUEST_REJECTED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.mass_invite.mass_invite": (
+        lambda c: {"organization": c.org, "actor": c.admin, "rows": _rows(c)},
+        Expect(Verb.MEMBER_CREATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.personal_data.member_update_details": (
+        lambda c: {"member": f.MemberFactory(location=c.harbour), "actor": c.admin, "phone": "1"},
+        Expect(Verb.MEMBER_UPDATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.personal_data.profile_update": (
+        lambda c: {"user": c.teammate.user, "first_name": "Tessa"},
+        Expect(Verb.MEMBER_UPDATED, Via.PORTAL, "teammate.user"),
+    ),
+    "members.actions.personal_data.privacy_update": (
+        lambda c: {"member": c.teammate, "show_email": False, "show_phone": None},
+        Expect(Verb.MEMBER_PRIVACY_CHANGED, Via.PORTAL, "teammate.user"),
+    ),
+    "members.actions.personal_data.attachment_add": (
+        lambda c: {"member": c.teammate, "actor": c.admin, "upload": _pdf()},
+        Expect(Verb.ATTACHMENT_ADDED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.personal_data.attachment_delete": (
+        lambda c: {"attachment": _attachment(c), "actor": c.admin},
+        Expect(Verb.ATTACHMENT_DELETED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.personal_data.account_delete": (
+        lambda c: {"user": c.teammate.user},
+        Expect(Verb.MEMBER_ERASED, Via.PORTAL, None),
+    ),
+    "members.actions.roles.company_set_roles": (
+        lambda c: {
+            "company": c.acme,
+            "contact_person": c.teammate,
+            "billing_person": c.billing,
+            "actor": c.admin,
+        },
+        Expect(Verb.COMPANY_ROLE_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.roles.company_set_manager": (
+        lambda c: {"company": c.acme, "member": c.teammate, "is_manager": True, "actor": c.admin},
+        Expect(Verb.COMPANY_ROLE_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.roles.company_update_roles": (
+        lambda c: {
+            "company": c.acme,
+            "contact_person": c.contact,
+            "billing_person": c.billing,
+            "managers": [c.teammate],
+            "actor": c.admin,
+        },
+        Expect(Verb.COMPANY_ROLE_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.team.team_add_member": (
+        lambda c: (
+            _team_on(c)
+            or {
+                "actor": c.contact.user,
+                "company": c.acme,
+                "first_name": "Ned",
+                "status": "contact",
+            }
+        ),
+        Expect(Verb.TEAM_MEMBER_ADDED, Via.PORTAL, "contact.user"),
+    ),
+    "members.actions.team.team_change_status": (
+        lambda c: (
+            _team_on(c)
+            or {"actor": c.contact.user, "member": c.teammate, "status": MemberStatus.CONTACT}
+        ),
+        Expect(Verb.MEMBER_STATUS_CHANGED, Via.PORTAL, "contact.user"),
+    ),
+    "members.actions.team.team_invite_member": (
+        lambda c: (
+            _team_on(c)
+            or {
+                "actor": c.contact.user,
+                "member": f.MemberFactory(location=c.harbour, company=c.acme),
+            }
+        ),
+        Expect(Verb.INVITATION_SENT, Via.PORTAL, "contact.user"),
+    ),
+    "companies.actions.company_create": (
+        lambda c: {
+            "organization": c.org,
+            "location": c.harbour,
+            "name": "Initech",
+            "actor": c.admin,
+        },
+        Expect(Verb.COMPANY_CREATED, Via.ADMIN, "admin"),
+    ),
+    "organizations.services.organization_update_settings": (
+        lambda c: {"organization": c.org, "actor": c.owner, "members_see_phone": True},
+        Expect(Verb.ORGANIZATION_SETTINGS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "notifications.actions.notification_confirm": (
+        lambda c: {"notification": _status_notice(c), "actor": c.admin},
+        Expect(Verb.NOTIFICATION_RESOLVED, Via.ADMIN, "admin"),
+    ),
+    "notifications.actions.notification_revert": (
+        lambda c: {"notification": _status_notice(c), "actor": c.admin},
+        Expect(Verb.MEMBER_STATUS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "integrations.services.connection_save": (
+        lambda c: {
+            "organization": c.org,
+            "kind": "webhook",
+            "name": "Hook",
+            "base_url": "https://hooks.example.test/in",
+            "credentials": {"secret": "s" * 32},
+            "actor": c.admin,
+        },
+        Expect(Verb.CONNECTION_CREATED, Via.ADMIN, "admin"),
+    ),
+    "integrations.services.delivery_retry": (
+        lambda c: {"delivery": _dead_delivery(c), "actor": c.admin},
+        Expect(Verb.DELIVERY_RETRIED, Via.ADMIN, "admin"),
+    ),
+    "integrations.services.resync_member": (
+        lambda c: {"member": c.teammate, "actor": c.admin},
+        Expect(Verb.MEMBER_RESYNCED, Via.ADMIN, "admin"),
+    ),
+    "integrations.services.resync_connection": (
+        lambda c: {"connection": _connection(c), "actor": c.admin},
+        Expect(Verb.CONNECTION_RESYNCED, Via.ADMIN, "admin"),
+    ),
+}
+
+
+def _deactivated(member):
+    type(member).objects.filter(pk=member.pk).update(portal_access=PortalAccess.DEACTIVATED)
+    member.refresh_from_db()
+    return member
+
+
+def _team_on(c):
+    from organizations.services import organization_update_settings
+
+    organization_update_settings(organization=c.org, actor=None, contacts_manage_team=True)
+
+
+def _membership_ended(c):
+    type(c.org).objects.filter(pk=c.org.pk).update(auto_former_on_membership_end=True)
+    f.MembershipFactory(
+        member=c.teammate,
+        start_date=timezone.localdate() - timedelta(days=60),
+        end_date=timezone.localdate() - timedelta(days=1),
+    )
+
+
+def _accept_by_login(c):
+    member = _pending(c, email=c.other_member.user.email)
+    return {"member": member, "user": c.other_member.user}
+
+
+def _rows(c):
+    from members.actions.mass_invite import parse_rows
+
+    preview = parse_rows(
+        "Ann\tA\tann@example.test", organization=c.org, user=c.admin, location=c.harbour
+    )
+    return preview.rows
+
+
+def _public_functions():
+    found = set()
+    for name in MODULES:
+        module = importlib.import_module(name)
+        for attr, value in inspect.getmembers(module, inspect.isfunction):
+            if value.__module__ == name and not attr.startswith("_"):
+                found.add(f"{name}.{attr}")
+    return found
+
+
+def _call(path, kwargs):
+    module, _, name = path.rpartition(".")
+    return getattr(importlib.import_module(module), name)(**kwargs)
+
+
+def _actor(cast, path):
+    if path is None:
+        return None
+    value = cast
+    for part in path.split("."):
+        value = getattr(value, part)
+    return value
+
+
+def test_every_action_is_listed():
+    found = _public_functions()
+    assert found - set(ACTIONS) - set(NOT_ACTIONS) == set(), (
+        "a new public function: list it in ACTIONS (with the entry it writes) or in NOT_ACTIONS"
+    )
+    assert (set(ACTIONS) | set(NOT_ACTIONS)) - found == set(), "listed but gone"
+
+
+@pytest.mark.parametrize("path", sorted(ACTIONS))
+def test_the_action_writes_its_entry(path, cast, settings, django_capture_on_commit_callbacks):
+    settings.INTEGRATIONS_ALLOW_PRIVATE_HOSTS = True
+    prepare, expect = ACTIONS[path]
+    kwargs = prepare(cast)
+    latest = AuditEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    _call(path, kwargs)
+    written = AuditEntry.objects.filter(pk__gt=latest, verb=expect.verb)
+    assert written.exists(), f"{path} wrote no {expect.verb} entry"
+    entry = written.order_by("pk").first()
+    assert entry.via == expect.via
+    if expect.actor == "linked login":
+        assert entry.actor_id == Member.objects.get(pk=entry.member_id).user_id is not None
+    else:
+        assert entry.actor_id == getattr(_actor(cast, expect.actor), "pk", None)
+    assert entry.organization_id == cast.org.pk
+
+
+class AuditDown(Exception):
+    pass
+
+
+def _snapshot():
+    """Every row of the project's own tables, to compare before and after."""
+    rows = {}
+    for model in apps.get_models():
+        if model._meta.app_label in {
+            "accounts",
+            "organizations",
+            "companies",
+            "members",
+            "notifications",
+            "integrations",
+            "guardian",
+        }:
+            rows[model._meta.label] = list(model.objects.order_by("pk").values())
+    return rows
+
+
+@pytest.mark.parametrize("path", sorted(ACTIONS))
+def test_no_entry_no_change(path, cast, settings, monkeypatch):
+    """With the log refusing to write, the action fails and changes nothing."""
+    settings.INTEGRATIONS_ALLOW_PRIVATE_HOSTS = True
+    prepare, _ = ACTIONS[path]
+    kwargs = prepare(cast)
+    before = _snapshot()
+
+    def refuse(*args, **kwargs):
+        raise AuditDown
+
+    monkeypatch.setattr(log, "_write", refuse)
+    with pytest.raises(AuditDown), transaction.atomic():
+        _call(path, kwargs)
+    assert _snapshot() == before
