@@ -10,13 +10,13 @@ from django.core import mail
 from django.urls import reverse
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from adminportal.models import Notification
 from integrations.models import Connection, Delivery, DeliveryStatus
 from integrations.services import connection_save, outbox_sweep
 from integrations.switch_off import connection_switch_off
 from integrations.vendors.webhook.signing import standard_form
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
+from notifications.models import Notification
 from tests.stubs import WebhookStub
 
 from .conftest import connect

@@ -10,10 +10,10 @@ from django.utils import timezone
 
 from background.models import Heartbeat
 from background.tasks import heartbeat
-from config.broker import publish
 from integrations.models import Delivery, DeliveryStatus
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
+from outbox.broker import publish
 
 from .conftest import connect, wait_until
 

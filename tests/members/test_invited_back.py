@@ -4,10 +4,11 @@ old password (R4.2, R4.7)."""
 import pytest
 from django.urls import reverse
 
-from members.access import member_remove_from_location
-from members.invitations import member_invite
-from members.models import Member, MemberStatus, PortalAccess, Via
-from members.services import member_change_status
+from audit.models import Via
+from members.actions.access import member_remove_from_location
+from members.actions.invitations import member_invite
+from members.actions.status import member_change_status
+from members.models import Member, MemberStatus, PortalAccess
 from tests.factories import PASSWORD
 from tests.invitation_helpers import last_link
 

@@ -4,9 +4,9 @@ from django.core import mail
 from django.urls import reverse
 from guardian.shortcuts import remove_perm
 
-from adminportal.models import Notification
-from adminportal.tasks import send_notification_email
-from companies.services import team_change_status
+from members.actions.team import team_change_status
+from notifications.models import Notification
+from notifications.tasks import send_notification_email
 from organizations.permissions import MANAGE_CUSTOMERS
 from tests.team_cast import shows
 

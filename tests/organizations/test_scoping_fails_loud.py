@@ -19,8 +19,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django_scopes import ScopeError
 
-from accounts.access import has_usable_access
 from companies.models import Company
+from members.login_access import has_usable_access
 from members.models import Member, Membership, MemberStatus, PortalAccess, StatusChange
 from members.selectors import members_for_admin
 from members.tasks import set_former_when_membership_ended

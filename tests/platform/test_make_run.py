@@ -25,18 +25,21 @@ pytestmark = pytest.mark.processes
 # Run in `manage.py shell` against the temporary database, as an admin's
 # status change would run in the web process.
 CHANGE = """
+from django_scopes import scope
+
 from integrations.services import connection_save
+from members.actions.status import member_change_status
 from members.models import MemberStatus
-from members.services import member_change_status
 from tests import factories as f
 
 location = f.LocationFactory()
-member = f.MemberFactory(location=location, first_name="Ada")
-connection_save(
-    organization=location.organization, kind="webhook", name="Receiver",
-    base_url={url!r}, credentials={{"secret": {secret!r}}},
-)
-member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
+with scope(organization=location.organization):
+    member = f.MemberFactory(location=location, first_name="Ada")
+    connection_save(
+        organization=location.organization, kind="webhook", name="Receiver",
+        base_url={url!r}, credentials={{"secret": {secret!r}}},
+    )
+    member_change_status(member=member, status=MemberStatus.FORMER, via="admin")
 """
 
 
