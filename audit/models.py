@@ -12,6 +12,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
 
+from tenancy.scoping import tenant_manager
+
 
 class Via(models.TextChoices):
     """Through which door a change came in."""
@@ -103,6 +105,8 @@ class AuditEntry(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     request_id = models.CharField(max_length=128, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    objects = tenant_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

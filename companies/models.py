@@ -3,7 +3,7 @@ from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from organizations.models import Location, Organization, TimeStamped
-from organizations.scoping import tenant_manager
+from tenancy.scoping import tenant_manager
 
 #: The object permission a contact person, billing person or manager holds
 #: on their company while team management is on (R2.2); members/team_access.py

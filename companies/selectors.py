@@ -2,7 +2,7 @@ from django.db.models import Count, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from organizations.permissions import admin_locations
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from .models import MANAGE_TEAM, Company
 

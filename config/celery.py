@@ -8,7 +8,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
 
 class AcrossOrganizationsTask(Task):
     """Tasks run outside any request: they load their rows by id or sweep
-    every organization's, so tenant scoping (organizations/scoping.py) is
+    every organization's, so tenant scoping (tenancy/scoping.py) is
     off inside them. An eager task run inside a request gets the same, not
     the request's scope, which would hide other organizations' rows from a
     sweep without a word."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from accounts.crypto import decrypt_json, encrypt_json
 from organizations.models import Organization, TimeStamped
-from organizations.scoping import tenant_manager
+from tenancy.scoping import tenant_manager
 
 from .vendors import kind_choices, registry
 

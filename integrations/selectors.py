@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from .models import Connection, Delivery, DeliveryStatus
 

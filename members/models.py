@@ -7,7 +7,7 @@ from django.utils.functional import cached_property
 
 from audit.models import AuditEntry, Verb, Via
 from organizations.models import Location, Organization, TimeStamped
-from organizations.scoping import tenant_manager
+from tenancy.scoping import RefusedQuerySet, tenant_manager
 
 
 class MemberStatus(models.TextChoices):
@@ -188,13 +188,16 @@ class Member(TimeStamped):
         )
 
 
-class StatusChangeQuerySet(models.QuerySet):
-    pass
+class StatusChangeManager(type(tenant_manager())):
+    """The audit log's tenant manager, narrowed to status changes."""
 
+    organization_path = "organization"
 
-class StatusChangeManager(models.Manager.from_queryset(StatusChangeQuerySet)):
     def get_queryset(self):
-        return super().get_queryset().filter(verb=Verb.MEMBER_STATUS_CHANGED)
+        queryset = super().get_queryset()
+        if isinstance(queryset, RefusedQuerySet):
+            return queryset  # refuses every read already; none() still works
+        return queryset.filter(verb=Verb.MEMBER_STATUS_CHANGED)
 
 
 class StatusChange(AuditEntry):
@@ -203,8 +206,6 @@ class StatusChange(AuditEntry):
     ``member_change_status``."""
 
     objects = StatusChangeManager()
-
-    objects = tenant_manager()
 
     class Meta:
         proxy = True

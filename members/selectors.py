@@ -5,7 +5,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from accounts.emails import verified_emails
 from companies.selectors import companies_for_admin
 from organizations.permissions import admin_locations
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from .models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
 

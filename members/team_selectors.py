@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 
 from companies.models import Company
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from .models import Member
 from .selectors import history_prefetches, with_active_membership

@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from organizations.models import Location, Organization
-from organizations.scoping import tenant_manager
+from tenancy.scoping import tenant_manager
 
 
 class Notification(models.Model):

@@ -16,7 +16,7 @@ from members.models import JoinRequest, Member, MemberStatus, StatusChange
 from members.policy import DELETED_NAME, team_role_of
 from organizations.models import Location
 from organizations.permissions import MANAGE_SETTINGS
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from .admins import notify_location_admins
 from .models import Notification

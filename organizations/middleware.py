@@ -3,13 +3,14 @@ from contextlib import suppress
 from django.http import Http404
 from django.urls import Resolver404, resolve
 
+from tenancy.scoping import request_scope
+
 from .models import Organization
-from .scoping import request_scope
 
 
 class OrganizationMiddleware:
     """Resolve the request's organization once, from the ``/o/<org>/`` prefix,
-    and run the request in its scope (organizations/scoping.py).
+    and run the request in its scope (tenancy/scoping.py).
 
     Views under that prefix never receive ``org_slug``; they read
     ``request.organization``, and every tenant-owned query they make is

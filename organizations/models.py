@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db import models
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from .scoping import tenant_manager
+from tenancy.scoping import tenant_manager
 
 
 class TimeStamped(models.Model):

@@ -92,7 +92,7 @@ def _accept_as_invited_address(request, token):
 
 # The link names its organization only through the invitation it leads
 # to, and a login's records elsewhere decide which login may accept it:
-# these pages are outside any one organization (organizations/scoping.py).
+# these pages are outside any one organization (tenancy/scoping.py).
 @never_cache
 @scopes_disabled()
 @sensitive_variables("token")

@@ -117,7 +117,7 @@ def require_or_skip(reason: str):
 @pytest.fixture(autouse=True)
 def _scopes_disabled():
     """Tests build and check rows of several organizations outside any
-    request, so tenant scoping (organizations/scoping.py) is off around each
+    request, so tenant scoping (tenancy/scoping.py) is off around each
     test, as pretix's tests do. A request made with the test client runs in
     its own scope again (organizations/middleware.py), so views are tested
     as they run; tests/organizations/test_scoping_fails_loud.py enters a

@@ -11,7 +11,7 @@ from members.forms.attachments import AttachmentForm
 from members.models import Attachment
 from members.selectors import members_for_admin
 from organizations.decorators import admin_portal_view
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from ._shared import _error_text, _member, _to_member
 

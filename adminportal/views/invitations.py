@@ -31,7 +31,7 @@ from members.models import Invitation, PortalAccess
 from members.selectors import members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from ._shared import _error_text, _member, _to_member
 

@@ -10,7 +10,7 @@ from members.actions.join_requests import join_request_approve, join_request_rej
 from members.models import JoinRequest
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
-from organizations.scoping import scoped
+from tenancy.scoping import scoped
 
 from ._shared import _error_text
 

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from members.models import Member
-from organizations.scoping import get_in_org_or_404
+from tenancy.scoping import get_in_org_or_404
 
 from ..forms import ConnectionForm
 from ..models import Connection

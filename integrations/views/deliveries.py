@@ -7,7 +7,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from members.models import Member
-from organizations.scoping import get_in_org_or_404
+from tenancy.scoping import get_in_org_or_404
 
 from ..filters import DeliveryFilter
 from ..models import Delivery

@@ -7,7 +7,7 @@ from django_ratelimit.core import is_ratelimited
 from members.actions.join_requests import join_request_submit
 from members.forms.join_requests import JoinRequestForm
 from organizations.models import Location
-from organizations.scoping import get_in_org_or_404
+from tenancy.scoping import get_in_org_or_404
 
 # A person may send a few requests an hour from one address; a location
 # takes a bounded number a day, so a script cannot bury its admins.

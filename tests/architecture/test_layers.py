@@ -14,6 +14,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 FLOORS = {
+    "tenancy": 0,
+    "background": 0,
     "audit": 0,
     "outbox": 0,
     "accounts": 0,

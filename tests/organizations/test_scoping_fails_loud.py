@@ -1,4 +1,4 @@
-"""Tenancy fails loud (issue 11, item 5; organizations/scoping.py).
+"""Tenancy fails loud (issue 11, item 5; tenancy/scoping.py).
 
 Inside a request for one organization, tenant-owned queries see only its
 rows; anywhere without an organization they raise ScopeError rather than
@@ -25,7 +25,7 @@ from members.models import Member, Membership, MemberStatus, PortalAccess, Statu
 from members.selectors import members_for_admin
 from members.tasks import set_former_when_membership_ended
 from organizations.models import Location, Organization, OrganizationAdmin
-from organizations.scoping import get_in_org_or_404, request_scope
+from tenancy.scoping import get_in_org_or_404, request_scope
 from tests import factories as f
 
 # Guardian's grant tables point at a Location or a Company, but are read
@@ -80,7 +80,7 @@ def test_every_tenant_owned_model_is_scoped_to_its_organization(model):
     path = getattr(manager, "organization_path", None)
     assert path is not None, (
         f"{model._meta.label} belongs to an organization but its default manager is not "
-        "organizations.scoping.tenant_manager(): its rows could be read across tenants."
+        "tenancy.scoping.tenant_manager(): its rows could be read across tenants."
     )
     # The path the manager filters on leads to the Organization.
     field = None
