@@ -163,9 +163,7 @@ def _counts_key(organization, user) -> str:
 
 
 def _count(queryset) -> Subquery:
-    return Subquery(
-        queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1]
-    )
+    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
 
 
 def tab_counts(*, user, organization) -> dict:
