@@ -53,7 +53,7 @@ class Company(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["id", "organization"], name="company_id_org"),
         ]
-        # The Companies tab's sort (keyset pages, docs/directory.md).
+        # The Companies tab's sort (keyset pages, docs/customers-directory.md).
         indexes = [
             models.Index(fields=["organization", "name", "id"], name="company_directory_name")
         ]

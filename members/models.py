@@ -122,7 +122,7 @@ class Member(TimeStamped):
             models.Index(fields=["organization", "location", "status"]),
             # The directory's default sort within a tab, and its "added"
             # sort: the index hands out the first page, and any keyset
-            # page, without sorting 100,000 rows (docs/directory.md).
+            # page, without sorting 100,000 rows (docs/customers-directory.md).
             models.Index(
                 fields=["organization", "status", "first_name", "last_name", "id"],
                 name="member_directory_name",
