@@ -1,27 +1,188 @@
+"""The customers directory's filters and sorts, one FilterSet per tab
+(R6.1). What each filter means is in members/directory.py; here is only
+how it reads from the URL, so every view is a bookmarkable address."""
+
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import Q, Value
+from django.db.models.functions import Coalesce
 
-from members.models import MemberStatus, PortalAccess
+from members.directory import (
+    COMPANY_SEARCH,
+    MEMBER_SEARCH,
+    membership_condition,
+    new_condition,
+    plan_condition,
+    role_condition,
+    search_condition,
+)
+from members.models import Member, MemberStatus, PortalAccess
+
+#: Sort choices: (label, ordering, expressions the ordering needs). Every
+#: ordering ends with the id and keeps one direction (keyset paging).
+MEMBER_SORTS = {
+    "name": ("Name A–Z", ["first_name", "last_name", "id"], {}),
+    "-name": ("Name Z–A", ["-first_name", "-last_name", "-id"], {}),
+    "email": ("Email", ["email", "id"], {}),
+    "company": (
+        "Company",
+        ["company_sort", "first_name", "last_name", "id"],
+        {"company_sort": Coalesce("company__name", Value(""))},
+    ),
+    "location": ("Location", ["location__name", "first_name", "last_name", "id"], {}),
+    "-added": ("Newest first", ["-created_at", "-id"], {}),
+    "added": ("Oldest first", ["created_at", "id"], {}),
+}
+COMPANY_SORTS = {
+    "name": ("Name A–Z", ["name", "id"], {}),
+    "-name": ("Name Z–A", ["-name", "-id"], {}),
+    "-added": ("Newest first", ["-created_at", "-id"], {}),
+}
+USER_SORTS = {
+    "email": ("Email", ["email", "id"], {}),
+    "-email": ("Email Z–A", ["-email", "-id"], {}),
+    "-joined": ("Newest first", ["-date_joined", "-id"], {}),
+}
+
+ROLE_CHOICES = [
+    ("contact", "Contact person"),
+    ("billing", "Billing person"),
+    ("manager", "Manager"),
+    ("admin", "Admin"),
+]
+MEMBERSHIP_CHOICES = [
+    ("active", "Active"),
+    ("ending", "Ending within 30 days"),
+    ("none", "None"),
+]
 
 
-class MemberFilter(django_filters.FilterSet):
+def _sort_filter(sorts):
+    return django_filters.ChoiceFilter(
+        choices=[(key, label) for key, (label, _, _) in sorts.items()],
+        method="keep",
+        empty_label=None,
+        label="Sort by",
+    )
+
+
+class SortedFilterSet(django_filters.FilterSet):
+    SORTS: dict = {}
+
+    def keep(self, queryset, name, value):
+        return queryset  # the view orders, for keyset paging
+
+    @property
+    def sort(self) -> tuple[list[str], dict]:
+        """(ordering, expressions) of the sort the URL asks for."""
+        key = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        _, ordering, expressions = self.SORTS.get(key or "", next(iter(self.SORTS.values())))
+        return ordering, expressions
+
+    @property
+    def active_filters(self) -> dict:
+        """What the reader filtered by, for the export's audit entry."""
+        if not self.form.is_valid():
+            return {}
+        return {
+            name: str(getattr(value, "pk", value))
+            for name, value in self.form.cleaned_data.items()
+            if value not in (None, "", False) and name != "sort"
+        }
+
+
+class MemberFilter(SortedFilterSet):
+    SORTS = MEMBER_SORTS
+
     q = django_filters.CharFilter(method="search", label="Search")
     status = django_filters.ChoiceFilter(choices=MemberStatus.choices, empty_label="Any status")
+    # By id: a select of every company would be thousands of options. The
+    # Companies tab links here; the search box finds members by company name.
+    company = django_filters.ModelChoiceFilter(
+        queryset=None, widget=forms.NumberInput(attrs={"min": 1}), label="Company ID"
+    )
+    location = django_filters.ModelChoiceFilter(queryset=None, empty_label="All my locations")
+    role = django_filters.ChoiceFilter(
+        choices=ROLE_CHOICES, method="by_role", empty_label="Any role"
+    )
     portal_access = django_filters.ChoiceFilter(
         choices=PortalAccess.choices, empty_label="Any portal access"
     )
+    plan = django_filters.ModelChoiceFilter(queryset=None, method="by_plan", empty_label="Any plan")
+    membership = django_filters.ChoiceFilter(
+        choices=MEMBERSHIP_CHOICES, method="by_membership", empty_label="Any membership"
+    )
+    new = django_filters.BooleanFilter(
+        method="only_new", widget=forms.CheckboxInput, label="New (invited, last 14 days)"
+    )
+    sort = _sort_filter(MEMBER_SORTS)
+
+    class Meta:
+        model = Member
+        fields = []
+
+    def __init__(self, *args, tab, locations, companies, plans, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.filters["location"].queryset = locations
+        self.filters["company"].queryset = companies
+        self.filters["plan"].queryset = plans
+        if tab == "members":
+            del self.filters["status"]  # the tab is Active members
+        else:
+            self.filters["status"].extra["choices"] = [
+                (MemberStatus.CONTACT, MemberStatus.CONTACT.label),
+                (MemberStatus.FORMER, MemberStatus.FORMER.label),
+            ]
+
+    def search(self, queryset, name, value):
+        return queryset.filter(search_condition(value, fields=MEMBER_SEARCH))
+
+    def by_role(self, queryset, name, value):
+        return queryset.filter(role_condition(value))
+
+    def by_plan(self, queryset, name, value):
+        return queryset.filter(plan_condition(value))
+
+    def by_membership(self, queryset, name, value):
+        return queryset.filter(membership_condition(value))
+
+    def only_new(self, queryset, name, value):
+        return queryset.filter(new_condition()) if value else queryset
+
+
+class CompanyFilter(SortedFilterSet):
+    SORTS = COMPANY_SORTS
+
+    q = django_filters.CharFilter(method="search", label="Search")
     location = django_filters.ModelChoiceFilter(queryset=None, empty_label="All my locations")
+    sort = _sort_filter(COMPANY_SORTS)
 
     def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
         self.filters["location"].queryset = locations
 
     def search(self, queryset, name, value):
-        for word in value.split():
-            queryset = queryset.filter(
-                Q(first_name__icontains=word)
-                | Q(last_name__icontains=word)
-                | Q(email__icontains=word)
-                | Q(company__name__icontains=word)
-            )
-        return queryset
+        return queryset.filter(search_condition(value, fields=COMPANY_SEARCH))
+
+
+class UserFilter(SortedFilterSet):
+    SORTS = USER_SORTS
+
+    q = django_filters.CharFilter(method="search", label="Search")
+    admin = django_filters.BooleanFilter(
+        method="admins_only", widget=forms.CheckboxInput, label="Admins only"
+    )
+    sort = _sort_filter(USER_SORTS)
+
+    def __init__(self, *args, members, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.members = members
+
+    def search(self, queryset, name, value):
+        found = self.members.filter(search_condition(value, fields=MEMBER_SEARCH))
+        return queryset.filter(
+            Q(pk__in=found.values("user_id")) | search_condition(value, fields=("email",))
+        )
+
+    def admins_only(self, queryset, name, value):
+        return queryset.filter(has_admin_role=True) if value else queryset

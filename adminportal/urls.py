@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     attachments,
     companies,
+    directory,
     invitations,
     join_requests,
     members,
@@ -12,9 +13,18 @@ from .views import (
 
 app_name = "adminportal"
 urlpatterns = [
-    path("", members.members_list, name="home"),
+    # The landing page; the customers directory has its own names below.
+    path("", directory.members_tab, {"tab": "members"}, name="home"),
+    # The customers directory (R6.1): tabs, export, bulk actions.
+    path("members/", directory.members_tab, {"tab": "members"}, name="members"),
+    path("contacts/", directory.members_tab, {"tab": "contacts"}, name="contacts"),
+    path("companies/", directory.companies_tab, name="companies"),
+    path("users/", directory.users_tab, name="users"),
+    path("members/export/", directory.members_export, {"tab": "members"}, name="members_export"),
+    path("contacts/export/", directory.members_export, {"tab": "contacts"}, name="contacts_export"),
+    path("members/bulk/", directory.members_bulk, {"tab": "members"}, name="members_bulk"),
+    path("contacts/bulk/", directory.members_bulk, {"tab": "contacts"}, name="contacts_bulk"),
     path("members/<int:pk>/", members.member_detail, name="member"),
-    path("companies/", companies.companies_list, name="companies"),
     path("companies/<int:pk>/", companies.company_detail, name="company"),
     # Team management (R2.1, R2.4, R2.7)
     path("members/<int:pk>/status/", members.member_status, name="member_status"),

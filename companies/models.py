@@ -53,6 +53,10 @@ class Company(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["id", "organization"], name="company_id_org"),
         ]
+        # The Companies tab's sort (keyset pages, docs/customers-directory.md).
+        indexes = [
+            models.Index(fields=["organization", "name", "id"], name="company_directory_name")
+        ]
 
     def __str__(self):
         return self.name

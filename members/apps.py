@@ -5,4 +5,4 @@ class MembersConfig(AppConfig):
     name = "members"
 
     def ready(self):
-        from . import reactions  # noqa: F401 - connects to the audit log
+        from . import directory, reactions  # noqa: F401 - connect to the audit log

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
@@ -14,15 +13,6 @@ from members.forms.company_roles import CompanyRolesForm
 from members.forms.team import NewTeamMemberForm
 from members.selectors import company_detail_for_admin
 from organizations.decorators import admin_portal_view
-
-from ._shared import PAGE_SIZE
-
-
-@admin_portal_view
-def companies_list(request):
-    companies = companies_for_admin(user=request.user, organization=request.organization)
-    page = Paginator(companies, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "adminportal/companies_list.html", {"page": page})
 
 
 @admin_portal_view

@@ -1,9 +1,8 @@
-"""Admin portal: the members list and a member's page, status, portal
+"""Admin portal: a member's page, status, portal
 access, details, transfer and removal (R2.4, R4, R5.1)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -28,24 +27,7 @@ from members.selectors import member_detail_for_admin, members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
 
-from ..filters import MemberFilter
-from ._shared import PAGE_SIZE, _error_text, _member, _to_member
-
-
-@admin_portal_view
-def members_list(request):
-    org = request.organization
-    members = MemberFilter(
-        request.GET,
-        queryset=members_for_admin(user=request.user, organization=org),
-        locations=admin_locations(request.user, org),
-    )
-    page = Paginator(members.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "adminportal/members_list.html",
-        {"filter": members, "page": page, "querystring": _without_page(request.GET)},
-    )
+from ._shared import _error_text, _member, _to_member
 
 
 @admin_portal_view
@@ -64,12 +46,6 @@ def member_detail(request, pk):
             ),
         },
     )
-
-
-def _without_page(params):
-    params = params.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _admin_role_note(member) -> str:

@@ -186,6 +186,29 @@ ACTIONS = {
         },
         Expect(Verb.MEMBER_STATUS_CHANGED, Via.ADMIN, "admin"),
     ),
+    "members.actions.bulk.members_change_status": (
+        lambda c: {
+            "members": [c.teammate],
+            "status": MemberStatus.CONTACT,
+            "actor": c.admin,
+            "via": Via.ADMIN,
+        },
+        Expect(Verb.MEMBER_STATUS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.bulk.members_invite": (
+        lambda c: {"members": [f.MemberFactory(location=c.harbour)], "actor": c.admin},
+        Expect(Verb.INVITATION_SENT, Via.ADMIN, "admin"),
+    ),
+    "members.actions.exports.directory_export_record": (
+        lambda c: {
+            "organization": c.org,
+            "actor": c.admin,
+            "tab": "members",
+            "filters": {"q": "acme"},
+            "rows": 3,
+        },
+        Expect(Verb.EXPORT_CREATED, Via.ADMIN, "admin"),
+    ),
     "members.actions.records.member_create": (
         lambda c: {
             "organization": c.org,

@@ -1,0 +1,256 @@
+"""Admin portal: the customers directory (R6.1, issue 12 items 1–4): the
+Members, Contacts and Former, Companies and Users tabs, the CSV export of
+what is on screen, and the bulk actions on selected rows."""
+
+from defusedcsv import csv
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import QueryDict, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from audit.models import Via
+from companies.selectors import companies_in_directory
+from members.actions.bulk import BULK_LIMIT, members_change_status, members_invite
+from members.actions.exports import directory_export_record
+from members.directory import (
+    company_member_counts,
+    directory_members,
+    tab_counts,
+    users_for_admin,
+    with_current_plan,
+)
+from members.forms.status import StatusChangeForm
+from members.models import MemberStatus
+from members.selectors import members_for_admin, plans_for_admin
+from organizations.decorators import admin_portal_view
+from organizations.permissions import admin_locations
+from organizations.scoping import request_scope
+
+from ..filters import CompanyFilter, MemberFilter, UserFilter
+from ..keyset import chunks, keyset_page
+from ._shared import PAGE_SIZE
+
+#: Rows read per query while an export streams.
+EXPORT_CHUNK = 2000
+TAB_TITLES = {"members": "Members", "contacts": "Contacts and Former"}
+
+
+def _member_filter(request, tab, params=None):
+    org, user = request.organization, request.user
+    return MemberFilter(
+        request.GET if params is None else params,
+        queryset=directory_members(user=user, organization=org, tab=tab),
+        tab=tab,
+        locations=admin_locations(user, org),
+        companies=companies_in_directory(user=user, organization=org),
+        plans=plans_for_admin(user=user, organization=org),
+    )
+
+
+def _tabs(request):
+    return tab_counts(user=request.user, organization=request.organization)
+
+
+def _query(params) -> str:
+    params = params.copy()
+    for name in ("after", "before", "page"):
+        params.pop(name, None)
+    return params.urlencode()
+
+
+@admin_portal_view
+def members_tab(request, tab):
+    members = _member_filter(request, tab)
+    ordering, expressions = members.sort
+    page = keyset_page(members.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
+    return render(
+        request,
+        "adminportal/directory/members.html",
+        {
+            "tab": tab,
+            "title": TAB_TITLES[tab],
+            "filter": members,
+            "page": page,
+            "counts": _tabs(request),
+            "querystring": _query(request.GET),
+            "statuses": MemberStatus.choices,
+            "bulk_limit": BULK_LIMIT,
+        },
+    )
+
+
+@admin_portal_view
+def companies_tab(request):
+    org, user = request.organization, request.user
+    companies = CompanyFilter(
+        request.GET,
+        queryset=companies_in_directory(user=user, organization=org),
+        locations=admin_locations(user, org),
+    )
+    ordering, expressions = companies.sort
+    page = keyset_page(companies.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
+    company_member_counts(page.object_list)
+    return render(
+        request,
+        "adminportal/directory/companies.html",
+        {
+            "tab": "companies",
+            "filter": companies,
+            "page": page,
+            "counts": _tabs(request),
+            "querystring": _query(request.GET),
+        },
+    )
+
+
+@admin_portal_view
+def users_tab(request):
+    org, user = request.organization, request.user
+    users = UserFilter(
+        request.GET,
+        queryset=users_for_admin(user=user, organization=org),
+        members=members_for_admin(user=user, organization=org),
+    )
+    ordering, expressions = users.sort
+    page = keyset_page(users.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
+    return render(
+        request,
+        "adminportal/directory/users.html",
+        {
+            "tab": "users",
+            "filter": users,
+            "page": page,
+            "counts": _tabs(request),
+            "querystring": _query(request.GET),
+        },
+    )
+
+
+# ------------------------------------------------------------ export
+
+EXPORT_COLUMNS = [
+    ("member_id", lambda m: m.pk),
+    ("first_name", lambda m: m.first_name),
+    ("last_name", lambda m: m.last_name),
+    ("email", lambda m: m.email),
+    ("phone", lambda m: m.phone),
+    ("status", lambda m: m.status),
+    ("portal_access", lambda m: m.portal_access),
+    ("new", lambda m: "yes" if m.is_new else ""),
+    ("company_id", lambda m: m.company_id or ""),
+    ("company", lambda m: m.company.name if m.company_id else ""),
+    ("company_manager", lambda m: "yes" if m.is_manager else ""),
+    ("location_id", lambda m: m.location_id),
+    ("location", lambda m: m.location.name),
+    ("plan_id", lambda m: m.current_plan_id or ""),
+    ("plan", lambda m: m.current_plan_name or ""),
+    ("membership", lambda m: "active" if m.has_active_membership else "none"),
+    ("added", lambda m: timezone.localtime(m.created_at).isoformat(timespec="seconds")),
+]
+
+
+class _Line:
+    """A file-like object that hands back what the csv writer writes."""
+
+    def write(self, value):
+        return value
+
+
+def _csv_lines(queryset, ordering, expressions, organization):
+    writer = csv.writer(_Line())
+    # The response is read after the view returned, outside the request's
+    # scope: the rows are read inside the organization's own again.
+    with request_scope(organization):
+        yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
+        for member in chunks(queryset, ordering, size=EXPORT_CHUNK, annotate=expressions):
+            yield writer.writerow([value(member) for _, value in EXPORT_COLUMNS])
+
+
+@admin_portal_view
+def members_export(request, tab):
+    """What the tab shows with these filters, in its order, as CSV with the
+    ids a re-import or a mass invite needs. Streamed: one chunk of rows in
+    memory at a time; the first bytes leave before the last row is read."""
+    members = _member_filter(request, tab)
+    ordering, expressions = members.sort
+    queryset = with_current_plan(members.qs)
+    directory_export_record(
+        organization=request.organization,
+        actor=request.user,
+        tab=tab,
+        filters=members.active_filters,
+        rows=members.qs.count(),
+    )
+    response = StreamingHttpResponse(
+        _csv_lines(queryset, ordering, expressions, request.organization),
+        content_type="text/csv; charset=utf-8",
+    )
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    response["Content-Disposition"] = (
+        f'attachment; filename="{request.organization.slug}-{tab}-{stamp}.csv"'
+    )
+    return response
+
+
+# ------------------------------------------------------------ bulk actions
+
+
+def _selected(request, tab):
+    """The members a bulk form names: ticked rows, or every row the filter
+    (sent back as ``query``) matches. Only rows of this tab the admin may
+    see; at most BULK_LIMIT."""
+    if request.POST.get("all") == "1":
+        members = _member_filter(request, tab, QueryDict(request.POST.get("query", "")))
+        ordering, expressions = members.sort
+        return list(members.qs.annotate(**expressions).order_by(*ordering)[: BULK_LIMIT + 1])
+    ids = [int(pk) for pk in request.POST.getlist("member") if pk.isdigit()]
+    queryset = directory_members(user=request.user, organization=request.organization, tab=tab)
+    return list(queryset.filter(pk__in=ids[: BULK_LIMIT + 1]).order_by("first_name", "id"))
+
+
+@require_POST
+@admin_portal_view
+def members_bulk(request, tab):
+    action = request.POST.get("action")
+    members = _selected(request, tab)
+    back = redirect(f"{request.path.rsplit('bulk/', 1)[0]}?{request.POST.get('query', '')}")
+    if not members:
+        messages.error(request, "Tick the members to change, or choose every member shown.")
+        return back
+    if len(members) > BULK_LIMIT:
+        messages.error(
+            request,
+            f"That is more than {BULK_LIMIT} members: narrow the filter and try again.",
+        )
+        return back
+    if action == "status":
+        form = StatusChangeForm(request.POST, member=None)
+        if not form.is_valid():
+            messages.error(request, form.error_text())
+            return back
+        results = members_change_status(
+            members=members,
+            status=form.cleaned_data["status"],
+            actor=request.user,
+            via=Via.ADMIN,
+            reason=form.cleaned_data["reason"].strip(),
+        )
+    elif action == "invite":
+        results = members_invite(members=members, actor=request.user, via=Via.ADMIN)
+    else:
+        raise PermissionDenied("No such bulk action.")
+    return render(
+        request,
+        "adminportal/directory/bulk_result.html",
+        {
+            "tab": tab,
+            "action": action,
+            "results": results,
+            "done": [r for r in results if r.refusal is None and not r.unchanged],
+            "unchanged": [r for r in results if r.unchanged],
+            "refused": [r for r in results if r.refusal],
+            "back_query": request.POST.get("query", ""),
+        },
+    )

@@ -1,0 +1,241 @@
+"""The customers directory's reads (R6.1): what each tab lists, what its
+filters mean, the counts on the tabs and the rows of the export.
+
+Every tab starts from ``members_for_admin`` or ``companies_in_directory``:
+the organization's scope and the admin's locations hold for all of them.
+"""
+
+from datetime import timedelta
+from functools import partial
+
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from audit.log import reaction
+from audit.models import Verb
+from companies.selectors import companies_in_directory
+from organizations.models import Organization, OrganizationAdmin
+
+from .models import Member, Membership, MemberStatus
+from .selectors import members_for_admin
+
+#: The member tabs and the statuses each lists.
+TAB_STATUSES = {
+    "members": (MemberStatus.ACTIVE,),
+    "contacts": (MemberStatus.CONTACT, MemberStatus.FORMER),
+}
+
+#: "New" in the directory: invited in the last 14 days and not logged in
+#: yet (R4.4's label, limited to recent invitations).
+NEW_DAYS = 14
+ENDING_DAYS = 30
+
+
+def directory_members(*, user, organization, tab: str) -> QuerySet:
+    return members_for_admin(user=user, organization=organization).filter(
+        status__in=TAB_STATUSES[tab]
+    )
+
+
+# ------------------------------------------------------------ filters
+
+
+def membership_condition(state: str, today=None) -> Q:
+    """Members whose memberships are ``active`` today, ``ending`` (active,
+    and every active one ends within 30 days) or ``none`` (no active one)."""
+    today = today or timezone.localdate()
+    active = Membership.objects.active(today).filter(member=OuterRef("pk"))
+    if state == "active":
+        return Q(Exists(active))
+    if state == "ending":
+        lasting = active.filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=today + timedelta(days=ENDING_DAYS))
+        )
+        return Q(Exists(active)) & ~Q(Exists(lasting))
+    return ~Q(Exists(active))
+
+
+def plan_condition(plan) -> Q:
+    """Members with an active membership on ``plan``."""
+    on_plan = Membership.objects.active().filter(member=OuterRef("pk"), plan=plan)
+    return Q(Exists(on_plan))
+
+
+def role_condition(role: str) -> Q:
+    """Members holding ``role``: the roles ``Company.roles_of`` names, and
+    an admin role here (the record's login, or the record it was invited
+    with, as ``members.admin_roles.admin_role_of`` finds it)."""
+    if role == "contact":
+        return Q(company__contact_person_id=F("pk"))
+    if role == "billing":
+        return Q(company__billing_person_id=F("pk"))
+    if role == "manager":
+        return Q(is_manager=True, company__isnull=False)
+    roles = OrganizationAdmin.objects.filter(organization_id=OuterRef("organization_id"))
+    by_login = roles.filter(user_id=OuterRef("user_id"))
+    by_invitation = roles.filter(invited_member_id=OuterRef("pk"))
+    return Q(Exists(by_login)) | (Q(user__isnull=True) & Q(Exists(by_invitation)))
+
+
+def new_condition(now=None) -> Q:
+    now = now or timezone.now()
+    return Q(invited_at__gte=now - timedelta(days=NEW_DAYS), first_login_at__isnull=True)
+
+
+def search_condition(words: str, *, fields: tuple[str, ...]) -> Q:
+    """Each word must match one of ``fields`` (``icontains``). One
+    condition per word, so "ann acme" finds Ann at Acme; on PostgreSQL the
+    trigram indexes of members 0011 and companies 0004 answer each arm."""
+    condition = Q()
+    for word in words.split()[:6]:
+        arm = Q()
+        for name in fields:
+            arm |= Q(**{f"{name}__icontains": word})
+        condition &= arm
+    return condition
+
+
+MEMBER_SEARCH = ("first_name", "last_name", "email", "phone", "company__name")
+COMPANY_SEARCH = ("name", "email", "phone")
+
+
+# ------------------------------------------------------------ companies tab
+
+
+def company_member_counts(companies: list) -> None:
+    """Sets ``member_count`` and ``active_member_count`` on each company of
+    a page, counted for those companies only (one query)."""
+    counts = {
+        row["company_id"]: row
+        for row in Member.objects.filter(company__in=[c.pk for c in companies])
+        .order_by()
+        .values("company_id")
+        .annotate(total=Count("pk"), active=Count("pk", filter=Q(status=MemberStatus.ACTIVE)))
+    }
+    for company in companies:
+        row = counts.get(company.pk, {})
+        company.member_count = row.get("total", 0)
+        company.active_member_count = row.get("active", 0)
+
+
+# ------------------------------------------------------------ users tab
+
+
+def users_for_admin(*, user, organization) -> QuerySet:
+    """Logins of the people the admin may see here: those linked to a member
+    record at the admin's locations. Each carries what it holds in this
+    organization only (its record, portal access, admin role); another
+    organization's records are never named."""
+    members = members_for_admin(user=user, organization=organization)
+    record = Member.objects.filter(organization=organization, user_id=OuterRef("pk"))
+    role = OrganizationAdmin.objects.filter(organization=organization, user_id=OuterRef("pk"))
+    return (
+        get_user_model()
+        .objects.filter(pk__in=members.filter(user__isnull=False).values("user_id"))
+        .annotate(
+            member_id=Subquery(record.values("pk")[:1]),
+            member_first_name=Subquery(record.values("first_name")[:1]),
+            member_last_name=Subquery(record.values("last_name")[:1]),
+            member_status=Subquery(record.values("status")[:1]),
+            member_portal_access=Subquery(record.values("portal_access")[:1]),
+            company_name=Subquery(record.values("company__name")[:1]),
+            admin_is_owner=Subquery(role.values("is_owner")[:1]),
+            admin_suspended_at=Subquery(role.values("suspended_at")[:1]),
+            has_admin_role=Exists(role),
+        )
+    )
+
+
+# ------------------------------------------------------------ tab counts
+
+#: Tab counts are exact when computed and kept for this long at most; any
+#: change to the directory's members or companies drops them sooner
+#: (``forget_tab_counts``, called from members/reactions.py).
+COUNTS_SECONDS = 300
+
+
+def _counts_key(organization, user) -> str:
+    version = cache.get(f"directory:{organization.pk}:version", 0)
+    return f"directory:{organization.pk}:{version}:{user.pk}"
+
+
+def _count(queryset) -> Subquery:
+    return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1])
+
+
+def tab_counts(*, user, organization) -> dict:
+    """How many rows each tab holds for this admin: exact, cached per
+    organization and admin (one query on a miss, none on a hit), so a page
+    view does not count 100,000 rows. The key's version moves with every
+    change that could change a count (``counts_changed``)."""
+    key = _counts_key(organization, user)
+    counts = cache.get(key)
+    if counts is None:
+        members = members_for_admin(user=user, organization=organization)
+        companies = companies_in_directory(user=user, organization=organization)
+        counts = (
+            Organization.objects.filter(pk=organization.pk)
+            .annotate(
+                members=_count(members.filter(status__in=TAB_STATUSES["members"])),
+                contacts=_count(members.filter(status__in=TAB_STATUSES["contacts"])),
+                users=_count(
+                    get_user_model().objects.filter(
+                        pk__in=members.filter(user__isnull=False).values("user_id")
+                    )
+                ),
+                companies=_count(companies),
+            )
+            .values("members", "contacts", "users", "companies")
+            .get()
+        )
+        cache.set(key, counts, COUNTS_SECONDS)
+    return counts
+
+
+def forget_tab_counts(organization_ids) -> None:
+    for organization_id in set(organization_ids):
+        key = f"directory:{organization_id}:version"
+        cache.set(key, cache.get(key, 0) + 1, None)
+
+
+#: What changes a tab's count: a member arriving, leaving, changing tab
+#: (status), gaining a login; a company arriving.
+CHANGES_COUNTS = (
+    Verb.MEMBER_CREATED,
+    Verb.MEMBER_STATUS_CHANGED,
+    Verb.MEMBER_LOGIN_LINKED,
+    Verb.MEMBER_TRANSFERRED,
+    Verb.MEMBER_LEFT_LOCATION,
+    Verb.MEMBER_REMOVED,
+    Verb.MEMBER_ERASED,
+    Verb.INVITATION_ACCEPTED,
+    Verb.COMPANY_CREATED,
+    # Which locations an admin sees.
+    Verb.ADMIN_PERMISSIONS_CHANGED,
+    Verb.ADMIN_SUSPENDED,
+)
+
+
+@reaction(*CHANGES_COUNTS)
+def counts_changed(entries) -> None:
+    # After the commit: counted before it, the old numbers would be cached
+    # under the new version.
+    organization_ids = {entry.organization_id for entry in entries}
+    transaction.on_commit(partial(forget_tab_counts, organization_ids))
+
+
+# ------------------------------------------------------------ export
+
+
+def with_current_plan(queryset: QuerySet) -> QuerySet:
+    """Adds the plan of each member's latest active membership (id, name)."""
+    current = (
+        Membership.objects.active().filter(member=OuterRef("pk")).order_by("-start_date", "-pk")
+    )
+    return queryset.annotate(
+        current_plan_id=Subquery(current.values("plan_id")[:1]),
+        current_plan_name=Subquery(current.values("plan__name")[:1]),
+    )
