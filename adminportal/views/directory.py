@@ -26,7 +26,7 @@ from members.models import MemberStatus
 from members.selectors import members_for_admin, plans_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
-from organizations.scoping import request_scope
+from tenancy.scoping import request_scope
 
 from ..filters import CompanyFilter, MemberFilter, UserFilter
 from ..keyset import chunks, keyset_page
