@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     attachments,
     companies,
+    dashboard,
     invitations,
     join_requests,
     members,
@@ -12,7 +13,8 @@ from .views import (
 
 app_name = "adminportal"
 urlpatterns = [
-    path("", members.members_list, name="home"),
+    path("", dashboard.dashboard, name="home"),
+    path("members/", members.members_list, name="members"),
     path("members/<int:pk>/", members.member_detail, name="member"),
     path("companies/", companies.companies_list, name="companies"),
     path("companies/<int:pk>/", companies.company_detail, name="company"),
