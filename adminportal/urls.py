@@ -26,6 +26,11 @@ urlpatterns = [
         name="company_add_member",
     ),
     path("companies/<int:pk>/roles/", companies.company_roles, name="company_roles"),
+    path(
+        "companies/<int:pk>/members/pick/",
+        companies.company_member_pick,
+        name="company_member_pick",
+    ),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_detail, name="notification"),

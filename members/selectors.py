@@ -117,9 +117,9 @@ def invitations_waiting_for(user) -> QuerySet:
 
 
 def company_detail_for_admin(*, user, organization) -> QuerySet:
-    team = with_active_membership(Member.objects.select_related("user"))
+    """A company's page: its memberships; its team is read a page at a
+    time (``members.team_selectors.team_of``)."""
     return companies_for_admin(user=user, organization=organization).prefetch_related(
-        Prefetch("members", queryset=team),
         Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
     )
 
