@@ -3,6 +3,7 @@ from django.urls import path
 from .views import (
     attachments,
     companies,
+    dashboard,
     directory,
     invitations,
     join_requests,
@@ -14,7 +15,7 @@ from .views import (
 app_name = "adminportal"
 urlpatterns = [
     # The landing page; the customers directory has its own names below.
-    path("", directory.members_tab, {"tab": "members"}, name="home"),
+    path("", dashboard.dashboard, name="home"),
     # The customers directory (R6.1): tabs, export, bulk actions.
     path("members/", directory.members_tab, {"tab": "members"}, name="members"),
     path("contacts/", directory.members_tab, {"tab": "contacts"}, name="contacts"),
@@ -34,6 +35,11 @@ urlpatterns = [
         name="company_add_member",
     ),
     path("companies/<int:pk>/roles/", companies.company_roles, name="company_roles"),
+    path(
+        "companies/<int:pk>/members/pick/",
+        companies.company_member_pick,
+        name="company_member_pick",
+    ),
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read/", notifications.notifications_read, name="notifications_read"),
     path("notifications/<int:pk>/", notifications.notification_detail, name="notification"),

@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from tenancy.scoping import scoped
@@ -42,3 +42,23 @@ def connections_with_health(*, organization):
 
 def deliveries_for_log(*, organization):
     return scoped(Delivery, organization).select_related("connection", "event", "member")
+
+
+def integration_health(*, organization) -> dict:
+    """What the dashboard shows of the integrations: how many connections
+    need attention (switched off by their remote, or enabled with dead
+    deliveries or failures in the last hour, as the connections page marks
+    them) and how many deliveries are dead. Two queries."""
+    hour_ago = timezone.now() - timedelta(hours=1)
+    failing = Exists(
+        Delivery.objects.filter(connection=OuterRef("pk")).filter(
+            Q(status=DeliveryStatus.DEAD) | Q(last_failed_at__gte=hour_ago)
+        )
+    )
+    attention = (
+        scoped(Connection, organization)
+        .filter(Q(switched_off_at__isnull=False) | Q(failing, enabled=True))
+        .count()
+    )
+    dead = scoped(Delivery, organization).filter(status=DeliveryStatus.DEAD).count()
+    return {"connections_needing_attention": attention, "dead_deliveries": dead}

@@ -1,10 +1,15 @@
 """Reads of members, with everything their pages need fetched up front."""
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from accounts.emails import verified_emails
+from audit.models import AuditEntry
 from companies.selectors import companies_for_admin
-from organizations.permissions import admin_locations
+from organizations.permissions import admin_locations, can_manage_organization_settings
 from tenancy.scoping import scoped
 
 from .models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
@@ -112,8 +117,57 @@ def invitations_waiting_for(user) -> QuerySet:
 
 
 def company_detail_for_admin(*, user, organization) -> QuerySet:
-    team = with_active_membership(Member.objects.select_related("user"))
+    """A company's page: its memberships; its team is read a page at a
+    time (``members.team_selectors.team_of``)."""
     return companies_for_admin(user=user, organization=organization).prefetch_related(
-        Prefetch("members", queryset=team),
         Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
+    )
+
+
+#: How long the dashboard's member counts may be old. Counting every member
+#: of a large organization on each visit would be the page's whole cost;
+#: the numbers lead to the directory, which counts exactly.
+MEMBER_COUNTS_MAX_AGE = 60
+
+
+def member_counts_by_location(*, organization) -> tuple[datetime, dict]:
+    """When they were counted, and ``{location id: {"status": {value: n},
+    "portal_access": {value: n} (Active members only), "total": n}}`` for every location of
+    ``organization``: one grouped query, cached for the whole organization
+    (an admin's page picks their locations from it)."""
+    key = f"member-counts:{organization.pk}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts: dict[int, dict] = {}
+    rows = (
+        scoped(Member, organization)
+        .order_by()
+        .values_list("location_id", "status", "portal_access")
+        .annotate(n=Count("pk"))
+    )
+    for location_id, status, access, n in rows:
+        here = counts.setdefault(location_id, {"status": {}, "portal_access": {}, "total": 0})
+        here["status"][status] = here["status"].get(status, 0) + n
+        if status == MemberStatus.ACTIVE:  # who can log in, among those who should
+            here["portal_access"][access] = here["portal_access"].get(access, 0) + n
+        here["total"] += n
+    cached = (timezone.now(), counts)
+    cache.set(key, cached, MEMBER_COUNTS_MAX_AGE)
+    return cached
+
+
+def recent_activity(*, user, organization, limit: int = 15) -> QuerySet:
+    """The audit log's latest entries this admin may read: those about
+    members at their locations and, for whoever manages the settings of
+    every location, the organization-wide ones (settings, connections,
+    admin roles) that concern no member."""
+    readable = Q(member__location__in=admin_locations(user, organization))
+    if can_manage_organization_settings(user, organization):
+        readable |= Q(member__isnull=True)
+    return (
+        AuditEntry.objects.filter(organization=organization)
+        .filter(readable)
+        .select_related("member", "actor")
+        .order_by("-created_at", "-id")[:limit]
     )

@@ -1,6 +1,8 @@
-"""Reads for team management in the member portal (R2.2, R2.6)."""
+"""Reads for team management in the member portal (R2.2, R2.6) and a
+company's team in the admin portal: a page of the team at a time, a
+member's history when it is opened (issue 12, item 6)."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from companies.models import Company
 from tenancy.scoping import scoped
@@ -8,13 +10,41 @@ from tenancy.scoping import scoped
 from .models import Member
 from .selectors import history_prefetches, with_active_membership
 
+#: Rows of a team shown at once; the rest are a page or a search away.
+TEAM_PAGE_SIZE = 50
+#: Matches a search-as-you-type field offers at once.
+PICK_LIMIT = 10
+
 
 def team_of(*, company: Company) -> QuerySet:
     """A company's members with what the My team page shows for each row:
-    roles, portal access, active membership and status history."""
+    roles, portal access and active membership. Not their history: that
+    is read when a row's history is opened (``team_member_history``)."""
     return (
         with_active_membership(scoped(Member, company.organization_id).filter(company=company))
         .select_related("user", "added_by")
-        .prefetch_related(*history_prefetches(organization=company.organization_id, names=True))
         .order_by("first_name", "last_name", "pk")
     )
+
+
+def team_member_history(*, company: Company) -> QuerySet:
+    """One member of the team with their status history, names for the
+    member portal (the actors' member records) included."""
+    return (
+        scoped(Member, company.organization_id)
+        .filter(company=company)
+        .select_related("added_by")
+        .prefetch_related(*history_prefetches(organization=company.organization_id, names=True))
+    )
+
+
+def matching(queryset: QuerySet, search: str, *, emails: bool) -> QuerySet:
+    """Members whose name (and, where the reader may see addresses, email)
+    holds every word of ``search``. The member portal searches names only:
+    a contact person must not find out an address a member hides (R5.2)."""
+    for word in search.split()[:5]:
+        words = Q(first_name__icontains=word) | Q(last_name__icontains=word)
+        if emails:
+            words |= Q(email__icontains=word)
+        queryset = queryset.filter(words)
+    return queryset

@@ -8,6 +8,7 @@ urlpatterns = [
     path("team/", team.team, name="team"),
     path("team/add/", team.team_add, name="team_add"),
     path("team/<int:pk>/status/", team.team_member_status, name="team_member_status"),
+    path("team/<int:pk>/history/", team.team_member_history_view, name="team_member_history"),
     path("team/<int:pk>/invite/", team.team_member_invite, name="team_member_invite"),
     # Personal data (R5)
     path("account/", account.account, name="account"),

@@ -1,10 +1,14 @@
-"""What the admin portal's pages share: finding a member, leading back to it."""
+"""What the admin portal's pages share: finding a member, leading back to
+it; which requests to join and notifications an admin sees."""
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 
-from members.models import Member
+from members.models import JoinRequest, Member
 from members.selectors import members_for_admin
+from notifications.models import Notification
+from organizations.permissions import admin_locations
+from tenancy.scoping import scoped
 
 PAGE_SIZE = 50
 
@@ -22,3 +26,15 @@ def _to_member(request, member):
 
 def _error_text(invalid) -> str:
     return " ".join(invalid.messages) if isinstance(invalid, ValidationError) else str(invalid)
+
+
+def join_requests_for(request):
+    """Requests to join the locations this admin manages."""
+    return scoped(JoinRequest, request.organization).filter(
+        location__in=admin_locations(request.user, request.organization)
+    )
+
+
+def notifications_for(request):
+    """The notices addressed to this admin in this organization."""
+    return Notification.objects.filter(recipient=request.user, organization=request.organization)

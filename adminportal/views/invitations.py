@@ -201,7 +201,7 @@ def _mass_invite(request, *, company=None):
                     messages.success(request, text)
                     if company:
                         return redirect("adminportal:company", org_slug=org.slug, pk=company.pk)
-                    return redirect("adminportal:home", org_slug=org.slug)
+                    return redirect("adminportal:members", org_slug=org.slug)
             context.update(
                 preview=preview,
                 fingerprint=fingerprint,

@@ -10,20 +10,13 @@ from members.actions.join_requests import join_request_approve, join_request_rej
 from members.models import JoinRequest
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
-from tenancy.scoping import scoped
 
-from ._shared import _error_text
-
-
-def _join_requests(request):
-    return scoped(JoinRequest, request.organization).filter(
-        location__in=admin_locations(request.user, request.organization)
-    )
+from ._shared import _error_text, join_requests_for
 
 
 @admin_portal_view
 def join_requests(request):
-    rows = _join_requests(request).select_related("location", "decided_by", "member")
+    rows = join_requests_for(request).select_related("location", "decided_by", "member")
     return render(
         request,
         "adminportal/join_requests.html",
@@ -40,7 +33,7 @@ def join_requests(request):
 def join_request_decide(request, pk, decision):
     if decision not in ("approve", "reject"):
         raise Http404("No such decision.")
-    join_request = get_object_or_404(_join_requests(request), pk=pk)
+    join_request = get_object_or_404(join_requests_for(request), pk=pk)
     try:
         if decision == "approve":
             member = join_request_approve(join_request=join_request, actor=request.user)

@@ -12,11 +12,9 @@ from notifications.models import Notification
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
 
+from ._shared import notifications_for
+
 PAGE_SIZE = 50
-
-
-def _my_notifications(request):
-    return Notification.objects.filter(recipient=request.user, organization=request.organization)
 
 
 def _with_facts(queryset):
@@ -55,7 +53,7 @@ def _render_notifications(request, template, notifications, **context):
 @admin_portal_view
 def notifications(request):
     show_all = request.GET.get("show") == "all"
-    queryset = _with_facts(_my_notifications(request))
+    queryset = _with_facts(notifications_for(request))
     if not show_all:
         queryset = queryset.filter(resolution=Notification.Resolution.OPEN)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -72,7 +70,7 @@ def notifications(request):
 @admin_portal_view
 def notification_detail(request, pk):
     """One notification, open or resolved: where its email links to."""
-    notification = get_object_or_404(_with_facts(_my_notifications(request)), pk=pk)
+    notification = get_object_or_404(_with_facts(notifications_for(request)), pk=pk)
     return _render_notifications(
         request, "adminportal/notification_detail.html", [notification], n=notification
     )
@@ -81,7 +79,7 @@ def notification_detail(request, pk):
 def _actionable(request, pk) -> Notification:
     """A notification addressed to this admin, about a location they still manage."""
     return get_object_or_404(
-        _my_notifications(request)
+        notifications_for(request)
         .filter(location__in=_managed_locations(request))
         .select_related("member", "status_change", "status_change__actor"),
         pk=pk,

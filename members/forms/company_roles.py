@@ -1,4 +1,7 @@
-"""The admin portal's form for a company's contact person, billing person and managers (R2.1)."""
+"""The admin portal's form for a company's contact person, billing person and managers (R2.1).
+
+Validation only: the company page draws the fields itself, as the current
+holders plus a search-as-you-type field (a team of 1,000 is no select)."""
 
 from django import forms
 
@@ -26,14 +29,6 @@ class CompanyRolesForm(forms.Form):
     )
 
     def __init__(self, *args, company, **kwargs):
-        kwargs.setdefault(
-            "initial",
-            {
-                "contact_person": company.contact_person_id,
-                "billing_person": company.billing_person_id,
-                "managers": [m.pk for m in company.members.all() if m.is_manager],
-            },
-        )
         super().__init__(*args, **kwargs)
         # Only this company's members can hold its roles; anyone else posted
         # is "not one of the available choices".

@@ -8,7 +8,9 @@ person's company is a 404, as is another organization's.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from members.actions.invitations import resend_note
@@ -17,7 +19,7 @@ from members.forms.status import StatusChangeForm
 from members.forms.team import NewTeamMemberForm
 from members.models import MemberStatus, PortalAccess
 from members.privacy import visible_contact
-from members.team_selectors import team_of
+from members.team_selectors import TEAM_PAGE_SIZE, matching, team_member_history, team_of
 
 from ..decorators import team_view
 
@@ -36,13 +38,33 @@ def _decorate(member, company, policy, viewer):
 
 @team_view
 def team(request):
+    """A page of the team (50 rows), searched by name. htmx asks for the
+    list alone when the search changes or the page turns."""
     company, policy = request.team_company, request.team_policy
-    members = [_decorate(m, company, policy, request.member) for m in team_of(company=company)]
-    return render(
-        request,
-        "portal/team.html",
-        {"company": company, "members": members, "statuses": MemberStatus.choices},
-    )
+    search = request.GET.get("q", "").strip()
+    page = Paginator(
+        matching(team_of(company=company), search, emails=False), TEAM_PAGE_SIZE
+    ).get_page(request.GET.get("page"))
+    page.object_list = [_decorate(m, company, policy, request.member) for m in page.object_list]
+    context = {
+        "company": company,
+        "page": page,
+        "members": page.object_list,
+        "search": search,
+        "querystring": urlencode({"q": search}) if search else "",
+        "statuses": MemberStatus.choices,
+    }
+    if request.htmx and not request.htmx.boosted:
+        return render(request, "portal/_team_list.html", context)
+    return render(request, "portal/team.html", context)
+
+
+@team_view
+def team_member_history_view(request, pk):
+    """A member's status history, read when their row's history is opened."""
+    member = get_object_or_404(team_member_history(company=request.team_company), pk=pk)
+    template = "portal/_team_history.html" if request.htmx else "portal/team_history.html"
+    return render(request, template, {"member": member, "in_portal": True})
 
 
 @team_view

@@ -36,11 +36,10 @@ def test_every_change_writes_a_history_row(client, team):
     ]
     assert all(r.actor == team.cast.contact.user and r.via == Via.PORTAL for r in rows)
     assert rows[0].reason == "Moved to part-time"
-    # Shown on the My team page and on the admin member page.
+    # Shown in the row's history on My team and on the admin member page.
     client.force_login(team.cast.contact.user)
-    assert shows(
-        client.get(reverse("portal:team", args=[team.cast.org.slug])), "Moved to part-time"
-    )
+    history = reverse("portal:team_member_history", args=[team.cast.org.slug, team.colleague.pk])
+    assert shows(client.get(history), "Moved to part-time")
     client.force_login(team.cast.admin)
     page = client.get(reverse("adminportal:member", args=[team.cast.org.slug, team.colleague.pk]))
     assert shows(page, "Moved to part-time") and shows(page, "Member portal")

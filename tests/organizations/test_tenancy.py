@@ -27,7 +27,13 @@ def test_another_organizations_object_under_my_organization_is_404(client, cast,
 
 @pytest.mark.parametrize(
     "name,args",
-    [("home", []), ("companies", []), ("member", ["member"]), ("company", ["company"])],
+    [
+        ("home", []),
+        ("members", []),
+        ("companies", []),
+        ("member", ["member"]),
+        ("company", ["company"]),
+    ],
 )
 def test_admin_of_one_organization_gets_404_in_the_other(client, cast, name, args):
     objects = {
@@ -63,7 +69,7 @@ def test_anonymous_visitor_is_sent_to_login(client, cast):
 def test_admin_without_permission_on_a_location_sees_none_of_its_members(client, cast):
     at_mill = f.MemberFactory(location=cast.mill, first_name="Millicent")
     client.force_login(cast.admin)  # harbour only
-    listing = client.get(admin_url("home", cast.org)).content.decode()
+    listing = client.get(admin_url("members", cast.org)).content.decode()
     assert cast.contact.full_name in listing
     assert "Millicent" not in listing
     assert client.get(admin_url("member", cast.org, at_mill.pk)).status_code == 404
@@ -79,14 +85,14 @@ def test_admin_without_permission_on_a_location_sees_none_of_its_companies(clien
 def test_location_filter_cannot_reach_a_location_without_permission(client, cast):
     f.MemberFactory(location=cast.mill, first_name="Millicent")
     client.force_login(cast.admin)
-    response = client.get(admin_url("home", cast.org), {"location": cast.mill.pk})
+    response = client.get(admin_url("members", cast.org), {"location": cast.mill.pk})
     assert "Millicent" not in response.content.decode()
 
 
 def test_owner_sees_every_location(client, cast):
     f.MemberFactory(location=cast.mill, first_name="Millicent")
     client.force_login(cast.owner)
-    assert "Millicent" in client.get(admin_url("home", cast.org)).content.decode()
+    assert "Millicent" in client.get(admin_url("members", cast.org)).content.decode()
 
 
 def test_global_permission_does_not_leak_locations(client, cast):
@@ -96,7 +102,7 @@ def test_global_permission_does_not_leak_locations(client, cast):
     cast.admin.user_permissions.add(Permission.objects.get(codename="manage_customers"))
     f.MemberFactory(location=cast.mill, first_name="Millicent")
     client.force_login(cast.admin)
-    assert "Millicent" not in client.get(admin_url("home", cast.org)).content.decode()
+    assert "Millicent" not in client.get(admin_url("members", cast.org)).content.decode()
 
 
 def test_former_member_loses_the_member_portal(client, cast):

@@ -387,10 +387,10 @@ ODD_QUERIES = ["²", "٣", "9" * 30, "\x00", "a" * 10_000, "-1", "\u202e"]
 @pytest.mark.parametrize(
     ("page", "param"),
     [
-        ("adminportal:home", "q"),
-        ("adminportal:home", "location"),
-        ("adminportal:home", "status"),
-        ("adminportal:home", "page"),
+        ("adminportal:members", "q"),
+        ("adminportal:members", "location"),
+        ("adminportal:members", "status"),
+        ("adminportal:members", "page"),
         ("adminportal:companies", "q"),
         ("integrations:deliveries", "member"),
         ("integrations:deliveries", "connection"),

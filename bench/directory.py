@@ -1,0 +1,407 @@
+"""The directory, the dashboard and big teams at size (issue 12): p50/p95 of
+each page against a bare logged-in view, measured in one run.
+
+Run from the repository root, with PostgreSQL up:
+
+    .venv/bin/python -m bench.directory                    # 100,000 members
+    .venv/bin/python -m bench.directory --members 20000    # smaller, faster
+
+Where it writes: its own database, ``BENCH_DATABASE_URL`` (default
+``…/flex_directory_bench``), created and migrated if missing. It seeds two
+organizations there (slugs ``dirbench`` and ``dirbench2``) once per size and
+keeps them: a second run at the same size starts measuring at once
+(``--reseed`` starts over; it deletes only those two organizations' rows).
+
+The data set: ``--members`` members (default 100,000) in ``--companies``
+companies (5,000) at ``--locations`` locations (10), a fifth with an active
+membership, a few hundred audit entries; one company ("Bigcorp") of
+``--team`` members (1,000) whose contact person logs in; beside it a second
+organization a twentieth the size. Rows go in with ``bulk_create`` in
+batches, through the models, so every constraint holds.
+
+It serves the project with gunicorn (``--workers`` sync workers, default 4,
+DEBUG off, bench/settings.py: the project's urls plus the bare view) and
+requests each page ``--rounds`` times per repetition from ``--workers``
+threads at once, pages interleaved in a shuffled order each round, three
+repetitions. It prints p50/p95 per page in milliseconds and p95 over the
+bare view's p95. The CSV export, where the build has one
+(``adminportal:members_export``), is timed to its first byte and to its end.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATABASE_URL = os.environ.get(
+    "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/flex_directory_bench"
+)
+ENV = {
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DJANGO_DEBUG": "false",
+    "DATABASE_URL": DATABASE_URL,
+    "LOG_LEVEL": "WARNING",
+}
+os.environ.update(ENV)
+# No Redis needed: the embedded broker and a per-process cache, as `make run`.
+os.environ.pop("REDIS_URL", None)
+
+SLUG, SLUG_SMALL = "dirbench", "dirbench2"
+PASSWORD = "bench-password-1"
+BATCH = 5_000
+
+
+def ensure_database():
+    import psycopg
+
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def delete_org(slug):
+    """One bench organization's rows, children first (locations and members
+    are protected from cascading deletes)."""
+    from audit.models import AuditEntry
+    from companies.models import Company
+    from members.models import Member, Membership, Plan
+    from organizations.models import Location, Organization
+
+    org = Organization.objects.filter(slug=slug).first()
+    if org is None:
+        return
+    Company.objects.filter(organization=org).update(contact_person=None, billing_person=None)
+    for model in (AuditEntry, Membership, Member, Company, Plan, Location):
+        model.objects.filter(organization=org).delete()
+    org.delete()
+
+
+def seed(slug, *, members, companies, locations, team, users=True):
+    """One organization at size; returns what the measurements need."""
+    from django.contrib.auth import get_user_model
+    from guardian.shortcuts import assign_perm
+
+    from audit.models import AuditEntry, Verb, Via
+    from companies.models import Company
+    from members.actions.roles import company_set_roles
+    from members.models import Member, Membership, MemberStatus, Plan, PortalAccess
+    from organizations.models import Location, Organization, OrganizationAdmin
+    from organizations.permissions import MANAGE_CUSTOMERS
+
+    started = time.monotonic()
+    rng = random.Random(slug)
+    # Team management on from the start: switching it on later recomputes
+    # every company's grants.
+    org = Organization.objects.create(name=slug.title(), slug=slug, contacts_manage_team=True)
+    places = Location.objects.bulk_create(
+        [
+            Location(organization=org, name=f"Location {i:02}", slug=f"{slug}-loc-{i}")
+            for i in range(locations)
+        ]
+    )
+    firms = Company.objects.bulk_create(
+        [
+            Company(organization=org, location=places[i % locations], name=f"Company {i:05}")
+            for i in range(companies)
+        ],
+        batch_size=BATCH,
+    )
+    big = firms[0]
+    Company.objects.filter(pk=big.pk).update(name="Bigcorp")
+    statuses = [MemberStatus.ACTIVE] * 6 + [MemberStatus.CONTACT] * 3 + [MemberStatus.FORMER]
+    accesses = [PortalAccess.NONE] * 5 + [PortalAccess.ACTIVE] * 3 + [PortalAccess.PENDING] * 2
+    firsts = ["Ada", "Ben", "Cleo", "Dev", "Eva", "Finn", "Gia", "Hugo", "Ines", "Jon"] * 3
+    lasts = ["Ng", "Okafor", "Patel", "Quinn", "Rossi", "Silva", "Tanaka", "Ueda", "Vogel"]
+    rows = []
+    for i in range(members):
+        company = big if i < team else (firms[rng.randrange(companies)] if i % 4 else None)
+        rows.append(
+            Member(
+                organization=org,
+                location=company.location if company else places[i % locations],
+                company=company,
+                first_name=f"{rng.choice(firsts)}{i % 97}",
+                last_name=rng.choice(lasts),
+                email=f"m{i}@{slug}.test",
+                status=statuses[i % len(statuses)],
+                portal_access=accesses[i % len(accesses)],
+            )
+        )
+        if len(rows) == BATCH or i == members - 1:
+            Member.objects.bulk_create(rows, batch_size=BATCH)
+            rows = []
+    plan = Plan.objects.create(organization=org, name="Hot desk")
+    today = date.today()
+    ids = list(Member.objects.filter(organization=org).values_list("pk", flat=True)[::5])
+    for start in range(0, len(ids), BATCH):
+        Membership.objects.bulk_create(
+            [
+                Membership(
+                    organization=org,
+                    plan=plan,
+                    member_id=pk,
+                    start_date=today - timedelta(days=30),
+                )
+                for pk in ids[start : start + BATCH]
+            ]
+        )
+    AuditEntry.objects.bulk_create(
+        [
+            AuditEntry(
+                organization=org,
+                member_id=ids[i],
+                verb=Verb.MEMBER_STATUS_CHANGED,
+                via=Via.ADMIN,
+                before={"status": "active"},
+                after={"status": "contact"},
+            )
+            for i in range(min(300, len(ids)))
+        ]
+    )
+    found = {"org": org}
+    if users:
+        User = get_user_model()
+        owner = User.objects.create_user(email=f"owner@{slug}.test", password=PASSWORD)
+        OrganizationAdmin.objects.create(organization=org, user=owner, is_owner=True)
+        limited = User.objects.create_user(email=f"admin@{slug}.test", password=PASSWORD)
+        OrganizationAdmin.objects.create(organization=org, user=limited)
+        assign_perm(MANAGE_CUSTOMERS, limited, places[1])
+        contact = Member.objects.filter(company=big).order_by("pk").first()
+        contact.user = User.objects.create_user(email=contact.email, password=PASSWORD)
+        contact.status, contact.portal_access = MemberStatus.ACTIVE, PortalAccess.ACTIVE
+        contact.save()
+        company_set_roles(company=big, contact_person=contact, billing_person=None)
+    print(f"  seeded {slug}: {members:,} members in {time.monotonic() - started:.0f} s")
+    return found
+
+
+def ensure_data(args):
+    from django.contrib.auth import get_user_model
+
+    from companies.models import Company
+    from members.models import Member
+    from organizations.models import Organization
+
+    org = Organization.objects.filter(slug=SLUG).first()
+    wanted = args.members
+    if args.reseed or org is None or Member.objects.filter(organization=org).count() != wanted:
+        delete_org(SLUG)
+        delete_org(SLUG_SMALL)
+        get_user_model().objects.filter(email__endswith=f"@{SLUG}.test").delete()
+        seed(
+            SLUG,
+            members=wanted,
+            companies=args.companies,
+            locations=args.locations,
+            team=args.team,
+        )
+        seed(
+            SLUG_SMALL,
+            members=max(wanted // 20, 100),
+            companies=max(args.companies // 20, 5),
+            locations=2,
+            team=0,
+            users=False,
+        )
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    org = Organization.objects.get(slug=SLUG)
+    big = Company.objects.get(organization=org, name="Bigcorp")
+    return org, big
+
+
+def session_cookie(email):
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    client = Client()
+    client.force_login(get_user_model().objects.get(email=email))
+    return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+def fetch(base, path, cookie):
+    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    started = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=120) as response:
+        first = response.read(1)
+        ttfb = time.perf_counter() - started
+        size = len(first) + len(response.read())
+        status = response.status
+    return time.perf_counter() - started, ttfb, size, status
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+
+def pages(org, big, cookies, members):
+    from members.models import Member
+
+    sample = Member.objects.filter(organization=org).order_by("pk")[members // 2]
+    location = sample.location_id
+    admin, limited, contact = cookies["owner"], cookies["limited"], cookies["contact"]
+    deep = max(1, members // 50 - 1)
+    base = f"/o/{org.slug}"
+    return {
+        "bare view": (f"{base}/admin/bench-bare/", admin),
+        "dashboard": (f"{base}/admin/", admin),
+        "dashboard (location admin)": (f"{base}/admin/", limited),
+        "members page 1": (f"{base}/admin/members/", admin),
+        "members page 1 (location admin)": (f"{base}/admin/members/", limited),
+        f"members page {deep:,} (deep)": (f"{base}/admin/members/?page={deep}", admin),
+        "members search (email)": (f"{base}/admin/members/?q={sample.email}", admin),
+        "members search (name)": (f"{base}/admin/members/?q={sample.first_name}", admin),
+        "members filters": (
+            f"{base}/admin/members/?status=active&portal_access=active&location={location}",
+            admin,
+        ),
+        "companies list": (f"{base}/admin/companies/", admin),
+        "company page (Bigcorp)": (f"{base}/admin/companies/{big.pk}/", admin),
+        "My team (Bigcorp)": (f"{base}/portal/team/", contact),
+    }
+
+
+def export_path(org):
+    from django.urls import NoReverseMatch, reverse
+
+    try:
+        return reverse("adminportal:members_export", args=[org.slug])
+    except NoReverseMatch:
+        return None
+
+
+def serve(workers, port):
+    fd, log_name = tempfile.mkstemp(prefix="bench-gunicorn-", suffix=".log")
+    process = subprocess.Popen(
+        [
+            str(ROOT / ".venv/bin/gunicorn"),
+            "config.wsgi",
+            f"--workers={workers}",
+            f"--bind=127.0.0.1:{port}",
+            "--timeout=300",
+        ],
+        cwd=ROOT,
+        env={**os.environ},
+        stdout=fd,
+        stderr=fd,
+    )
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(base + "/accounts/login/", timeout=5).read()
+            return process, base, log_name
+        except OSError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit(f"gunicorn did not start; see {log_name}")
+
+
+def measure(base, page_list, *, workers, rounds, repetitions):
+    samples = {name: [] for name in page_list}
+    sizes = {}
+    with ThreadPoolExecutor(workers) as pool:
+        for name, (path, cookie) in page_list.items():  # warm each worker
+            for result in pool.map(fetch, [base] * workers, [path] * workers, [cookie] * workers):
+                assert result[3] == 200, (name, result)
+                sizes[name] = result[2]
+        order = list(page_list)
+        for _rep in range(repetitions):
+            for _round in range(rounds):
+                random.shuffle(order)
+                for name in order:
+                    path, cookie = page_list[name]
+                    for total, *_ in pool.map(
+                        fetch, [base] * workers, [path] * workers, [cookie] * workers
+                    ):
+                        samples[name].append(total * 1000)
+    return samples, sizes
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--companies", type=int, default=5_000)
+    parser.add_argument("--locations", type=int, default=10)
+    parser.add_argument("--team", type=int, default=1_000)
+    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=5, help="per repetition")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--reseed", action="store_true")
+    args = parser.parse_args()
+
+    ensure_database()
+    import django
+    from django.core.management import call_command
+    from django_scopes import scopes_disabled
+
+    django.setup()
+    call_command("migrate", verbosity=0)
+    with scopes_disabled():
+        org, big = ensure_data(args)
+        cookies = {
+            "owner": session_cookie(f"owner@{SLUG}.test"),
+            "limited": session_cookie(f"admin@{SLUG}.test"),
+            "contact": session_cookie(big.contact_person.email),
+        }
+        page_list = pages(org, big, cookies, args.members)
+        export = export_path(org)
+
+    process, base, log = serve(args.workers, args.port)
+    try:
+        samples, sizes = measure(
+            base,
+            page_list,
+            workers=args.workers,
+            rounds=args.rounds,
+            repetitions=args.repetitions,
+        )
+        exports = []
+        if export:
+            for _ in range(args.repetitions):
+                total, ttfb, size, status = fetch(base, export, cookies["owner"])
+                exports.append((ttfb, total, size, status))
+    finally:
+        process.terminate()
+        process.wait(30)
+
+    bare = pct(samples["bare view"], 0.95)
+    print(
+        f"\n{args.members:,} members / {args.companies:,} companies / {args.locations} "
+        f"locations, Bigcorp {args.team:,}; gunicorn {args.workers} workers, "
+        f"{args.repetitions}×{args.rounds} rounds × {args.workers} requests per page"
+    )
+    print(f"{'page':40} {'p50 ms':>8} {'p95 ms':>8} {'× bare p95':>11} {'KB':>8}")
+    for name, values in samples.items():
+        p50, p95 = statistics.median(values), pct(values, 0.95)
+        print(f"{name:40} {p50:8.1f} {p95:8.1f} {p95 / bare:11.1f} {sizes[name] / 1024:8.1f}")
+    if export:
+        for ttfb, total, size, status in exports:
+            print(
+                f"CSV export: status {status}, first byte {ttfb * 1000:.0f} ms, "
+                f"total {total:.1f} s, {size / 1e6:.1f} MB"
+            )
+    else:
+        print("CSV export: no adminportal:members_export in this build")
+    print(f"gunicorn log: {log}")
+
+
+if __name__ == "__main__":
+    main()
