@@ -191,7 +191,7 @@ def claim(name: str, pk: int, *, now=None, **also) -> bool:
     return bool(
         claimable(name, now)
         .filter(pk=pk)
-        .update(attempts=F("attempts") + 1, lease_expires_at=now + lease, **also)
+        .update(**also, attempts=F("attempts") + 1, lease_expires_at=now + lease)
     )
 
 

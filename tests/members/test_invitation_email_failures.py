@@ -41,9 +41,15 @@ def _owed(cast, email="zz@example.test"):
 
 
 def _fail(invitation, times):
+    """``times`` failed sends, each when the row's retry is due (a claim
+    before that is refused: outbox.engine.claim)."""
     with mock.patch(LOCMEM, side_effect=smtplib.SMTPException("refused")):
         for _ in range(times):
-            with pytest.raises(InvitationSendFailed):
+            invitation.refresh_from_db()
+            with (
+                time_machine.travel(invitation.next_attempt_at or timezone.now(), tick=False),
+                pytest.raises(InvitationSendFailed),
+            ):
                 invitations_send([invitation.pk])
 
 
@@ -74,16 +80,17 @@ def test_the_sweep_leaves_a_failed_row_to_its_scheduled_retry(cast):
     member, invitation = _owed(cast)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        _fail(invitation, 3)  # retries 1, 2 and 4 minutes apart
+        _fail(invitation, 3)  # at 0, 1 and 3 minutes; the next try is due at 7
     invitation.refresh_from_db()
     assert invitation.attempts == 3
+    assert invitation.next_attempt_at == start + datetime.timedelta(minutes=7)
     with mock.patch("members.tasks.send_invitations.delay") as delay:
-        # Within the 4-minute backoff and its grace: the task's retry has it.
-        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=5)) == 0
-        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=7)) == 1
+        # Within the 4-minute backoff and its 2-minute grace: the task's retry has it.
+        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=8)) == 0
+        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=10)) == 1
         delay.assert_called_once_with([invitation.pk])
         # Just queued: the next sweeps leave it to that task for the lease.
-        later = start + datetime.timedelta(minutes=7) + SEND_LEASE / 2
+        later = start + datetime.timedelta(minutes=10) + SEND_LEASE / 2
         assert invitations_send_unsent(now=later) == 0
         assert delay.call_count == 1
 
