@@ -191,7 +191,9 @@ def claim(name: str, pk: int, *, now=None, **also) -> bool:
     return bool(
         claimable(name, now)
         .filter(pk=pk)
-        .update(**also, attempts=F("attempts") + 1, lease_expires_at=now + lease)
+        # The message that brought the worker here is used up: from now on
+        # the lease, not ``enqueued_at``, keeps the sweep away.
+        .update(**also, attempts=F("attempts") + 1, lease_expires_at=now + lease, enqueued_at=None)
     )
 
 
