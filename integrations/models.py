@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.crypto import decrypt_json, encrypt_json
 from organizations.models import Organization, TimeStamped
+from outbox.models import OutboxItem
 from tenancy.scoping import tenant_manager
 
 from .vendors import kind_choices, registry
@@ -152,7 +153,7 @@ BADGES = {
 }
 
 
-class Delivery(models.Model):
+class Delivery(OutboxItem):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
     connection = models.ForeignKey(Connection, on_delete=models.CASCADE, related_name="deliveries")
@@ -161,16 +162,12 @@ class Delivery(models.Model):
     )
     member_ref = models.BigIntegerField()
     status = models.CharField(max_length=10, choices=DeliveryStatus, default=DeliveryStatus.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Attempts, lease, last error and the broker hand-off: OutboxItem's
+    # columns (the outbox kind "integration_delivery"). Never null here: the
+    # delivery log and its index sort by it.
     next_attempt_at = models.DateTimeField(default=timezone.now)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
-    lease_expires_at = models.DateTimeField(null=True, blank=True)
-    # When the last "deliver" message handed to the broker is due to run: the
-    # sweep only sends another once that is a lease period ago (not while a
-    # backlog still holds the first).
-    enqueued_at = models.DateTimeField(null=True, blank=True)
     succeeded_at = models.DateTimeField(null=True, blank=True)
     # When an attempt last failed, whatever came after: the connection's health
     # counts deliveries that failed in the last hour, even ones that got through

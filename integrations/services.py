@@ -3,7 +3,7 @@
 Flow: an action records an ``OutboxEvent`` in its transaction
 (``outbox.record_member_event``) → ``outbox_fan_out`` creates one ``Delivery``
 per connection → ``delivery_attempt`` pushes the member and records the
-outcome → ``outbox_sweep`` (beat) picks up whatever a
+outcome → the outbox sweep (``outbox.engine``, beat) picks up whatever a
 lost broker message or a killed worker left behind.
 
 Guarantees, and where they come from:
@@ -29,13 +29,11 @@ Guarantees, and where they come from:
 """
 
 import logging
-import random
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -43,6 +41,7 @@ from accounts.crypto import UndecryptableCredentials
 from audit import log
 from audit.models import Verb, Via
 from members.models import Member
+from outbox import engine, timing
 
 from .http import DeliveryError
 from .http.addresses import refusal
@@ -58,21 +57,18 @@ from .models import (
 from .outbox import MemberEvent, next_sequences
 from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
 from .switch_off import connection_switch_off
-from .tasks import eager, enqueue
+from .tasks import deliver, enqueue
 from .vendors import registry
 
 logger = logging.getLogger(__name__)
 
 REMOVED = "removed"
-WORKER_LOST = "The worker stopped before the attempt finished (killed, or over its time limit)."
+#: The outbox kind (outbox/engine.py) whose rows are Delivery rows.
+KIND = timing.INTEGRATION_DELIVERY
 
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
-
-
-def lease_seconds() -> float:
-    return float(_setting("INTEGRATIONS_LEASE_SECONDS", 120))
 
 
 def allow_private_hosts() -> bool:
@@ -172,7 +168,8 @@ def _described(connection: Connection) -> dict:
 
 def partial_enqueue_due(connection_id: int):
     def run():
-        _enqueue_head_of_line(Delivery.objects.filter(connection_id=connection_id), limit=1000)
+        due = engine.claimable(KIND, timezone.now()).filter(connection_id=connection_id)
+        engine.kick(KIND, list(due.order_by("next_attempt_at").values_list("pk", flat=True)[:1000]))
 
     return run
 
@@ -223,7 +220,7 @@ def outbox_fan_out(*, event_id: int) -> list[int]:
                 event=event, status=DeliveryStatus.PENDING, connection__enabled=True
             ).values_list("pk", flat=True)
         )
-        transaction.on_commit(lambda: _hand_to_broker(delivery_ids))
+        transaction.on_commit(lambda: engine.kick(KIND, delivery_ids))
     return delivery_ids
 
 
@@ -250,55 +247,27 @@ def _head_of_line(queryset):
     return queryset.exclude(Exists(_earlier_unfinished())).exclude(Exists(_earlier_unprocessed()))
 
 
-def _claim(delivery_id: int, now) -> bool:
-    """Take the delivery for one attempt, atomically: one conditional UPDATE
-    that checks everything (claimable, due, its connection on, its turn).
+def _ready(queryset):
+    """What a delivery's claim checks besides the engine's (owed, due, not
+    leased, attempts left): claimable, its connection on, its turn.
 
-    Nothing is checked beforehand in a separate query: between such a check
-    and the UPDATE a duplicate message could have failed it (retry later), an
-    admin could have switched the connection off or revived an earlier
-    delivery. Row locking re-checks the UPDATE's conditions on the row as it
-    is once a concurrent claim commits, so two claims never both succeed.
-    """
+    Only subqueries, no join: Django then keeps the claim a plain
+    "UPDATE … WHERE id = … AND …" (a join would make it "id IN (SELECT …)").
+    Row locking re-checks the UPDATE's conditions on the row as it is once a
+    concurrent claim commits, so two claims never both succeed; nothing is
+    checked beforehand in a separate query (an admin could switch the
+    connection off or revive an earlier delivery in between)."""
     connection_on = Connection.objects.filter(pk=OuterRef("connection_id"), enabled=True)
-    # Only subqueries, no join: Django then keeps this a plain
-    # "UPDATE … WHERE id = … AND …" (a join would make it "id IN (SELECT …)").
-    claimable = Delivery.objects.filter(
-        Exists(connection_on),
-        pk=delivery_id,
-        status__in=CLAIMABLE,
-        next_attempt_at__lte=now,
-    )
-    return bool(
-        _head_of_line(claimable).update(
-            status=DeliveryStatus.IN_FLIGHT,
-            attempts=F("attempts") + 1,
-            last_attempt_at=now,
-            lease_expires_at=now + timedelta(seconds=lease_seconds()),
-        )
-    )
-
-
-def backoff_seconds(attempt: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with jitter; never sooner than the remote asked."""
-    base = float(_setting("INTEGRATIONS_BACKOFF_BASE", 15))
-    cap = float(_setting("INTEGRATIONS_BACKOFF_MAX", 3600))
-    delay = min(cap, base * 2 ** max(0, attempt - 1))
-    # "Equal jitter": half fixed, half random, so retries of many deliveries
-    # that failed together (a remote outage) do not come back together.
-    delay = delay / 2 + random.uniform(0, delay / 2)
-    if retry_after is not None:
-        # Capped: a remote asking for a day would park the task in a worker
-        # past the broker's visibility timeout, and Redis would hand it out again.
-        delay = max(delay, min(retry_after, cap))
-    return delay
+    return _head_of_line(queryset.filter(Exists(connection_on), status__in=CLAIMABLE))
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
     """One attempt at one delivery. Returns the resulting status (or "busy"
     when it was not this delivery's turn / someone else holds it)."""
     now = timezone.now()
-    if not _claim(delivery_id, now):
+    if not engine.claim(
+        KIND, delivery_id, now=now, status=DeliveryStatus.IN_FLIGHT, last_attempt_at=now
+    ):
         return "busy"
     delivery = Delivery.objects.select_related("connection", "event").get(pk=delivery_id)
     attempt = delivery.attempts
@@ -314,13 +283,13 @@ def delivery_attempt(*, delivery_id: int) -> str:
         message = _redacted(f"internal error: {error!r}", delivery.connection)
         return _record_failure(delivery, attempt, message, False, None)
     status = DeliveryStatus.SUCCEEDED if note is None else DeliveryStatus.SKIPPED
-    updated = Delivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=attempt
-    ).update(
+    updated = engine.complete(
+        KIND,
+        [delivery.pk],
+        where=Q(status=DeliveryStatus.IN_FLIGHT, attempts=attempt),
         status=status,
         succeeded_at=timezone.now(),
         last_error=note or "",
-        lease_expires_at=None,
     )
     if updated:
         _enqueue_next(delivery)
@@ -463,36 +432,26 @@ def _event_person(delivery: Delivery, *, current):
 
 def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
     """``message`` is stored and shown to admins: callers redact remote text."""
-    max_attempts = int(_setting("INTEGRATIONS_MAX_ATTEMPTS", 10))
-    now = timezone.now()
-    if permanent or attempt >= max_attempts:
-        status = DeliveryStatus.DEAD
-        next_attempt_at = now
-        if not permanent:
-            message = f"Gave up after {attempt} attempts. Last error: {message}"
-    else:
-        status = DeliveryStatus.FAILED
-        delay = backoff_seconds(attempt, retry_after)
-        next_attempt_at = now + timedelta(seconds=delay)
-    updated = Delivery.objects.filter(
-        pk=delivery.pk, status=DeliveryStatus.IN_FLIGHT, attempts=attempt
-    ).update(
-        status=status,
-        last_error=message[:2000],
-        next_attempt_at=next_attempt_at,
-        lease_expires_at=None,
-        last_failed_at=now,
+    status = engine.fail(
+        KIND,
+        [delivery.pk],
+        message,
+        attempt=attempt,
+        permanent=permanent,
+        retry_after=retry_after,
+        where=Q(status=DeliveryStatus.IN_FLIGHT, attempts=attempt),
     )
-    if not updated:
-        return "busy"
     if status == DeliveryStatus.DEAD:
-        logger.warning("delivery %s dead: %s", delivery.pk, message)
         _enqueue_next(delivery)
-    elif not eager():
-        # In eager mode a countdown is ignored, which would retry at once and
-        # recurse; tests call the sweep instead.
-        _hand_to_broker([delivery.pk], countdown=(next_attempt_at - now).total_seconds())
     return status
+
+
+def _failed(now) -> dict:
+    return {"status": DeliveryStatus.FAILED, "last_failed_at": now}
+
+
+def _dead(now) -> dict:
+    return {"status": DeliveryStatus.DEAD, "last_failed_at": now}
 
 
 def _redacted(message: str, connection: Connection) -> str:
@@ -523,77 +482,42 @@ def _enqueue_next(delivery: Delivery) -> None:
         .first()
     )
     if next_id is not None:
-        _hand_to_broker([next_id])
+        engine.kick(KIND, [next_id])
 
 
-def _hand_to_broker(delivery_ids, *, countdown: float | None = None) -> None:
-    """Send ``deliver`` tasks and note when each message is due, so the sweep
-    leaves a delivery alone while its message may still be queued."""
-    sent = [pk for pk in delivery_ids if enqueue("deliver", pk, countdown=countdown)]
-    if sent and not eager():
-        due = timezone.now() + timedelta(seconds=countdown or 0)
-        Delivery.objects.filter(pk__in=sent).update(enqueued_at=due)
+# -- the sweep (the engine's, for this kind) -------------------------------------------
 
 
-# -- the sweep -------------------------------------------------------------------------
-
-
-def _enqueue_head_of_line(queryset, *, limit: int, due_before=None, idle_before=None) -> int:
-    """Send the deliveries whose turn it is; with ``idle_before``, only those
-    with no message handed to the broker since then."""
-    due_before = due_before or timezone.now()
-    queryset = queryset.filter(
-        status__in=CLAIMABLE, next_attempt_at__lte=due_before, connection__enabled=True
-    )
-    if idle_before is not None:
-        queryset = queryset.filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=idle_before))
-    ids = list(
-        _head_of_line(queryset).order_by("next_attempt_at").values_list("pk", flat=True)[:limit]
-    )
-    _hand_to_broker(ids)
-    return len(ids)
-
-
-def outbox_sweep(*, grace: float | None = None, limit: int = 1000) -> dict[str, int]:
-    """Pick up whatever the on-commit tasks did not finish.
-
-    ``grace`` leaves rows younger than that to their own task (so the sweep
-    does not race every fresh change); tests pass 0.
-    """
-    if grace is None:
-        grace = float(_setting("INTEGRATIONS_SWEEP_GRACE", 60))
-    now = timezone.now()
-    cutoff = now - timedelta(seconds=grace)
-
+def _fan_out_unprocessed(*, now, grace, limit) -> dict[str, int]:
+    """Run first by the sweep: events whose fan-out task never ran."""
     event_ids = list(
-        OutboxEvent.objects.filter(processed_at__isnull=True, created_at__lte=cutoff)
+        OutboxEvent.objects.filter(processed_at__isnull=True, created_at__lte=now - grace)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
     for event_id in event_ids:
         outbox_fan_out(event_id=event_id)
+    return {"events": len(event_ids)}
 
-    # An attempt whose worker died (killed, or over its time limit) counts
-    # like a failed one: backoff, then dead once the budget is spent. Retrying
-    # it at once for ever would block the member's later changes behind a
-    # delivery that kills its worker every time.
-    expired = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT, lease_expires_at__lt=now)[
-        :limit
-    ]
-    reclaimed = sum(
-        _record_failure(delivery, delivery.attempts, WORKER_LOST, False, None) != "busy"
-        for delivery in expired
-    )
 
-    # A delivery whose message went to the broker less than a lease ago is
-    # probably still queued (a backlog): sending it again only adds work.
-    requeued = _enqueue_head_of_line(
-        Delivery.objects.all(),
-        limit=limit,
-        due_before=cutoff,
-        idle_before=now - timedelta(seconds=lease_seconds()),
+def register_outbox_kind() -> None:
+    """Deliveries are the outbox kind "integration_delivery": an attempt whose
+    worker died counts as a failed one (backoff, then dead): retrying it at
+    once for ever would block the member's later changes behind a delivery
+    that kills its worker every time."""
+    engine.register(
+        engine.Kind(
+            name=KIND,
+            model=Delivery,
+            task=deliver,
+            owed=lambda now: Q(status__in=UNFINISHED),
+            ready=_ready,
+            failed=_failed,
+            dead=_dead,
+            lease_lost=engine.LEASE_LOST_FAILS,
+            before_sweep=_fan_out_unprocessed,
+        )
     )
-    return {"events": len(event_ids), "reclaimed": reclaimed, "requeued": requeued}
 
 
 # -- admin actions ---------------------------------------------------------------------
@@ -617,7 +541,7 @@ def delivery_retry(*, delivery: Delivery, actor=None, via: str = Via.ADMIN) -> b
             after={"status": DeliveryStatus.PENDING, "attempts": 0},
         )
         logger.info("delivery %s retried by %s", delivery.pk, actor)
-        transaction.on_commit(lambda: _hand_to_broker([delivery.pk]))
+        transaction.on_commit(lambda: engine.kick(KIND, [delivery.pk]))
     return bool(updated)
 
 

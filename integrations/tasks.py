@@ -8,9 +8,9 @@ an attempt that was under way: the redelivered ``deliver`` finds the
 delivery still leased and returns "busy". Recovery of those, and of anything
 else that slips through (broker down at commit, messages a SIGKILLed worker
 held unacknowledged until Redis's visibility timeout), comes from the rows:
-``sweep``, which beat runs every 30 seconds, fans out unprocessed events,
-takes back deliveries whose lease expired (``INTEGRATIONS_LEASE_SECONDS``)
-and re-sends due ones that no message is waiting for.
+the outbox sweep (``outbox.sweep``, beat) fans out unprocessed events, takes
+back deliveries whose lease expired and re-sends due ones that no message is
+waiting for. The timings are in outbox/timing.py.
 """
 
 import logging
@@ -19,22 +19,17 @@ import time
 from celery import current_app, shared_task
 from django.conf import settings
 
+from outbox import timing
 from outbox.broker import publish
 
 logger = logging.getLogger(__name__)
 
 
-def _limits():
-    # Hard limit below the lease: a delivery is only swept back to "failed"
-    # once the task that held it cannot be running any more (prefork pool).
-    lease = float(getattr(settings, "INTEGRATIONS_LEASE_SECONDS", 120))
-    return {"soft_time_limit": lease * 0.5, "time_limit": lease * 0.75}
-
-
+LIMITS = timing.task_limits(timing.INTEGRATION_DELIVERY)
 TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result": True}
 
 
-@shared_task(name="integrations.dispatch_events", **TASK_OPTIONS, **_limits())
+@shared_task(name="integrations.dispatch_events", **TASK_OPTIONS, **LIMITS)
 def dispatch_events(event_ids: list[int]) -> None:
     from .services import outbox_fan_out
 
@@ -42,18 +37,11 @@ def dispatch_events(event_ids: list[int]) -> None:
         outbox_fan_out(event_id=event_id)
 
 
-@shared_task(name="integrations.deliver", **TASK_OPTIONS, **_limits())
+@shared_task(name="integrations.deliver", **TASK_OPTIONS, **LIMITS)
 def deliver(delivery_id: int) -> str:
     from .services import delivery_attempt
 
     return delivery_attempt(delivery_id=delivery_id)
-
-
-@shared_task(name="integrations.sweep", **TASK_OPTIONS, **_limits())
-def sweep() -> dict:
-    from .services import outbox_sweep
-
-    return outbox_sweep()
 
 
 @shared_task(name="integrations.probe", ignore_result=True)
@@ -64,7 +52,7 @@ def probe(key: str) -> None:
     redis.Redis.from_url(settings.REDIS_URL).rpush(key, repr(time.time()))
 
 
-TASKS = {"dispatch_events": dispatch_events, "deliver": deliver, "sweep": sweep}
+TASKS = {"dispatch_events": dispatch_events, "deliver": deliver}
 
 
 def eager() -> bool:

@@ -6,3 +6,6 @@ class MembersConfig(AppConfig):
 
     def ready(self):
         from . import directory, reactions  # noqa: F401 - connect to the audit log
+        from .tasks import register
+
+        register()  # the outbox kind "invitation_email"

@@ -6,12 +6,13 @@ with a POST from the page it opens (mail scanners follow links with GET).
 Issuing a link revokes the member's earlier ones.
 
 The inviting transaction writes an Invitation row without a token: the
-durable record that an email is owed (the same outbox pattern as the
-integration events). After commit a task claims the row, issues the token,
-mails it and marks it sent; rows whose task never ran (broker down, worker
-killed) are swept from beat. So a token never travels through the broker,
-a rolled-back invitation never mails anyone, and a committed one is never
-lost. A member's earlier links are revoked only once the new email is sent.
+durable record that an email is owed, the outbox kind "invitation_email"
+(outbox/engine.py; its lease, backoff and attempts in outbox/timing.py).
+After commit a task claims each row, issues its token, mails it and marks
+it sent; rows whose task never ran (broker down, worker killed) are swept
+from beat. So a token never travels through the broker, a rolled-back
+invitation never mails anyone, and a committed one is never lost. A
+member's earlier links are revoked only once the new email is sent.
 """
 
 import hashlib
@@ -19,7 +20,6 @@ import secrets
 import smtplib
 from datetime import timedelta
 
-from celery.exceptions import Retry
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
@@ -29,7 +29,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.models import Invitation, Member, MemberStatus, PortalAccess
-from outbox.broker import publish
+from outbox import engine, timing
+
+KIND = timing.INVITATION_EMAIL
 
 REMINDER_AFTER = timedelta(days=3)
 
@@ -41,28 +43,14 @@ REMINDER_WINDOW = timedelta(days=1)
 
 
 #: Invitations per sending task (and per reminder batch): small enough to
-#: go out well within the task's 120-second soft time limit even on a slow
-#: mail server (about a second an email).
+#: go out well within the task's soft time limit even on a slow mail server
+#: (about a second an email).
 SEND_CHUNK = 100
 
 
-#: A claim older than this is taken back by the sweep (the task's hard time
-#: limit is 3 minutes); a row handed to the broker is left to its task for
-#: as long.
-SEND_LEASE = timedelta(minutes=10)
-
-
-#: Younger unsent rows are still in the hands of their own on-commit task;
-#: a scheduled retry gets this long to run before the sweep steps in.
-SWEEP_GRACE = timedelta(minutes=2)
-
-
-def retry_delay(send_attempts: int) -> timedelta:
-    """How long after its ``send_attempts``-th failed try a row is tried
-    again: 1, 2, 4, ... minutes, at most a day. Both the task's retry and
-    the sweep follow it, so the attempts are spread over hours, not burnt
-    in minutes by two schedulers at once."""
-    return timedelta(minutes=2 ** min(max(send_attempts - 1, 0), 10))
+def owed() -> Q:
+    """Invitation rows whose email is still to be sent."""
+    return Q(sent_at__isnull=True, used_at__isnull=True, revoked_at__isnull=True)
 
 
 def invitation_url(token: str) -> str:
@@ -82,50 +70,15 @@ def invitations_queue(members, *, invited_by_id=None, reminder: bool = False) ->
                 invited_by_id=invited_by_id,
                 created_at=now,
                 reminded_at=now if reminder else None,
-                # Queued after commit; the sweep waits for that task.
-                # Should the broker refuse it, this is cleared again.
-                next_attempt_at=now + SEND_LEASE,
+                enqueued_at=now,  # handed to its task at commit
             )
             for member in members
         ],
         batch_size=2000,
     )
     ids = [row.pk for row in rows]
-    if ids:
-        # robust: the invitation is committed; a failing callback must not
-        # turn the response into an error (this one does not raise anyway,
-        # and the sweep sends what it could not queue).
-        transaction.on_commit(lambda: enqueue_invitation_chunks(ids), robust=True)
+    engine.record(KIND, ids)
     return ids
-
-
-def enqueue_invitation_chunks(invitation_ids: list[int]) -> int:
-    """One sending task per chunk; returns how many chunks were queued.
-    Stops at the first refusal: with the broker down, trying the other
-    chunks of a 10,000-row paste would only keep the admin waiting."""
-    queued = 0
-    for start in range(0, len(invitation_ids), SEND_CHUNK):
-        if not enqueue_invitation_emails(invitation_ids[start : start + SEND_CHUNK]):
-            # No task holds these: let the next sweep have them.
-            Invitation.objects.filter(
-                pk__in=invitation_ids[start:], sent_at__isnull=True, claimed_at__isnull=True
-            ).update(next_attempt_at=None)
-            break
-        queued += 1
-    return queued
-
-
-def enqueue_invitation_emails(invitation_ids: list[int]) -> bool:
-    """Hand invitations to a worker. Never raises: the rows are committed,
-    and whatever the broker refuses is picked up by the sweep."""
-    from members.tasks import send_invitations
-
-    try:
-        return publish(send_invitations, invitation_ids)
-    except (Retry, InvitationSendFailed):
-        # Eager mode (no broker): the task ran here and the mail server
-        # failed; the rows it released already carry their retry time.
-        return True
 
 
 class InvitationSendFailed(Exception):
@@ -167,15 +120,12 @@ def _sendable(member: Member) -> bool:
     )
 
 
-@transaction.atomic
 def _claim(invitation_ids: list[int]) -> list[tuple[Invitation, str]]:
-    """Take the owed rows among ``invitation_ids`` and issue their tokens.
-
-    ``skip_locked`` and the lease make the on-commit task and the sweep
-    safe to overlap: a row is mailed by whoever claims it. Rows that should
-    not go out any more (member no longer pending, or a newer link is on
-    its way) are withdrawn instead.
-    """
+    """Take the owed rows among ``invitation_ids`` and issue their tokens,
+    each by the engine's conditional UPDATE: the on-commit task and the
+    sweep may overlap, a row is mailed by whoever claims it. Rows that
+    should not go out any more (member no longer pending, or a newer link
+    is on its way) are withdrawn instead."""
     now = timezone.now()
     newer = Invitation.objects.filter(
         member_id=OuterRef("member_id"),
@@ -184,36 +134,26 @@ def _claim(invitation_ids: list[int]) -> list[tuple[Invitation, str]]:
         revoked_at__isnull=True,
     )
     rows = list(
-        Invitation.objects.select_for_update(skip_locked=True, of=("self",))
-        .filter(
-            pk__in=invitation_ids,
-            sent_at__isnull=True,
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-        )
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
+        engine.claimable(KIND, now)
+        .filter(pk__in=invitation_ids)
         .annotate(superseded=Exists(newer))
         .select_related("member", "member__organization", "member__location")
         .order_by("pk")
     )
     withdrawn = [r.pk for r in rows if r.superseded or not _sendable(r.member)]
     if withdrawn:
-        Invitation.objects.filter(pk__in=withdrawn).update(revoked_at=now)
+        engine.claimable(KIND, now).filter(pk__in=withdrawn).update(revoked_at=now)
     pairs = []
+    expires_at = now + timedelta(hours=Invitation.LIFETIME_HOURS)
     for invitation in rows:
         if invitation.pk in withdrawn:
             continue
         token = secrets.token_urlsafe(32)
-        invitation.token_hash = hash_token(token)
-        invitation.expires_at = now + timedelta(hours=Invitation.LIFETIME_HOURS)
-        invitation.claimed_at = now
-        invitation.send_attempts += 1
-        pairs.append((invitation, token))
-    Invitation.objects.bulk_update(
-        [i for i, _ in pairs],
-        ["token_hash", "expires_at", "claimed_at", "send_attempts"],
-        batch_size=SEND_CHUNK,
-    )
+        token_hash = hash_token(token)
+        if engine.claim(KIND, invitation.pk, now=now, token_hash=token_hash, expires_at=expires_at):
+            invitation.token_hash, invitation.expires_at = token_hash, expires_at
+            invitation.attempts += 1
+            pairs.append((invitation, token))
     return pairs
 
 
@@ -226,7 +166,7 @@ def _mark_sent(invitations: list[Invitation]) -> None:
         return
     now = timezone.now()
     ids = [i.pk for i in invitations]
-    Invitation.objects.filter(pk__in=ids).update(sent_at=now)
+    engine.complete(KIND, ids, sent_at=now)
     newer_sent = Invitation.objects.filter(
         pk__in=ids, member_id=OuterRef("member_id"), pk__gt=OuterRef("pk")
     )
@@ -237,19 +177,16 @@ def _mark_sent(invitations: list[Invitation]) -> None:
     ).filter(Exists(newer_sent)).update(revoked_at=now)
 
 
-def _release(invitations: list[Invitation]) -> timedelta:
+def _release(invitations: list[Invitation], error: str) -> timedelta:
     """Give claimed rows back unsent: their tokens were never delivered.
-    They are due again after ``retry_delay``, which is returned; the sweep
-    leaves them to the task's own retry until a grace period after that."""
-    delay = retry_delay(max((i.send_attempts for i in invitations), default=1))
-    if invitations:
-        Invitation.objects.filter(pk__in=[i.pk for i in invitations], sent_at__isnull=True).update(
-            claimed_at=None,
-            token_hash=None,
-            expires_at=None,
-            next_attempt_at=timezone.now() + delay + SWEEP_GRACE,
-        )
-    return delay
+    The engine schedules each row's next attempt (backoff by its attempts);
+    returns the longest wait."""
+    by_attempts: dict[int, list[int]] = {}
+    for invitation in invitations:
+        by_attempts.setdefault(invitation.attempts, []).append(invitation.pk)
+    for attempt, ids in by_attempts.items():
+        engine.fail(KIND, ids, error, attempt=attempt, where=Q(sent_at__isnull=True))
+    return engine.backoff(KIND, max(by_attempts, default=1))
 
 
 def invitations_send(invitation_ids: list[int]) -> int:
@@ -277,7 +214,7 @@ def invitations_send(invitation_ids: list[int]) -> int:
                 sent.append(invitation)
     except BaseException as exc:
         _mark_sent(sent)
-        delay = _release([i for i, _ in pairs[len(sent) :]])
+        delay = _release([i for i, _ in pairs[len(sent) :]], f"{exc!r}")
         if isinstance(exc, (smtplib.SMTPException, OSError)):
             raise InvitationSendFailed(
                 f"{len(pairs) - len(sent)} invitation emails not sent",
@@ -286,32 +223,6 @@ def invitations_send(invitation_ids: list[int]) -> int:
         raise
     _mark_sent(sent)
     return len(sent)
-
-
-def invitations_send_unsent(*, grace: timedelta = SWEEP_GRACE, now=None) -> int:
-    """Queue every invitation email still owed: its task never reached the
-    broker, a worker died holding it, or it gave up retrying. Returns how
-    many invitations were queued. Run from beat."""
-    now = now or timezone.now()
-    ids = list(
-        Invitation.objects.filter(
-            sent_at__isnull=True,
-            used_at__isnull=True,
-            revoked_at__isnull=True,
-            send_attempts__lt=Invitation.MAX_SEND_ATTEMPTS,
-            created_at__lte=now - grace,
-        )
-        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - SEND_LEASE))
-        # Queued within the lease, or a retry still scheduled: its task has it.
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("pk")
-        .values_list("pk", flat=True)[:20_000]
-    )
-    if ids:
-        # Before queueing, so a fast failure's backoff is not overwritten.
-        Invitation.objects.filter(pk__in=ids).update(next_attempt_at=now + SEND_LEASE)
-    enqueue_invitation_chunks(ids)
-    return len(ids)
 
 
 def members_due_a_reminder(*, now=None):

@@ -7,6 +7,8 @@ from django.utils.functional import cached_property
 
 from audit.models import AuditEntry, Verb, Via
 from organizations.models import Location, Organization, TimeStamped
+from outbox import timing
+from outbox.models import OutboxItem
 from tenancy.scoping import RefusedQuerySet, tenant_manager
 
 
@@ -319,7 +321,7 @@ class Membership(TimeStamped):
         return f"{self.plan} ({self.start_date}–{self.end_date or '…'})"
 
 
-class Invitation(models.Model):
+class Invitation(OutboxItem):
     """One "Get started" link (R4.2). Only a hash of its token is stored.
 
     A row is written in the inviting transaction with no token: it is the
@@ -334,9 +336,9 @@ class Invitation(models.Model):
     """
 
     LIFETIME_HOURS = 24
-    #: After this many failed sends the sweep stops; the admin sees
-    #: "email failed" and may resend.
-    MAX_SEND_ATTEMPTS = 8
+    #: After this many failed sends the row is dead (outbox/timing.py); the
+    #: admin sees "email failed" and may resend.
+    MAX_SEND_ATTEMPTS = timing.policy(timing.INVITATION_EMAIL).max_attempts
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="invitations")
@@ -347,12 +349,8 @@ class Invitation(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField(null=True, blank=True)
-    # The sending task's lease: a claim older than the lease is taken back.
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    send_attempts = models.PositiveSmallIntegerField(default=0)
-    # The sweep leaves the row alone until then: a task has it queued (set
-    # for the lease) or a retry after a failed send is scheduled.
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    # Claim, lease, attempts and retry time: OutboxItem's columns, kept by
+    # the outbox engine (kind "invitation_email", members/invitation_emails.py).
     sent_at = models.DateTimeField(null=True, blank=True)
     used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -387,7 +385,7 @@ class Invitation(models.Model):
 
     @property
     def send_failed(self) -> bool:
-        return self.sent_at is None and self.send_attempts >= self.MAX_SEND_ATTEMPTS
+        return self.sent_at is None and self.attempts >= self.MAX_SEND_ATTEMPTS
 
     @property
     def state(self) -> str:

@@ -3,43 +3,59 @@ fresh rows and call the actions in members/invitation_emails.py and members/acti
 
 from celery import shared_task
 
+from outbox import engine, timing
 
-@shared_task(bind=True, max_retries=5, soft_time_limit=120, time_limit=180)
-def send_invitations(self, invitation_ids: list[int]) -> int:
+from .actions.access import members_auto_former
+from .invitation_emails import (
+    KIND,
+    SEND_CHUNK,
+    InvitationSendFailed,
+    invitations_send,
+    invitations_send_reminders,
+    owed,
+)
+from .models import Invitation
+
+
+@shared_task(**timing.task_limits(KIND))
+def send_invitations(invitation_ids: list[int]) -> int:
     """Mail up to one chunk of owed invitations (members/invitation_emails.py).
 
     Each row is claimed before it is mailed and marked sent after, so a
     redelivered or overlapping run does not mail it twice. When the mail
-    server fails, what went out is recorded and the rest is retried with
-    the rows' backoff (1, 2, 4, 8, 16 minutes: ``retry_delay``); after that
-    the beat sweep keeps trying, on the same schedule, until the row's
-    attempts run out.
+    server fails, what went out is recorded and the engine schedules the
+    rest with backoff (outbox/timing.py) until their attempts run out.
     """
-    from .invitation_emails import InvitationSendFailed, invitations_send
-
     try:
         return invitations_send(invitation_ids)
-    except InvitationSendFailed as failed:
-        raise self.retry(exc=failed, countdown=failed.retry_in) from failed
-
-
-@shared_task(soft_time_limit=60, time_limit=90)
-def send_unsent_invitations() -> int:
-    """Beat: queue invitation emails whose task never ran or gave up."""
-    from .invitation_emails import invitations_send_unsent
-
-    return invitations_send_unsent()
+    except InvitationSendFailed:
+        return 0  # the engine has scheduled the retry
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
 def send_invitation_reminders() -> int:
-    from .invitation_emails import invitations_send_reminders
-
     return invitations_send_reminders()
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
 def set_former_when_membership_ended() -> int:
-    from .actions.access import members_auto_former
-
     return members_auto_former()
+
+
+def _token_withdrawn(now) -> dict:
+    # A failed send delivered no token: the row keeps none.
+    return {"token_hash": None, "expires_at": None}
+
+
+def register() -> None:
+    engine.register(
+        engine.Kind(
+            name=KIND,
+            model=Invitation,
+            task=send_invitations,
+            batch=SEND_CHUNK,
+            owed=lambda now: owed(),
+            failed=_token_withdrawn,
+            dead=_token_withdrawn,
+        )
+    )

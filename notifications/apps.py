@@ -6,3 +6,6 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from . import reactions  # noqa: F401 - connects to the audit log
+        from .tasks import register
+
+        register()  # the outbox kind "notification_email"

@@ -2,10 +2,11 @@ from django.conf import settings
 from django.db import models
 
 from organizations.models import Location, Organization
+from outbox.models import OutboxItem
 from tenancy.scoping import tenant_manager
 
 
-class Notification(models.Model):
+class Notification(OutboxItem):
     """An in-app notice to one admin (R2.7, R5.3), with an unread state.
 
     ``status_change`` links the notice to the change an admin may confirm
@@ -51,10 +52,10 @@ class Notification(models.Model):
     )
     resolved_at = models.DateTimeField(null=True, blank=True)
     read_at = models.DateTimeField(null=True, blank=True)
-    # The email, sent at least once (notifications/tasks.py): claimed by the
-    # sending task for a lease, so a redelivered task or the sweep does not
-    # send it at the same time; emailed once the mail server took it.
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    # The email, sent at least once by the outbox engine (kind
+    # "notification_email", notifications/tasks.py): the OutboxItem columns
+    # hold its claim, attempts and last error; emailed once the mail server
+    # took it.
     emailed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 

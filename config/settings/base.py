@@ -288,18 +288,15 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 # than a fraction of a second.
 BROKER_PUBLISH_TIMEOUT = env.float("BROKER_PUBLISH_TIMEOUT", default=0.3)
 BROKER_PUBLISH_PAUSE = env.float("BROKER_PUBLISH_PAUSE", default=10.0)
+# How often beat sweeps every outbox kind (outbox/timing.py holds the rest
+# of the outbox timings and checks them against the task limits at start-up).
+OUTBOX_SWEEP_EVERY = env.float("OUTBOX_SWEEP_EVERY", default=30.0)
 CELERY_BEAT_SCHEDULE: dict = {
-    # Finds what a lost broker message or a killed worker left behind (R3.2).
-    "integrations-sweep": {"task": "integrations.sweep", "schedule": 30.0},
+    # Integration deliveries, invitation and notification emails that a lost
+    # broker message or a killed worker left behind (R3.2, R4.1, R2.7).
+    "outbox-sweep": {"task": "outbox.sweep", "schedule": OUTBOX_SWEEP_EVERY},
     # Invitation reminders 3 days on (R4.3); Former when a membership ended (R4.7).
     "invitation-reminders": {"task": "members.tasks.send_invitation_reminders", "schedule": 3600.0},
-    # Invitation emails whose task never reached the broker or gave up (R4.1).
-    "invitation-emails": {"task": "members.tasks.send_unsent_invitations", "schedule": 120.0},
-    # Emails of notifications whose task never reached the broker (R2.7).
-    "notification-emails": {
-        "task": "notifications.tasks.send_unsent_notification_emails",
-        "schedule": 300.0,
-    },
     "former-when-membership-ended": {
         "task": "members.tasks.set_former_when_membership_ended",
         "schedule": 86400.0,

@@ -170,13 +170,13 @@ def invitation_resend(*, member: Member, actor=None, via: str = Via.ADMIN) -> Me
     owed = Invitation.objects.filter(
         member=member,
         sent_at__isnull=True,
-        claimed_at__isnull=True,
+        lease_expires_at__isnull=True,
         revoked_at__isnull=True,
         used_at__isnull=True,
     )
     # Tried and failed: no token of theirs was delivered, so nothing is lost.
-    owed.filter(send_attempts__gt=0).update(revoked_at=now)
-    waiting = owed.filter(send_attempts=0, reminded_at__isnull=True).exists()
+    owed.filter(attempts__gt=0).update(revoked_at=now)
+    waiting = owed.filter(attempts=0, reminded_at__isnull=True).exists()
     log.record(verb=Verb.INVITATION_RESENT, via=via, actor=actor, subject=member)
     if not waiting:
         # A second click before the first email left needs no second email.

@@ -68,14 +68,12 @@ NOT_ACTIONS = {
         "a reader's own unread marker, not a change to the organization's data"
     ),
     "integrations.services.allow_private_hosts": "a setting",
-    "integrations.services.backoff_seconds": "arithmetic",
-    "integrations.services.lease_seconds": "a setting",
     "integrations.services.partial_enqueue_due": "builds an on-commit callback",
     "integrations.services.delivery_attempt": (
         "the pipeline's own work, recorded on the Delivery row (attempts, last error)"
     ),
     "integrations.services.outbox_fan_out": "the pipeline: creates the Delivery rows",
-    "integrations.services.outbox_sweep": "the pipeline's beat sweep",
+    "integrations.services.register_outbox_kind": "registers the outbox kind at start-up",
 }
 
 

@@ -80,9 +80,9 @@ def fast_pipeline(settings):
 def run(django_capture_on_commit_callbacks, fast_pipeline):
     """Run an action and everything it schedules after commit."""
 
-    def runner(action, **kwargs):
+    def runner(action, *args, **kwargs):
         with django_capture_on_commit_callbacks(execute=True):
-            return action(**kwargs)
+            return action(*args, **kwargs)
 
     return runner
 

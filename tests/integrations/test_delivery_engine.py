@@ -12,14 +12,16 @@ from django.utils import timezone
 
 from integrations.models import Connection, Delivery, DeliveryStatus, OutboxEvent
 from integrations.services import (
-    backoff_seconds,
+    KIND as DELIVERIES,
+)
+from integrations.services import (
     connection_save,
     delivery_attempt,
     outbox_fan_out,
-    outbox_sweep,
 )
 from members.actions.status import member_change_status
 from members.models import MemberStatus
+from outbox.engine import backoff, sweep_due
 
 from .conftest import connect
 
@@ -50,7 +52,7 @@ def test_a_switched_off_connection_keeps_changes_and_sends_them_when_on(cast, ru
     assert waiting.count() == 3
     assert set(waiting.values_list("status", flat=True)) == {DeliveryStatus.PENDING}
     assert not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
-    run(outbox_sweep, grace=0)
+    run(sweep_due, DELIVERIES, grace=0)
     assert kisi.requests == [], "the sweep sent to a switched-off connection"
 
     run(switch, connection=doors, enabled=True)
@@ -77,11 +79,11 @@ def test_an_attempt_whose_worker_died_counts_and_backs_off(cast, kisi, fast_pipe
     settings.INTEGRATIONS_BACKOFF_MAX = 600
     connect(cast.org, kisi)
     member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
-    outbox_sweep(grace=0)  # fans out; nothing is sent (no on-commit here)
+    sweep_due(DELIVERIES, grace=0)  # fans out; nothing is sent (no on-commit here)
     delivery = Delivery.objects.get()
     _leased_out(delivery, attempts=1)
 
-    assert outbox_sweep(grace=0)["reclaimed"] == 1
+    assert sweep_due(DELIVERIES, grace=0)["reclaimed"] == 1
 
     delivery.refresh_from_db()
     assert delivery.status == DeliveryStatus.FAILED
@@ -97,7 +99,7 @@ def test_a_delivery_that_kills_its_worker_every_time_ends_dead(
     """...and the member's next change goes out instead of waiting for ever."""
     connect(cast.org, kisi)
     member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
-    outbox_sweep(grace=0)
+    sweep_due(DELIVERIES, grace=0)
     first = Delivery.objects.get()
     _leased_out(first, attempts=fast_pipeline.INTEGRATIONS_MAX_ATTEMPTS)
     with django_capture_on_commit_callbacks(execute=True):
@@ -106,7 +108,7 @@ def test_a_delivery_that_kills_its_worker_every_time_ends_dead(
     assert second.status == DeliveryStatus.PENDING  # behind the stuck one
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert outbox_sweep(grace=0)["reclaimed"] == 1
+        assert sweep_due(DELIVERIES, grace=0)["reclaimed"] == 1
 
     first.refresh_from_db()
     second.refresh_from_db()
@@ -118,8 +120,8 @@ def test_a_delivery_that_kills_its_worker_every_time_ends_dead(
 
 def test_retry_after_is_capped(cast, run, hubspot, settings):
     settings.INTEGRATIONS_BACKOFF_MAX = 300
-    assert backoff_seconds(1, retry_after=86400) == 300
-    assert backoff_seconds(1, retry_after=120) >= 120
+    assert backoff(DELIVERIES, 1, retry_after=86400) == timedelta(seconds=300)
+    assert backoff(DELIVERIES, 1, retry_after=120) >= timedelta(seconds=120)
 
     connect(cast.org, hubspot)
     hubspot.fail_next(429, retry_after=86400)
@@ -139,7 +141,7 @@ def test_the_webhook_is_told_each_change_not_the_latest_state_twice(cast, run, w
     member_change_status(member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
     assert webhook.requests == []  # on-commit tasks never ran: as if Redis were down
 
-    run(outbox_sweep, grace=0)
+    run(sweep_due, DELIVERIES, grace=0)
 
     bodies = [json.loads(d.raw) for d in webhook.deliveries]
     assert [b["data"]["status"] for b in bodies] == ["former", "active"]
@@ -154,17 +156,17 @@ def test_the_sweep_leaves_a_delivery_alone_while_its_message_may_be_queued(
 ):
     connect(cast.org, kisi)
     member_change_status(member=cast.teammate, status=MemberStatus.FORMER, via="admin")
-    outbox_sweep(grace=0)  # fanned out; its on-commit send never happened
+    sweep_due(DELIVERIES, grace=0)  # fanned out; its on-commit send never happened
     long_ago = timezone.now() - timedelta(hours=1)
     Delivery.objects.update(created_at=long_ago, next_attempt_at=long_ago)
 
     settings.INTEGRATIONS_LEASE_SECONDS = 120
     Delivery.objects.update(enqueued_at=timezone.now() - timedelta(seconds=30))
-    assert run(outbox_sweep, grace=0)["requeued"] == 0
+    assert run(sweep_due, DELIVERIES, grace=0)["requeued"] == 0
     assert kisi.requests == []
 
     Delivery.objects.update(enqueued_at=timezone.now() - timedelta(seconds=130))
-    assert run(outbox_sweep, grace=0)["requeued"] == 1
+    assert run(sweep_due, DELIVERIES, grace=0)["requeued"] == 1
     assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
 
 

@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
 CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 # What beat sends every 30 s in production; tests send it every second.
-SWEEP = settings.CELERY_BEAT_SCHEDULE["integrations-sweep"]["task"]
+SWEEP = settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["task"]
 
 RETRY_AFTER = {"status": 429, "retry_after": 1}
 SERVER_ERROR = {"status": 500}

@@ -14,10 +14,11 @@ from django.utils import timezone
 
 from integrations.models import CLAIMABLE, Delivery, DeliveryStatus
 from integrations.outbox import MemberEvent, record_member_event
-from integrations.services import outbox_sweep
+from integrations.services import KIND as DELIVERIES
 from members.actions.personal_data import member_update_details
 from members.actions.status import member_change_status
 from members.models import MemberStatus
+from outbox.engine import sweep_due
 from tests import factories as f
 from tests.stubs.hubspot import UPSERT_PATH
 
@@ -38,7 +39,7 @@ def retry_due(run):
     Delivery.objects.filter(status__in=CLAIMABLE).update(
         next_attempt_at=timezone.now() - timedelta(seconds=1)
     )
-    run(outbox_sweep, grace=0)
+    run(sweep_due, DELIVERIES, grace=0)
 
 
 def first_push_lost_then_email_corrected(run, cast, ada):

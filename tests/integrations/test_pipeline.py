@@ -19,14 +19,17 @@ from hypothesis import strategies as st
 from integrations.models import UNFINISHED, Connection, Delivery, DeliveryStatus, OutboxEvent
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.services import (
+    KIND as DELIVERIES,
+)
+from integrations.services import (
     delivery_retry,
     outbox_fan_out,
-    outbox_sweep,
     resync_connection,
 )
 from members.actions.records import member_create
 from members.actions.status import member_change_status
 from members.models import MemberStatus
+from outbox.engine import sweep_due
 from tests import factories as f
 from tests.stubs import KisiStub
 
@@ -119,7 +122,7 @@ def test_a_later_change_waits_for_an_earlier_unfinished_one(cast, run, kisi):
     assert second.status == DeliveryStatus.PENDING, "overtook an unfinished earlier delivery"
 
     Delivery.objects.filter(pk=first.pk).update(next_attempt_at=first.created_at)
-    run(outbox_sweep, grace=0)
+    run(sweep_due, DELIVERIES, grace=0)
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.SUCCEEDED}
     assert kisi.has_access(cast.teammate.email)
 
@@ -154,7 +157,7 @@ def test_retry_budget_ends_in_dead_letter_and_admin_retry_revives(cast, run, hub
     run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
     for _ in range(5):
         Delivery.objects.update(next_attempt_at=Delivery.objects.get().created_at)
-        run(outbox_sweep, grace=0)
+        run(sweep_due, DELIVERIES, grace=0)
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.DEAD
     assert delivery.attempts == 4  # fast_pipeline's budget
@@ -292,7 +295,7 @@ def _run_door_scenario(cast, door_stub, capture, settings, steps, flaky):
             break
         unfinished.filter(status=DeliveryStatus.FAILED).update(next_attempt_at=cast.org.created_at)
         with capture(execute=True):
-            outbox_sweep(grace=0)
+            sweep_due(DELIVERIES, grace=0)
     statuses = list(Delivery.objects.values_list("status", flat=True))
     assert set(statuses) <= {DeliveryStatus.SUCCEEDED, DeliveryStatus.SKIPPED}, statuses
     for person in people:

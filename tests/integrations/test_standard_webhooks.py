@@ -11,12 +11,14 @@ from django.urls import reverse
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from integrations.models import Connection, Delivery, DeliveryStatus
-from integrations.services import connection_save, outbox_sweep
+from integrations.services import KIND as DELIVERIES
+from integrations.services import connection_save
 from integrations.switch_off import connection_switch_off
 from integrations.vendors.webhook.signing import standard_form
 from members.actions.status import member_change_status
 from members.models import MemberStatus
 from notifications.models import Notification
+from outbox.engine import sweep_due
 from tests.stubs import WebhookStub
 
 from .conftest import connect
@@ -69,7 +71,7 @@ def test_a_retry_carries_the_same_webhook_id_and_a_fresh_signature(cast, run, we
     run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
     assert Delivery.objects.get().status == DeliveryStatus.FAILED
     Delivery.objects.update(next_attempt_at=Delivery.objects.get().created_at)
-    run(outbox_sweep, grace=0)
+    run(sweep_due, DELIVERIES, grace=0)
     assert Delivery.objects.get().status == DeliveryStatus.SUCCEEDED
 
     first, second = webhook.requests
@@ -120,7 +122,7 @@ def test_410_gone_switches_the_connection_off_and_tells_the_admins(cast, run, we
     # Nothing more is sent while it is off; a second 410 would not notify twice.
     run(member_change_status, member=cast.teammate, status=MemberStatus.ACTIVE, via="admin")
     Delivery.objects.update(next_attempt_at=first.created_at)
-    run(outbox_sweep, grace=0)
+    run(sweep_due, DELIVERIES, grace=0)
     assert len(webhook.requests) == 1
 
     # The admin fixed the receiver and switches it on: both changes go, in order.
@@ -135,7 +137,7 @@ def test_410_gone_switches_the_connection_off_and_tells_the_admins(cast, run, we
         connection=connection,
     )
     Delivery.objects.update(next_attempt_at=first.created_at)
-    run(outbox_sweep, grace=0)
+    run(sweep_due, DELIVERIES, grace=0)
     statuses = [d.payload["data"]["status"] for d in webhook.unique_deliveries()]
     assert statuses == ["former", "active"]
     connection.refresh_from_db()

@@ -15,16 +15,19 @@ from integrations.models import Delivery, DeliveryStatus, OutboxEvent, RemoteAdd
 from integrations.outbox import MemberEvent, record_member_event
 from integrations.selectors import connections_with_health
 from integrations.services import (
+    KIND as DELIVERIES,
+)
+from integrations.services import (
     connection_save,
     delivery_retry,
     outbox_fan_out,
-    outbox_sweep,
     resync_connection,
 )
 from integrations.vendors import registry
 from members.actions.personal_data import account_delete, member_update_details
 from members.actions.status import member_change_status
 from members.models import Member, MemberStatus
+from outbox.engine import sweep_due
 from tests import factories as f
 
 from .conftest import connect
@@ -183,7 +186,7 @@ def test_failures_then_success_still_count_as_failures_in_the_last_hour(cast, ru
     run(member_change_status, member=ada, status=MemberStatus.FORMER, via="admin")
     for _ in range(2):
         Delivery.objects.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
-        run(outbox_sweep, grace=0)
+        run(sweep_due, DELIVERIES, grace=0)
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.SUCCEEDED and delivery.attempts == 3
     health = _health(cast)["CRM"]

@@ -13,14 +13,17 @@ from django.core import mail
 from django.utils import timezone
 
 from members.actions.invitations import invitation_resend, member_invite
-from members.invitation_emails import (
-    SEND_LEASE,
-    InvitationSendFailed,
-    invitations_send,
-    invitations_send_unsent,
-)
+from members.invitation_emails import InvitationSendFailed, invitations_send
 from members.models import Invitation, Member
+from outbox import engine, timing
 from tests.invitation_helpers import last_link
+
+SEND_LEASE = timing.policy(timing.INVITATION_EMAIL).lease
+
+
+def invitations_send_unsent(**kwargs):
+    return engine.sweep_due(timing.INVITATION_EMAIL, **kwargs)["requeued"]
+
 
 pytestmark = pytest.mark.django_db
 
@@ -38,9 +41,15 @@ def _owed(cast, email="zz@example.test"):
 
 
 def _fail(invitation, times):
+    """``times`` failed sends, each when the row's retry is due (a claim
+    before that is refused: outbox.engine.claim)."""
     with mock.patch(LOCMEM, side_effect=smtplib.SMTPException("refused")):
         for _ in range(times):
-            with pytest.raises(InvitationSendFailed):
+            invitation.refresh_from_db()
+            with (
+                time_machine.travel(invitation.next_attempt_at or timezone.now(), tick=False),
+                pytest.raises(InvitationSendFailed),
+            ):
                 invitations_send([invitation.pk])
 
 
@@ -55,7 +64,7 @@ def test_resend_after_the_attempts_ran_out_queues_a_fresh_email(cast):
     invitation.refresh_from_db()
     assert invitation.revoked_at is not None, "the failed row is withdrawn"
     fresh = Invitation.objects.get(member=member, revoked_at__isnull=True)
-    assert fresh.pk != invitation.pk and fresh.send_attempts == 0
+    assert fresh.pk != invitation.pk and fresh.attempts == 0
     assert invitations_send([fresh.pk]) == 1
     assert last_link(member.email)
 
@@ -71,16 +80,17 @@ def test_the_sweep_leaves_a_failed_row_to_its_scheduled_retry(cast):
     member, invitation = _owed(cast)
     start = timezone.now()
     with time_machine.travel(start, tick=False):
-        _fail(invitation, 3)  # retries 1, 2 and 4 minutes apart
+        _fail(invitation, 3)  # at 0, 1 and 3 minutes; the next try is due at 7
     invitation.refresh_from_db()
-    assert invitation.send_attempts == 3
+    assert invitation.attempts == 3
+    assert invitation.next_attempt_at == start + datetime.timedelta(minutes=7)
     with mock.patch("members.tasks.send_invitations.delay") as delay:
-        # Within the 4-minute backoff and its grace: the task's retry has it.
-        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=5)) == 0
-        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=7)) == 1
+        # Within the 4-minute backoff and its 2-minute grace: the task's retry has it.
+        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=8)) == 0
+        assert invitations_send_unsent(now=start + datetime.timedelta(minutes=10)) == 1
         delay.assert_called_once_with([invitation.pk])
         # Just queued: the next sweeps leave it to that task for the lease.
-        later = start + datetime.timedelta(minutes=7) + SEND_LEASE / 2
+        later = start + datetime.timedelta(minutes=10) + SEND_LEASE / 2
         assert invitations_send_unsent(now=later) == 0
         assert delay.call_count == 1
 
@@ -113,8 +123,8 @@ def test_a_task_stopped_half_way_keeps_what_went_out(cast, error):
     b.refresh_from_db()
     c.refresh_from_db()
     assert a.sent_at is not None, "the email that left is marked sent"
-    assert b.sent_at is None and b.claimed_at is None and b.token_hash is None
-    assert c.sent_at is None and c.claimed_at is None and c.token_hash is None
+    assert b.sent_at is None and b.lease_expires_at is None and b.token_hash is None
+    assert c.sent_at is None and c.lease_expires_at is None and c.token_hash is None
     assert last_link(first.email)
     # Long after the lease, the sweep sends only what is still owed.
     mail.outbox.clear()

@@ -13,10 +13,16 @@ from audit.models import Via
 from members.actions.access import member_activate_access, member_deactivate_access
 from members.actions.invitations import invitation_resend, member_invite
 from members.actions.status import member_change_status
-from members.invitation_emails import invitations_send_reminders, invitations_send_unsent
+from members.invitation_emails import invitations_send_reminders
 from members.models import Invitation, Member, MemberStatus, PortalAccess
+from outbox import engine, timing
 from tests import factories as f
 from tests.invitation_helpers import admin_invite, last_link
+
+
+def invitations_send_unsent(**kwargs):
+    return engine.sweep_due(timing.INVITATION_EMAIL, **kwargs)["requeued"]
+
 
 pytestmark = pytest.mark.django_db
 
@@ -287,7 +293,7 @@ def test_the_beat_task_is_scheduled():
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "members.tasks.send_invitation_reminders" in tasks
     assert "members.tasks.set_former_when_membership_ended" in tasks
-    assert "members.tasks.send_unsent_invitations" in tasks
+    assert "outbox.sweep" in tasks
 
 
 def test_a_mail_server_failure_keeps_the_email_owed_and_the_old_link(
@@ -301,20 +307,22 @@ def test_a_mail_server_failure_keeps_the_email_owed_and_the_old_link(
         invitation_resend(member=member, actor=cast.admin)
     owed = Invitation.objects.get(member=member, sent_at__isnull=True)
     # The row is left for a retry or the sweep, with no token issued.
-    assert owed.send_attempts >= 1 and owed.token_hash is None and owed.claimed_at is None
+    assert owed.attempts >= 1 and owed.token_hash is None and owed.lease_expires_at is None
     assert client.get(old_path).status_code == 200
     assert owed.next_attempt_at > timezone.now()  # its retry is scheduled
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     with capture(execute=True):
         # The sweep leaves it to that retry...
         assert invitations_send_unsent(grace=datetime.timedelta(0)) == 0
-        # ...and steps in once the retry is overdue.
-        later = owed.next_attempt_at + datetime.timedelta(seconds=1)
-        assert invitations_send_unsent(now=later) == 1
+        # ...and steps in once the retry is a grace period overdue.
+        grace = timing.policy(timing.INVITATION_EMAIL).sweep_grace
+        later = owed.next_attempt_at + grace + datetime.timedelta(seconds=1)
+        with time_machine.travel(later):  # its task runs then too
+            assert invitations_send_unsent() == 1
     assert len([m for m in mail.outbox if member.email in m.to]) == 2
     assert client.get(old_path).status_code == 302  # replaced once the new email left
-    with capture(execute=True):
-        assert invitations_send_unsent(now=later) == 0
+    with capture(execute=True), time_machine.travel(later):
+        assert invitations_send_unsent() == 0
 
 
 def test_resend_to_a_pending_member_who_is_no_longer_active_keeps_the_link(

@@ -278,7 +278,7 @@ def test_ten_thousand_rows_preview_and_commit_through_the_page_in_a_fixed_number
         range(0, n, 3)
     )
     # Emails leave from Celery after commit, one task per chunk.
-    (queue,) = [c for c in callbacks if "invitations_queue" in repr(c)]
+    (queue,) = [c for c in callbacks if c.__module__ == "outbox.engine"]  # engine.record
     sent = []
     monkeypatch.setattr(send_invitations, "delay", sent.append)
     queue()

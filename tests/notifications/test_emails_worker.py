@@ -18,13 +18,15 @@ from django.utils import timezone
 from config.celery import app as celery_app
 from members.actions.join_requests import join_request_submit
 from notifications.models import Notification
-from notifications.tasks import EMAIL_LEASE, SWEEP_GRACE, send_unsent_notification_emails
+from outbox import engine, timing
 from tests.integrations.conftest import wait_until, worker_factory  # noqa: F401 (fixture)
 from tests.stubs.smtp import SmtpStub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-SWEEP = settings.CELERY_BEAT_SCHEDULE["notification-emails"]["task"]
+EMAIL_LEASE = timing.policy(timing.NOTIFICATION_EMAIL).lease
+SWEEP_GRACE = timing.policy(timing.NOTIFICATION_EMAIL).sweep_grace
+SWEEP = settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["task"]
 
 
 @pytest.mark.worker
@@ -44,7 +46,7 @@ def test_a_worker_killed_mid_send_loses_no_notification_email(cast, worker_facto
         # Later: the claims' lease has run out, the mail server answers again.
         owed.update(
             created_at=F("created_at") - EMAIL_LEASE * 2,
-            email_claimed_at=F("email_claimed_at") - EMAIL_LEASE * 2,
+            lease_expires_at=F("lease_expires_at") - EMAIL_LEASE * 2,
         )
         smtp.release()
         worker_factory(EMAIL_URL=smtp.url)
@@ -65,14 +67,14 @@ def test_the_sweep_leaves_a_claim_alone_while_its_lease_runs(cast):
         join_request_submit(location=cast.harbour, first_name="Jo", email="jo@example.test")
     assert queued.call_count == 2  # (queued, not run: nothing claimed them)
     claimed, unclaimed = Notification.objects.order_by("pk")
-    Notification.objects.filter(pk=claimed.pk).update(email_claimed_at=timezone.now())
+    Notification.objects.filter(pk=claimed.pk).update(lease_expires_at=timezone.now() + EMAIL_LEASE)
 
     def sweep_at(later):
         with (
             time_machine.travel(timezone.now() + later),
             mock.patch("notifications.tasks.send_notification_email.delay") as queued,
         ):
-            send_unsent_notification_emails()
+            engine.sweep_due(timing.NOTIFICATION_EMAIL)
         return sorted(call.args[0] for call in queued.call_args_list)
 
     assert sweep_at(SWEEP_GRACE + timedelta(seconds=1)) == [unclaimed.pk]

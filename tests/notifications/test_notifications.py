@@ -15,7 +15,8 @@ from members.actions.team import team_add_member, team_change_status
 from members.models import Member, MemberStatus, PortalAccess, StatusChange
 from notifications.admins import notify_location_admins
 from notifications.models import Notification
-from notifications.tasks import send_notification_email, send_unsent_notification_emails
+from notifications.tasks import send_notification_email
+from outbox import engine, timing
 from tests.team_cast import refreshed, shows
 
 
@@ -246,13 +247,13 @@ def test_the_sweep_emails_notifications_whose_task_never_ran(team):
     notices = Notification.objects.filter(status_change=change)
     assert notices.count() == 2 and mail.outbox == []
     with time_machine.travel(timezone.now() + timedelta(minutes=3)):
-        assert send_unsent_notification_emails() == 2
-        assert send_unsent_notification_emails() == 0
+        assert engine.sweep_due(timing.NOTIFICATION_EMAIL)["requeued"] == 2
+        assert engine.sweep_due(timing.NOTIFICATION_EMAIL)["requeued"] == 0
     assert sorted(m.to[0] for m in mail.outbox) == sorted(n.recipient.email for n in notices)
     # A day later it is stale news: the in-app list still has it, email does not.
     Notification.objects.update(emailed_at=None)
     with time_machine.travel(timezone.now() + timedelta(days=2)):
-        assert send_unsent_notification_emails() == 0
+        assert engine.sweep_due(timing.NOTIFICATION_EMAIL)["requeued"] == 0
 
 
 def test_leaving_active_ends_the_members_sessions(client, team, django_capture_on_commit_callbacks):

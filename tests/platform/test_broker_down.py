@@ -13,9 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from members.actions.invitations import member_invite
-from members.invitation_emails import invitations_send_unsent
 from members.models import Invitation, JoinRequest, Member, PortalAccess
-from notifications.tasks import send_unsent_notification_emails
+from outbox.engine import sweep_all
 from tests.invitation_helpers import broker_down, last_link, preview_then_invite
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -28,11 +27,9 @@ def _to(email):
 def _sweep_later():
     """Beat, a few minutes on, with the broker back (tasks run inline)."""
     with time_machine.travel(timezone.now() + datetime.timedelta(minutes=5)):
-        invitations_send_unsent()
-        send_unsent_notification_emails()
+        sweep_all()
         # A second run finds nothing more to send.
-        invitations_send_unsent()
-        send_unsent_notification_emails()
+        sweep_all()
 
 
 @pytest.fixture

@@ -14,11 +14,11 @@ from django.urls import reverse
 
 from config.celery import app as celery_app
 from integrations.models import OutboxEvent
-from integrations.tasks import sweep
 from members.models import Invitation, Member, MemberStatus
 from notifications.models import Notification
 from organizations.services import organization_update_settings
 from outbox.broker import publish
+from outbox.tasks import sweep
 from tests import factories as f
 from tests.conftest import hung_redis, require_or_skip
 from tests.tcp_proxy import TcpProxy
