@@ -44,6 +44,14 @@ def deliver(delivery_id: int) -> str:
     return delivery_attempt(delivery_id=delivery_id)
 
 
+@shared_task(name="integrations.prune", ignore_result=True, soft_time_limit=300, time_limit=360)
+def prune() -> dict:
+    """Beat, hourly: delivered deliveries and events past their retention."""
+    from .retention import prune as prune_old
+
+    return prune_old()
+
+
 @shared_task(name="integrations.probe", ignore_result=True)
 def probe(key: str) -> None:
     """Record when a worker ran it: the benchmark's bare round-trip baseline."""

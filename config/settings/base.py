@@ -304,6 +304,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Beat and a worker are both running: the integrations pages say so when
     # not (background/selectors.py), instead of promising retries.
     "heartbeat": {"task": "background.heartbeat", "schedule": 60.0},
+    # Delivered deliveries and events past INTEGRATIONS_RETENTION_DAYS
+    # (integrations/retention.py); dead ones stay until handled.
+    "integrations-prune": {"task": "integrations.prune", "schedule": 3600.0},
 }
 # Pages say no worker runs once the last heartbeat is this old.
 BACKGROUND_SILENT_AFTER_MINUTES = env.int("BACKGROUND_SILENT_AFTER_MINUTES", default=5)
@@ -316,6 +319,9 @@ INTEGRATIONS_HTTP_TIMEOUT = env.float("INTEGRATIONS_HTTP_TIMEOUT", default=10.0)
 INTEGRATIONS_MAX_ATTEMPTS = env.int("INTEGRATIONS_MAX_ATTEMPTS", default=10)
 INTEGRATIONS_BACKOFF_BASE = env.float("INTEGRATIONS_BACKOFF_BASE", default=15.0)
 INTEGRATIONS_BACKOFF_MAX = env.float("INTEGRATIONS_BACKOFF_MAX", default=3600.0)
+INTEGRATIONS_RETENTION_DAYS = env.int("INTEGRATIONS_RETENTION_DAYS", default=30)
+INTEGRATIONS_PRUNE_BATCH = env.int("INTEGRATIONS_PRUNE_BATCH", default=5000)
+INTEGRATIONS_PRUNE_MAX_BATCHES = env.int("INTEGRATIONS_PRUNE_MAX_BATCHES", default=20)
 # A retry waits in a worker as an unacknowledged countdown task, which Redis
 # hands out again after its visibility timeout: that must outlast the longest
 # wait (backoff and Retry-After are capped at INTEGRATIONS_BACKOFF_MAX).
