@@ -193,7 +193,7 @@ MFA_TOTP_ISSUER = "Flex Community"
 # 12 bytes a character and room for the rest of the form: any paste the
 # form takes reaches the form. Bigger requests get their page back with a
 # message (config/request_size.py), not a bare "400 Bad request". Uploaded
-# files do not count here (they stream to disk; members/uploads.py limits
+# files do not count here (they stream to disk; uploads/checks.py limits
 # them); a proxy in front must let bodies of this size through.
 MASS_INVITE_MAX_TEXT = 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * MASS_INVITE_MAX_TEXT + 256 * 1024
