@@ -1,9 +1,11 @@
 """Reads of members, with everything their pages need fetched up front."""
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django_scopes import scopes_disabled
 
 from accounts.emails import verified_emails
 from companies.selectors import companies_for_admin
+from organizations.models import Organization, OrganizationAdmin
 from organizations.permissions import admin_locations
 from tenancy.scoping import scoped
 
@@ -109,6 +111,29 @@ def invitations_waiting_for(user) -> QuerySet:
         .select_related("organization", "location", "company")
         .order_by("organization__name", "pk")
     )
+
+
+def organization_of_login(user) -> Organization | None:
+    """The one organization whose brand ``user``'s login emails carry (the
+    sign-in code, a password reset): where it has member records, records
+    invited at its address, or admin roles. None when that is no
+    organization or several: the email is then in the product's name."""
+    if user is None or user.pk is None:
+        return None
+    # Every organization's rows: a login stands outside any one.
+    with scopes_disabled():
+        records = Q(user_id=user.pk)
+        if user.email:
+            records |= Q(email__iexact=user.email)
+        ids = set(Member.objects.filter(records).values_list("organization_id", flat=True)[:2])
+        ids |= set(
+            OrganizationAdmin.objects.filter(user_id=user.pk).values_list(
+                "organization_id", flat=True
+            )[:2]
+        )
+    if len(ids) != 1:
+        return None
+    return Organization.objects.get(pk=ids.pop())
 
 
 def company_detail_for_admin(*, user, organization) -> QuerySet:
