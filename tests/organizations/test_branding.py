@@ -27,6 +27,7 @@ from organizations.colours import (
 from organizations.logo_files import LOGO_SIDE, logo_folder, prepare_logo
 from organizations.models import Organization
 from organizations.services import organization_update_brand
+from tests import factories as f
 from tests.branding_helpers import LIGHT_ACCENT, logo_upload
 from tests.members.test_photos import decompression_bomb, jpeg
 
@@ -283,3 +284,18 @@ def test_the_logo_is_served_to_anyone_under_its_current_name_only(client, cast):
     assert client.get(path.replace(".png", "x.png")).status_code == 404
     other = reverse("organization_logo", args=[cast.other_org.slug, path.rsplit("/", 1)[1]])
     assert client.get(other).status_code == 404
+
+
+def test_the_invitation_link_opens_in_the_operator_brand(
+    client, cast, django_capture_on_commit_callbacks
+):
+    from members.actions.invitations import member_invite
+    from tests.invitation_helpers import last_link
+
+    organization_update_brand(organization=cast.org, actor=None, accent_colour="#0b6e4f")
+    member = f.MemberFactory(location=cast.harbour, email="gina@example.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        member_invite(member=member, actor=cast.admin)
+    path, _ = last_link("gina@example.test")
+    page = client.get(path).content.decode()
+    assert "<span>Northwind</span>" in page and "--accent: #0b6e4f;" in page
