@@ -54,6 +54,7 @@ urlpatterns = [
         name="notification_revert",
     ),
     path("settings/", settings.settings_page, name="settings"),
+    path("settings/brand/", settings.brand_update, name="brand"),
     # Invitations, portal access and personal data (R4, R5)
     path("invite/", invitations.invite, name="invite"),
     path("invite/many/", invitations.mass_invite_view, name="mass_invite"),

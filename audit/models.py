@@ -55,6 +55,7 @@ class Verb(models.TextChoices):
     ADMIN_PERMISSIONS_CHANGED = "admin.permissions_changed", "Admin role changed"
     ADMIN_SUSPENDED = "admin.suspended", "Admin role suspended"
     ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed", "Settings changed"
+    ORGANIZATION_BRAND_CHANGED = "organization.brand_changed", "Name, logo or colour changed"
     CONNECTION_CREATED = "connection.created", "Connection added"
     CONNECTION_UPDATED = "connection.updated", "Connection changed"
     CONNECTION_DELETED = "connection.deleted", "Connection removed"

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from portal.invitation_link import invitation_accept_waiting, invitations_waiting
 from portal.landing import home
+from portal.views.logo import organization_logo
 from portal.views.photos import member_photo
 
 # Error pages with a way back and the request id (config/errors.py).
@@ -33,4 +34,6 @@ urlpatterns = [
     # Photos are personal data: served through a login check, never from a
     # public MEDIA_URL (nothing serves MEDIA_ROOT).
     path("o/<slug:org_slug>/photos/<int:pk>/", member_photo, name="member_photo"),
+    # The operator's logo is public: emails show it to mail clients.
+    path("o/<slug:org_slug>/logo/<str:name>", organization_logo, name="organization_logo"),
 ]

@@ -21,13 +21,13 @@ import smtplib
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from emails.render import branded_email
 from members.models import Invitation, Member, MemberStatus, PortalAccess
 from outbox import engine, timing
 
@@ -90,25 +90,26 @@ class InvitationSendFailed(Exception):
         self.retry_in = retry_in
 
 
-def invitation_email(member: Member, token: str, *, reminder: bool = False) -> EmailMessage:
-    context = {
-        "member": member,
-        "organization": member.organization,
-        "location": member.location,
-        "url": invitation_url(token),
-        "hours": Invitation.LIFETIME_HOURS,
-        "reminder": reminder,
-        "login_url": settings.SITE_URL + reverse("account_login"),
-    }
-    subject = (
-        f"Reminder: your invitation to {member.organization.name}"
-        if reminder
-        else f"You're invited to {member.organization.name}"
-    )
-    return EmailMessage(
-        subject=subject,
-        body=render_to_string("members/email/invitation.txt", context),
+def invitation_email(
+    invitation: Invitation, token: str, *, connection=None
+) -> EmailMultiAlternatives:
+    """The invitation (or its reminder) with the link for ``token``, in the
+    organization's brand, saying when the link stops working."""
+    member = invitation.member
+    return branded_email(
+        "members/email/invitation",
+        {
+            "member": member,
+            "cta_url": invitation_url(token),
+            "hours": Invitation.LIFETIME_HOURS,
+            "reminder": invitation.reminded_at is not None,
+            "login_url": settings.SITE_URL + reverse("account_login"),
+        },
         to=[member.email],
+        organization=member.organization,
+        location=member.location,
+        expires_at=invitation.expires_at,
+        connection=connection,
     )
 
 
@@ -207,9 +208,7 @@ def invitations_send(invitation_ids: list[int]) -> int:
     try:
         with get_connection() as connection:
             for invitation, token in pairs:
-                message = invitation_email(
-                    invitation.member, token, reminder=invitation.reminded_at is not None
-                )
+                message = invitation_email(invitation, token, connection=connection)
                 connection.send_messages([message])
                 sent.append(invitation)
     except BaseException as exc:

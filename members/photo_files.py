@@ -1,14 +1,7 @@
-"""A member's photo on disk (R5.1, R5.3): checked before it is decoded,
-stored re-encoded, and never left behind.
+"""A member's photo on disk (R5.1, R5.3): checked and re-encoded by
+uploads/images.py (header read before decoding, metadata dropped), stored
+at most STORED_SIDE pixels a side, and never left behind.
 
-- The dimensions the file claims are read from its header first: a PNG of
-  875 KB may decode to 900 MB (30000×30000). Over MAX_SIDE or MAX_PIXELS it
-  is refused with a message, never decoded; Pillow's own decompression-bomb
-  guard stays on behind this check.
-- What is stored is a fresh encoding at most STORED_SIDE pixels a side:
-  the upload's metadata (EXIF: GPS position, camera, time) is dropped, its
-  orientation applied first so the photo stays upright. A PNG stays a PNG
-  (transparency), a JPEG a JPEG.
 - Each member record keeps its photos in its own folder,
   ``member-photos/<member id>/``. Replacing or removing a photo, and
   deleting the account, empty that folder after the transaction commits,
@@ -17,10 +10,8 @@ stored re-encoded, and never left behind.
   ``tidy_member_photos`` command.
 """
 
-import io
 import posixpath
 import secrets
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 
@@ -28,30 +19,16 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
-from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin
+
+from uploads.images import PreparedImage, prepare_image
 
 from .models import Member
-from .uploads import PHOTO_KINDS, check_upload
 
-#: A 48 or 50 megapixel phone photo (8160×6120) passes; beyond that a photo
-#: is not worth the memory it takes to decode.
-MAX_PIXELS = 50_000_000
-MAX_SIDE = 10_000
 #: Photos are shown at most a few hundred pixels wide.
 STORED_SIDE = 1024
-JPEG_QUALITY = 85
 #: A file no record names yet may be an upload whose transaction has not
 #: committed: the tidy-up leaves files younger than this.
 ORPHAN_GRACE = timedelta(hours=1)
-
-_HEADER_READERS = {"png": PngImagePlugin.PngImageFile, "jpeg": JpegImagePlugin.JpegImageFile}
-_FORMATS = {"png": "PNG", "jpeg": "JPEG"}
-
-
-@dataclass
-class PreparedPhoto:
-    content: bytes
-    extension: str  # "png" or "jpg"
 
 
 def _field():
@@ -66,54 +43,13 @@ def photo_folder(member_id: int) -> str:
     return posixpath.join(str(_field().upload_to).rstrip("/"), str(member_id))
 
 
-def prepare_photo(upload) -> PreparedPhoto:
+def prepare_photo(upload) -> PreparedImage:
     """Check ``upload`` (an UploadedFile) and re-encode it; ValidationError
     with a message for the person otherwise."""
-    content_type = check_upload(upload, kinds=PHOTO_KINDS)
-    kind = "png" if content_type == "image/png" else "jpeg"
-    unreadable = ValidationError(
-        f"“{upload.name}” could not be read as a {kind.upper()} image. Upload another photo."
-    )
-    upload.seek(0)
-    try:
-        # The header only: Image.open would refuse a bomb without saying how big.
-        width, height = _HEADER_READERS[kind](upload).size
-    except (OSError, SyntaxError, ValueError) as error:
-        raise unreadable from error
-    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
-        raise ValidationError(
-            f"“{upload.name}” is {width}×{height} pixels; a photo may be at most "
-            f"{MAX_SIDE:,} pixels a side and {MAX_PIXELS // 1_000_000} megapixels. "
-            "Upload a smaller copy."
-        )
-    upload.seek(0)
-    try:
-        with Image.open(upload, formats=[_FORMATS[kind]]) as image:
-            return _reencoded(image, kind)
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
-        raise unreadable from error
+    return prepare_image(upload, side=STORED_SIDE, what="photo")
 
 
-def _reencoded(image: Image.Image, kind: str) -> PreparedPhoto:
-    icc_profile = image.info.get("icc_profile")  # colours, not personal data
-    image.draft("RGB", (STORED_SIDE, STORED_SIDE))  # a JPEG decodes at 1/2..1/8 size
-    upright = ImageOps.exif_transpose(image)
-    upright.thumbnail((STORED_SIDE, STORED_SIDE))
-    if kind == "png":
-        has_alpha = upright.mode in ("RGBA", "LA") or "transparency" in upright.info
-        final = upright.convert("RGBA" if has_alpha else "RGB")
-        image_format, extension, options = "PNG", "png", {}
-    else:
-        final = upright.convert("RGB")
-        image_format, extension, options = "JPEG", "jpg", {"quality": JPEG_QUALITY}
-    # Nothing of the upload's metadata: Pillow would copy a JPEG's comment.
-    final.info = {}
-    out = io.BytesIO()
-    final.save(out, image_format, icc_profile=icc_profile, **options)
-    return PreparedPhoto(out.getvalue(), extension)
-
-
-def store_photo(member: Member, photo: PreparedPhoto) -> None:
+def store_photo(member: Member, photo: PreparedImage) -> None:
     """Put ``photo`` in ``member``'s folder as their photo (the caller saves
     the member). A new random name each time: the photo's URL changes with it."""
     name = f"{member.pk}/{secrets.token_urlsafe(12)}.{photo.extension}"

@@ -5,10 +5,12 @@ from datetime import datetime
 from django.core.cache import cache
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
+from django_scopes import scopes_disabled
 
 from accounts.emails import verified_emails
 from audit.models import AuditEntry
 from companies.selectors import companies_for_admin
+from organizations.models import Organization, OrganizationAdmin
 from organizations.permissions import admin_locations, can_manage_organization_settings
 from tenancy.scoping import scoped
 
@@ -114,6 +116,29 @@ def invitations_waiting_for(user) -> QuerySet:
         .select_related("organization", "location", "company")
         .order_by("organization__name", "pk")
     )
+
+
+def organization_of_login(user) -> Organization | None:
+    """The one organization whose brand ``user``'s login emails carry (the
+    sign-in code, a password reset): where it has member records, records
+    invited at its address, or admin roles. None when that is no
+    organization or several: the email is then in the product's name."""
+    if user is None or user.pk is None:
+        return None
+    # Every organization's rows: a login stands outside any one.
+    with scopes_disabled():
+        records = Q(user_id=user.pk)
+        if user.email:
+            records |= Q(email__iexact=user.email)
+        ids = set(Member.objects.filter(records).values_list("organization_id", flat=True)[:2])
+        ids |= set(
+            OrganizationAdmin.objects.filter(user_id=user.pk).values_list(
+                "organization_id", flat=True
+            )[:2]
+        )
+    if len(ids) != 1:
+        return None
+    return Organization.objects.get(pk=ids.pop())
 
 
 def company_detail_for_admin(*, user, organization) -> QuerySet:

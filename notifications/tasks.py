@@ -13,12 +13,11 @@ from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from emails.render import branded_email
 from outbox import engine, timing
 
 from .models import Notification
@@ -61,27 +60,22 @@ def send_notification_email(notification_id: int) -> bool:
         "notification": notification,
         "change": notification.status_change,
         "member": notification.member,
-        "url": settings.SITE_URL + path,
+        "cta_url": settings.SITE_URL + path,
     }
     try:
-        send_mail(
-            subject=_subject(notification),
-            message=render_to_string("adminportal/email/notification.txt", context),
-            from_email=None,
-            recipient_list=[notification.recipient.email],
-        )
+        branded_email(
+            "notifications/email/notification",
+            context,
+            to=[notification.recipient.email],
+            organization=notification.organization,
+            location=notification.location,
+        ).send()
     except Exception as exc:  # noqa: BLE001 - any mail failure: retried with backoff
         logger.warning("Notification %s email failed: %s", notification_id, exc)
         engine.fail(KIND, [notification_id], str(exc), attempt=notification.attempts)
         return False
     engine.complete(KIND, [notification_id], emailed_at=timezone.now())
     return True
-
-
-def _subject(notification: Notification) -> str:
-    subject = f"{notification.get_kind_display()}: {notification.member or ''}".strip(": ")
-    # One line whatever a name holds: a line break in a header is refused.
-    return " ".join(subject.split())
 
 
 def register() -> None:

@@ -22,7 +22,9 @@ class OrganizationModelAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "contacts_manage_team", "invitation_reminders", "created_at")
     list_filter = ("contacts_manage_team", "invitation_reminders", "auto_former_on_membership_end")
     search_fields = ("name", "slug")
-    readonly_fields = AUDIT
+    # The logo only through the Settings page's checks and re-encoding
+    # (organizations/logo_files.py), never stored as uploaded.
+    readonly_fields = (*AUDIT, "logo")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [LocationInline]
 

@@ -1,2 +1,8 @@
+from .branding import brand_of
+
+
 def organization(request):
-    return {"organization": getattr(request, "organization", None)}
+    """The request's organization and its brand (the header, the colours);
+    outside an organization the product's own."""
+    organization = getattr(request, "organization", None)
+    return {"organization": organization, "brand": brand_of(organization)}

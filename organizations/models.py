@@ -4,6 +4,8 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from tenancy.scoping import tenant_manager
 
+from .colours import validate_hex_colour
+
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
@@ -40,6 +42,19 @@ class Organization(TimeStamped):
     )
     members_see_phone = models.BooleanField(
         "Members see each other's phone by default", default=False
+    )
+
+    # The operator's brand on both portals and every email
+    # (organizations/branding.py); the logo is stored re-encoded
+    # (organizations/logo_files.py) and served by config's logo view.
+    logo = models.ImageField(upload_to="organization-logos/", blank=True)
+    accent_colour = models.CharField(
+        "Accent colour",
+        max_length=7,
+        blank=True,
+        validators=[validate_hex_colour],
+        help_text="Buttons, links and the focus ring, as #rrggbb. Text on it is white or "
+        "black, whichever reads; as link text it is darkened where it would be too light.",
     )
 
     class Meta:

@@ -36,6 +36,7 @@ from members.actions.invitations import (
     may_link_other_login,
 )
 from members.selectors import invitations_waiting_for
+from organizations.branding import brand_of
 
 EXPIRED_MESSAGE = (
     "This invitation link has expired or was already used. Log in with your email "
@@ -66,6 +67,8 @@ def _page(request, invitation):
             "invitation": invitation,
             "member": member,
             "org": invitation.organization,
+            # Outside /o/<slug>/, yet the page the branded email opens.
+            "brand": brand_of(invitation.organization),
             "someone_else": current if someone_else else None,
             "may_link": someone_else and may_link_other_login(member, role, current),
         },

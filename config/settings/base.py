@@ -5,6 +5,7 @@ environment through one ``env``; the defaults are the embedded set-up that
 ``make run`` uses (SQLite, an embedded Celery broker, email to the console).
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -193,7 +194,7 @@ MFA_TOTP_ISSUER = "Flex Community"
 # 12 bytes a character and room for the rest of the form: any paste the
 # form takes reaches the form. Bigger requests get their page back with a
 # message (config/request_size.py), not a bare "400 Bad request". Uploaded
-# files do not count here (they stream to disk; members/uploads.py limits
+# files do not count here (they stream to disk; uploads/checks.py limits
 # them); a proxy in front must let bodies of this size through.
 MASS_INVITE_MAX_TEXT = 1_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * MASS_INVITE_MAX_TEXT + 256 * 1024
@@ -224,6 +225,21 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Flex Community <no-reply@localhost>")
 if env.str("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
+
+
+def anymail_settings(environment) -> dict:
+    """Any provider's API through django-anymail: EMAIL_BACKEND names its
+    backend (``anymail.backends.mailgun.EmailBackend``) and each ANYMAIL_*
+    variable becomes one of its settings (ANYMAIL_MAILGUN_API_KEY →
+    ANYMAIL["MAILGUN_API_KEY"]). README, "Configuration (production)"."""
+    return {
+        name.removeprefix("ANYMAIL_"): value
+        for name, value in environment.items()
+        if name.startswith("ANYMAIL_")
+    }
+
+
+ANYMAIL = anymail_settings(os.environ)
 
 # Celery: Redis in production. Without REDIS_URL or CELERY_BROKER_URL the
 # broker is embedded, so `make run` needs nothing but Python and still runs a

@@ -21,7 +21,7 @@ from audit.models import Verb, Via
 from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess
 from members.photo_files import delete_photos, prepare_photo, store_photo
 from members.policy import DELETED_NAME, EMAIL_TAKEN, members_with_email, read_only_refusal
-from members.uploads import check_upload
+from uploads.checks import check_upload
 
 PERSONAL_FIELDS = ("first_name", "last_name", "email", "phone")
 ADMIN_FIELDS = ("billing_name", "billing_address", "tax_id", "internal_notes")

@@ -2,9 +2,11 @@
 
 from django import forms
 
+from uploads.images import MAX_PIXELS
+
 from ..fields import column_field
 from ..models import Member
-from ..photo_files import MAX_PIXELS, STORED_SIDE
+from ..photo_files import STORED_SIDE
 
 
 class ProfileForm(forms.Form):

@@ -15,6 +15,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 FLOORS = {
     "tenancy": 0,
+    "uploads": 0,
+    "emails": 0,
     "background": 0,
     "audit": 0,
     "outbox": 0,

@@ -34,7 +34,9 @@ from integrations.services import connection_save
 from members.invitation_emails import hash_token
 from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess
 from notifications.models import Notification
+from organizations.logo_files import prepare_logo
 from tests import factories as f
+from tests.branding_helpers import logo_upload
 
 MODULES = [
     *(f"members.actions.{m.name}" for m in pkgutil.iter_modules(members.actions.__path__)),
@@ -381,6 +383,16 @@ ACTIONS = {
     "organizations.services.organization_update_settings": (
         lambda c: {"organization": c.org, "actor": c.owner, "members_see_phone": True},
         Expect(Verb.ORGANIZATION_SETTINGS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "organizations.services.organization_update_brand": (
+        lambda c: {
+            "organization": c.org,
+            "actor": c.owner,
+            "name": "Northwind Coworking",
+            "accent_colour": "#0b6e4f",
+            "logo": prepare_logo(logo_upload()),
+        },
+        Expect(Verb.ORGANIZATION_BRAND_CHANGED, Via.ADMIN, "owner"),
     ),
     "notifications.actions.notification_confirm": (
         lambda c: {"notification": _status_notice(c), "actor": c.admin},

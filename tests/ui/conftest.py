@@ -10,8 +10,10 @@ from members.actions.invitations import member_invite_new
 from members.actions.join_requests import join_request_submit
 from members.actions.team import team_change_status
 from members.models import Member, MemberStatus
-from organizations.services import organization_update_settings
+from organizations.logo_files import prepare_logo
+from organizations.services import organization_update_brand, organization_update_settings
 from tests import factories as f
+from tests.branding_helpers import LIGHT_ACCENT, logo_upload
 from tests.conftest import BROWSER_TIMEOUT_MS
 from tests.factories import PASSWORD
 from tests.invitation_helpers import last_link
@@ -32,6 +34,14 @@ class World:
 @pytest.fixture
 def world(cast) -> World:
     organization_update_settings(organization=cast.org, actor=None, contacts_manage_team=True)
+    # An operator's brand on every page, with an accent too light for white
+    # text or for links as it is: axe checks what the portals make of it.
+    organization_update_brand(
+        organization=cast.org,
+        actor=None,
+        accent_colour=LIGHT_ACCENT,
+        logo=prepare_logo(logo_upload()),
+    )
     colleague = f.MemberFactory(
         location=cast.harbour, company=cast.acme, first_name="Cole", last_name="Baker"
     )

@@ -1,4 +1,4 @@
-"""Checks for files people upload: attachments and photos (R5.1).
+"""Checks for files people upload: attachments, photos (R5.1) and logos.
 
 The extension says what the uploader claims; the first bytes say what the
 file is. Both must agree with the allowed types, so a renamed executable or
@@ -17,7 +17,7 @@ KINDS = {
     "jpeg": ("image/jpeg", (b"\xff\xd8\xff",)),
 }
 ATTACHMENT_KINDS = ("pdf", "png", "jpg", "jpeg")
-PHOTO_KINDS = ("png", "jpg", "jpeg")
+IMAGE_KINDS = ("png", "jpg", "jpeg")
 
 
 def check_upload(upload, *, kinds=ATTACHMENT_KINDS, max_bytes=MAX_UPLOAD_BYTES) -> str:
