@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry, Verb
+from members.actions.exports import SEARCHED
 from members.actions.status import member_change_status
 from members.models import Member, MemberStatus, PortalAccess
 from tests import factories as f
@@ -261,7 +262,18 @@ def test_export_rows_equal_the_filtered_list(client, cast, people, monkeypatch, 
         cast.org.pk,
         len(listed),
     )
-    assert entry.after["filters"] == {k: v for k, v in params.items() if k != "sort"}
+    expected = {k: v for k, v in params.items() if k != "sort"}
+    if "q" in expected:
+        expected["q"] = SEARCHED
+    assert entry.after["filters"] == expected
+
+
+def test_an_export_entry_keeps_no_words_searched_for(client, cast, people):
+    """A search is often someone's name; the log outlives their erasure."""
+    read_csv(export(client, cast.owner, cast.org, q="Lovelace"))
+    entry = AuditEntry.objects.filter(verb=Verb.EXPORT_CREATED).latest("pk")
+    assert entry.after["filters"] == {"q": SEARCHED}
+    assert "Lovelace" not in str(entry.after)
 
 
 def test_export_carries_the_ids_a_reimport_needs(client, cast, people):
