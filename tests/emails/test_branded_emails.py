@@ -315,8 +315,3 @@ def test_button_text_reads_on_the_accent_in_the_email(cast, branded):
         location=cast.harbour,
     )
     assert f"background:{LIGHT_ACCENT};color:{ink_on(LIGHT_ACCENT)};" in html
-
-
-@pytest.mark.skip(reason="issue 16, item 5 (languages and time zones): not part of this change")
-def test_each_email_in_german_for_a_german_user():
-    """Each email renders in German for a user who chose German."""
