@@ -37,9 +37,8 @@ CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 
 
 @contextmanager
-def broker_down():
-    """Send tasks for real, to a port nobody listens on (the shared Redis is
-    never touched): what production sees while its broker is down."""
+def broker_at(url):
+    """This process (the web side) sends tasks for real, to ``url``."""
     from config.celery import app
 
     conf = app.conf
@@ -50,13 +49,19 @@ def broker_down():
         app.amqp._producer_pool = None
 
     conf.task_always_eager = False
-    conf.broker_url = conf.broker_write_url = CLOSED_PORT_BROKER
+    conf.broker_url = conf.broker_write_url = url
     reset_pools()
     try:
         yield
     finally:
         conf.task_always_eager, conf.broker_url, conf.broker_write_url = saved
         reset_pools()
+
+
+def broker_down():
+    """Send tasks for real, to a port nobody listens on (the shared Redis is
+    never touched): what production sees while its broker is down."""
+    return broker_at(CLOSED_PORT_BROKER)
 
 
 class FailingMailServer:

@@ -6,7 +6,6 @@ production.
 """
 
 import time
-from contextlib import contextmanager
 
 import pytest
 from django.core import mail
@@ -21,6 +20,7 @@ from outbox.broker import publish
 from outbox.tasks import sweep
 from tests import factories as f
 from tests.conftest import hung_redis, require_or_skip
+from tests.invitation_helpers import broker_at
 from tests.tcp_proxy import TcpProxy
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -29,26 +29,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 #: work: "a fraction of a second" with room for a loaded machine. Before,
 #: every task queued cost about 4 s (two tries of 1 s connect + 2 s read).
 BROKER_ALLOWANCE = 1.0
-
-
-@contextmanager
-def broker_at(url):
-    """This process (the web side) sends tasks for real, to ``url``."""
-    conf = celery_app.conf
-    saved = conf.task_always_eager, conf.broker_url, conf.broker_write_url
-
-    def reset_pools():
-        celery_app._pool = None
-        celery_app.amqp._producer_pool = None
-
-    conf.task_always_eager = False
-    conf.broker_url = conf.broker_write_url = url
-    reset_pools()
-    try:
-        yield
-    finally:
-        conf.task_always_eager, conf.broker_url, conf.broker_write_url = saved
-        reset_pools()
 
 
 def _timed(call):
