@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -41,6 +42,8 @@ class User(GuardianUserMixin, AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Support staff: may use Django admin.")
     date_joined = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Blank: the language of the organization whose portal is open.
+    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
 
     objects = UserManager()
 

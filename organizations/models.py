@@ -5,6 +5,7 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from tenancy.scoping import tenant_manager
 
 from .colours import validate_hex_colour
+from .time_zones import validate_time_zone
 
 
 class TimeStamped(models.Model):
@@ -57,6 +58,19 @@ class Organization(TimeStamped):
         "black, whichever reads; as link text it is darkened where it would be too light.",
     )
 
+    # Language and time zone (issue 16): what a person sees unless their own
+    # account says otherwise, and where a location does not say otherwise.
+    language = models.CharField(
+        "Default language", max_length=8, choices=settings.LANGUAGES, default="en"
+    )
+    time_zone = models.CharField(
+        "Default time zone",
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="An IANA name such as Europe/Berlin; each location may set its own.",
+    )
+
     class Meta:
         ordering = ["name"]
 
@@ -71,6 +85,13 @@ class Location(TimeStamped):
     name = models.CharField(max_length=200)
     slug = models.SlugField()
     address = models.CharField(max_length=300, blank=True)
+    # Blank: the organization's default time zone.
+    time_zone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="An IANA name such as Europe/Berlin; blank uses the organization's.",
+    )
 
     objects = tenant_manager()
 
