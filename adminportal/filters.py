@@ -9,7 +9,8 @@ from django.db.models.functions import Coalesce
 
 from members.directory import (
     COMPANY_SEARCH,
-    MEMBER_SEARCH,
+    InIds,
+    member_search,
     membership_condition,
     new_condition,
     plan_condition,
@@ -17,6 +18,7 @@ from members.directory import (
     search_condition,
 )
 from members.models import Member, MemberStatus, PortalAccess
+from tenancy.scoping import scoped
 
 #: Sort choices: (label, ordering, expressions the ordering needs). Every
 #: ordering ends with the id and keeps one direction (keyset paging).
@@ -121,8 +123,9 @@ class MemberFilter(SortedFilterSet):
         model = Member
         fields = []
 
-    def __init__(self, *args, tab, locations, companies, plans, **kwargs):
+    def __init__(self, *args, tab, organization, locations, companies, plans, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organization = organization
         self.filters["location"].queryset = locations
         self.filters["company"].queryset = companies
         self.filters["plan"].queryset = plans
@@ -135,10 +138,17 @@ class MemberFilter(SortedFilterSet):
             ]
 
     def search(self, queryset, name, value):
-        return queryset.filter(search_condition(value, fields=MEMBER_SEARCH))
+        # The matches first, by the trigram indexes, then the page of them
+        # in the tab's order: in one query PostgreSQL, expecting many
+        # matches, reads the tab in name order testing each row (all
+        # 60,000 when there is one match).
+        found = scoped(Member, self.organization).filter(
+            member_search(value, organization=self.organization)
+        )
+        return queryset.filter(InIds("pk", found.order_by().values("pk")))
 
     def by_role(self, queryset, name, value):
-        return queryset.filter(role_condition(value))
+        return queryset.filter(role_condition(value, organization=self.organization))
 
     def by_plan(self, queryset, name, value):
         return queryset.filter(plan_condition(value))
@@ -174,14 +184,15 @@ class UserFilter(SortedFilterSet):
     )
     sort = _sort_filter(USER_SORTS)
 
-    def __init__(self, *args, members, **kwargs):
+    def __init__(self, *args, organization, members, **kwargs):
         super().__init__(*args, **kwargs)
+        self.organization = organization
         self.members = members
 
     def search(self, queryset, name, value):
-        found = self.members.filter(search_condition(value, fields=MEMBER_SEARCH))
+        found = self.members.filter(member_search(value, organization=self.organization))
         return queryset.filter(
-            Q(pk__in=found.values("user_id")) | search_condition(value, fields=("email",))
+            Q(InIds("pk", found.values("user_id"))) | search_condition(value, fields=("email",))
         )
 
     def admins_only(self, queryset, name, value):

@@ -43,6 +43,7 @@ def _member_filter(request, tab, params=None):
         request.GET if params is None else params,
         queryset=directory_members(user=user, organization=org, tab=tab),
         tab=tab,
+        organization=org,
         locations=admin_locations(user, org),
         companies=companies_in_directory(user=user, organization=org),
         plans=plans_for_admin(user=user, organization=org),
@@ -111,6 +112,7 @@ def users_tab(request):
     users = UserFilter(
         request.GET,
         queryset=users_for_admin(user=user, organization=org),
+        organization=org,
         members=members_for_admin(user=user, organization=org),
     )
     ordering, expressions = users.sort
