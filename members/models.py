@@ -133,6 +133,38 @@ class Member(TimeStamped):
                 fields=["organization", "status", "created_at", "id"],
                 name="member_directory_added",
             ),
+            models.Index(
+                fields=["organization", "status", "email", "id"],
+                name="member_directory_email",
+            ),
+            # The Contacts and Former tab lists two statuses: an index led
+            # by the status cannot hand out both in name order, these can.
+            *(
+                models.Index(
+                    fields=["organization", *keys, "id"],
+                    condition=Q(status__in=[MemberStatus.CONTACT, MemberStatus.FORMER]),
+                    name=f"member_contacts_{name}",
+                )
+                for name, keys in (
+                    ("name", ["first_name", "last_name"]),
+                    ("added", ["created_at"]),
+                    ("email", ["email"]),
+                )
+            ),
+            # A company's team in name order (My team, the company page, the
+            # directory's company filter).
+            models.Index(
+                fields=["company", "first_name", "last_name", "id"], name="member_team_name"
+            ),
+            # The directory's "Manager" role and "New" filters: few rows each.
+            models.Index(
+                fields=["organization"], condition=Q(is_manager=True), name="member_managers"
+            ),
+            models.Index(
+                fields=["organization", "invited_at"],
+                condition=Q(invited_at__isnull=False),
+                name="member_invited",
+            ),
         ]
 
     def __str__(self):

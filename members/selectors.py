@@ -3,7 +3,18 @@
 from datetime import datetime
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
@@ -18,8 +29,21 @@ from .models import Member, Membership, MemberStatus, Plan, PortalAccess, Status
 
 
 def with_active_membership(queryset: QuerySet) -> QuerySet:
-    active = Membership.objects.active().filter(member=OuterRef("pk"))
-    return queryset.annotate(has_active_membership=Exists(active))
+    """Adds ``has_active_membership``. A scalar subquery (``SELECT true …
+    LIMIT 1``), not EXISTS: PostgreSQL plans an EXISTS in the select list
+    as one hash of every active membership of the organization, built for
+    each query however few rows it returns (a page of 50 read 20,000
+    memberships, 5–25 ms at 100,000 members); the scalar form probes the
+    membership index once per row returned."""
+    active = (
+        Membership.objects.active()
+        .filter(member=OuterRef("pk"))
+        .order_by()
+        .values(found=Value(True, output_field=BooleanField()))[:1]
+    )
+    return queryset.annotate(
+        has_active_membership=Coalesce(Subquery(active), Value(False, output_field=BooleanField()))
+    )
 
 
 def history_prefetches(*, organization, names: bool = False) -> list[Prefetch]:

@@ -22,6 +22,8 @@ from members.team_selectors import PICK_LIMIT, TEAM_PAGE_SIZE, matching, team_of
 from organizations.decorators import admin_portal_view
 from tenancy.scoping import scoped
 
+from ._shared import link_rows
+
 
 @admin_portal_view
 def company_detail(request, pk):
@@ -36,6 +38,7 @@ def company_detail(request, pk):
     ).get_page(request.GET.get("page"))
     for member in page.object_list:
         member.team_roles = company.roles_of(member)
+    link_rows(page.object_list, name="member", organization=request.organization)
     context = {
         "company": company,
         "page": page,

@@ -27,7 +27,7 @@ from members.selectors import member_detail_for_admin, members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
 
-from ._shared import _error_text, _member, _to_member
+from ._shared import _error_text, _member, _to_member, back_url
 
 
 @admin_portal_view
@@ -40,6 +40,7 @@ def member_detail(request, pk):
         {
             "member": member,
             "statuses": MemberStatus.choices,
+            "back_url": back_url(request),
             # Resync pushes to every connection: the integrations pages' permission.
             "can_manage_integrations": can_manage_organization_settings(
                 request.user, request.organization

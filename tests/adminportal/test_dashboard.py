@@ -15,7 +15,7 @@ from notifications.models import Notification
 from tests import factories as f
 
 HREF = re.compile(r'href="([^"#]+)"')
-MEMBER_LINK = re.compile(r'href="/o/[^/]+/admin/members/(\d+)/"')
+MEMBER_LINK = re.compile(r'href="/o/[^/]+/admin/members/(\d+)/(?:\?[^"]*)?"')
 
 
 def _dashboard(client, cast, user, org=None):
