@@ -105,12 +105,15 @@ COMPANY_SEARCH = ("name", "email", "phone")
 # ------------------------------------------------------------ companies tab
 
 
-def company_member_counts(companies: list) -> None:
+def company_member_counts(companies: list, *, locations) -> None:
     """Sets ``member_count`` and ``active_member_count`` on each company of
-    a page, counted for those companies only (one query)."""
+    a page, counted for those companies only (one query), and only their
+    members at ``locations`` (the admin's, R1.2)."""
     counts = {
         row["company_id"]: row
-        for row in Member.objects.filter(company__in=[c.pk for c in companies])
+        for row in Member.objects.filter(
+            company__in=[c.pk for c in companies], location__in=locations
+        )
         .order_by()
         .values("company_id")
         .annotate(total=Count("pk"), active=Count("pk", filter=Q(status=MemberStatus.ACTIVE)))

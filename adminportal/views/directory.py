@@ -44,7 +44,7 @@ def _member_filter(request, tab, params=None):
         queryset=directory_members(user=user, organization=org, tab=tab),
         tab=tab,
         locations=admin_locations(user, org),
-        companies=companies_in_directory(user=user, organization=org),
+        companies=companies_in_directory(user=user, organization=org, archived=None),
         plans=plans_for_admin(user=user, organization=org),
     )
 
@@ -86,12 +86,12 @@ def companies_tab(request):
     org, user = request.organization, request.user
     companies = CompanyFilter(
         request.GET,
-        queryset=companies_in_directory(user=user, organization=org),
+        queryset=companies_in_directory(user=user, organization=org, archived=None),
         locations=admin_locations(user, org),
     )
     ordering, expressions = companies.sort
     page = keyset_page(companies.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
-    company_member_counts(page.object_list)
+    company_member_counts(page.object_list, locations=admin_locations(user, org))
     return render(
         request,
         "adminportal/directory/companies.html",
