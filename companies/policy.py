@@ -45,13 +45,17 @@ def new_member_refusal(company: Company | None, location: Location | None) -> st
     return None
 
 
-def may_change_company(user, company: Company) -> bool:
-    """Holds "manage customers" at every location of ``company``."""
+def may_change_company(user, company: Company, *, mine: set[int] | None = None) -> bool:
+    """Holds "manage customers" at every location of ``company`` (``mine``:
+    the admin's locations, when the caller has read them already)."""
     ids = location_ids_of(company)
-    allowed = set(
-        admin_locations(user, company.organization).filter(pk__in=ids).values_list("pk", flat=True)
-    )
-    return bool(ids) and ids <= allowed
+    if mine is None:
+        mine = set(
+            admin_locations(user, company.organization)
+            .filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )
+    return bool(ids) and ids <= mine
 
 
 NOT_ALL_LOCATIONS = gettext_lazy(

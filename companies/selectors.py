@@ -36,8 +36,8 @@ def companies_for_admin(*, user, organization, archived: bool | None = False) ->
 
 
 def company_page_for_admin(*, user, organization) -> QuerySet:
-    """One company's page: archived or not, its locations (those of the
-    admin marked), and counts of its members at the admin's locations only."""
+    """One company's page: archived or not, its locations, and counts of
+    its members at the admin's locations only."""
     locations = admin_locations(user, organization)
     here = Q(members__location__in=locations)
     return (
@@ -53,7 +53,6 @@ def company_page_for_admin(*, user, organization) -> QuerySet:
                 "company_locations",
                 queryset=CompanyLocation.objects.select_related("location"),
             ),
-            visible_locations(locations),
         )
     )
 

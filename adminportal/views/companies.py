@@ -10,6 +10,7 @@ roles, links, archiving) needs "manage customers" at every location of it
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.forms.utils import pretty_name
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from audit.models import Via
 from companies.actions import company_archive, company_create, company_restore, company_update
-from companies.models import TEAM_ROLE_HOLDER
+from companies.models import TEAM_ROLE_HOLDER, ContactLocation
 from companies.policy import NOT_ALL_LOCATIONS, may_change_company
 from companies.selectors import companies_for_admin
 from members.actions.records import member_create
@@ -202,22 +203,36 @@ def company_detail(request, pk):
     if cursor is not None:
         url = reverse("adminportal:company_timeline", args=[request.organization.slug, company.pk])
         context["timeline_more"] = f"{url}?before={cursor}"
-    context["may_change"] = may_change_company(request.user, company)
+    mine = set(admin_locations(request.user, request.organization).values_list("pk", flat=True))
+    # An admin sees the company at their locations only (R1.2).
+    company.visible_locations = [
+        row for row in company.company_locations.all() if row.location_id in mine
+    ]
+    context["may_change"] = may_change_company(request.user, company, mine=mine)
     if context["may_change"]:
-        context["pickers"] = _pickers(company)
-        context["links"] = _links(company)
+        holders = _holders(company)
+        context["pickers"] = _pickers(company, holders)
+        context["links"] = _links(company, holders)
     return render(request, "adminportal/company_detail.html", context)
 
 
-def _links(company) -> list[dict]:
-    """Who holds a role and where they are linked (seed 004): one query."""
-    holders = (
+def _holders(company) -> list[Member]:
+    """Who holds a role, with their location links (seed 004): two queries."""
+    return list(
         scoped(Member, company.organization_id)
         .filter(company=company)
         .filter(TEAM_ROLE_HOLDER)
-        .prefetch_related("contact_locations__location")
+        .prefetch_related(
+            Prefetch(
+                "contact_locations",
+                queryset=ContactLocation.objects.select_related("location"),
+            )
+        )
         .order_by("first_name", "last_name", "pk")
     )
+
+
+def _links(company, holders) -> list[dict]:
     return [
         {
             "member": member,
@@ -232,8 +247,8 @@ def _links(company) -> list[dict]:
 PICKERS = {"contact_person": "radio", "billing_person": "radio", "managers": "checkbox"}
 
 
-def _pickers(company) -> list[dict]:
-    holders = _role_holders(company)
+def _pickers(company, holders=None) -> list[dict]:
+    holders = _role_holders(company, holders)
     return [
         {
             "role": role,
@@ -246,14 +261,16 @@ def _pickers(company) -> list[dict]:
     ]
 
 
-def _role_holders(company) -> dict:
-    """Who holds each role now: what the pickers show checked (one query)."""
-    holders = list(
-        scoped(Member, company.organization_id)
-        .filter(company=company)
-        .filter(TEAM_ROLE_HOLDER)
-        .order_by("first_name", "last_name", "pk")
-    )
+def _role_holders(company, holders=None) -> dict:
+    """Who holds each role now: what the pickers show checked (one query,
+    none given ``holders``)."""
+    if holders is None:
+        holders = list(
+            scoped(Member, company.organization_id)
+            .filter(company=company)
+            .filter(TEAM_ROLE_HOLDER)
+            .order_by("first_name", "last_name", "pk")
+        )
     return {
         "contact_person": [m for m in holders if m.pk == company.contact_person_id],
         "billing_person": [m for m in holders if m.pk == company.billing_person_id],

@@ -43,11 +43,20 @@ class NewTeamMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.company = company
         self.policy = policy
-        self.fields["location"].queryset = locations
-        self.fields["location"].empty_label = None
+        field = self.fields["location"]
+        field.queryset = locations
+        field.empty_label = None
+        places = list(locations[:2])
+        # One location to choose from: nothing to ask.
+        self.only_location = places[0] if len(places) == 1 else None
+        if self.only_location is not None:
+            field.required = False
+            field.widget = forms.HiddenInput()
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("location") is None and self.only_location is not None:
+            cleaned["location"] = self.only_location
         if self.policy is not None:
             refusal = self.policy.add_member_refusal(
                 self.company, cleaned.get("status"), cleaned.get("location")
