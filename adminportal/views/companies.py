@@ -23,9 +23,9 @@ from audit.models import Via
 from companies.actions import company_archive, company_create, company_restore, company_update
 from companies.models import TEAM_ROLE_HOLDER, ContactLocation
 from companies.policy import NOT_ALL_LOCATIONS, may_change_company
-from companies.selectors import companies_for_admin
+from companies.selectors import companies_for_admin, linked_location_ids
 from members.actions.records import member_create
-from members.actions.roles import company_update_roles, contact_locations, contact_set_locations
+from members.actions.roles import company_update_roles, contact_set_locations
 from members.forms.company import CompanyForm, ContactLocationsForm
 from members.forms.company_roles import CompanyRolesForm
 from members.forms.team import NewTeamMemberForm
@@ -61,6 +61,8 @@ def _my_locations(request):
 def company_new(request):
     """A new company, at one or more of the admin's locations."""
     locations = _my_locations(request)
+    if not locations.exists():
+        return _refused(request, _("You do not manage customers at any location."))
     form = CompanyForm(request.POST if request.method == "POST" else None, locations=locations)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
@@ -155,7 +157,7 @@ def company_contact_link(request, pk, member_pk):
     form = ContactLocationsForm(
         request.POST if request.method == "POST" else None,
         locations=company.locations.order_by("name"),
-        initial={"locations": contact_locations(member)},
+        initial={"locations": sorted(linked_location_ids(member_id=member.pk))},
     )
     if request.method == "POST" and form.is_valid():
         try:

@@ -12,6 +12,7 @@ from audit import log
 from audit.models import Verb, Via
 from companies.models import TEAM_ROLE_HOLDER, Company, ContactLocation
 from companies.policy import location_ids_of
+from companies.selectors import linked_location_ids
 from members.models import Member, PortalAccess
 from members.policy import read_only_refusal
 from organizations.models import Location
@@ -60,10 +61,10 @@ def _save_roles(
     company.contact_person = contact_person
     company.billing_person = billing_person
     company.save(update_fields=["contact_person", "billing_person", "updated_at"])
-    forget_links_of_former_holders(company)
+    _forget_links_of_former_holders(company)
 
 
-def forget_links_of_former_holders(company: Company) -> None:
+def _forget_links_of_former_holders(company: Company) -> None:
     """Whoever holds no role any more keeps no location link: given a role
     again, they start linked to the whole company, as the admin sees it."""
     holders = Member.objects.filter(company=company).filter(TEAM_ROLE_HOLDER)
@@ -109,7 +110,7 @@ def company_set_manager(
             raise ValidationError({"is_manager": refusal})
         member.is_manager = is_manager
         member.save(update_fields=["is_manager", "updated_at"])
-        forget_links_of_former_holders(company)
+        _forget_links_of_former_holders(company)
         log.record(
             verb=Verb.COMPANY_ROLE_CHANGED,
             via=via,
@@ -159,7 +160,7 @@ def company_update_roles(
     now = timezone.now()  # .update() does not touch auto_now fields
     team.filter(pk__in=wanted, is_manager=False).update(is_manager=True, updated_at=now)
     team.filter(is_manager=True).exclude(pk__in=wanted).update(is_manager=False, updated_at=now)
-    forget_links_of_former_holders(company)
+    _forget_links_of_former_holders(company)
     log.record(
         verb=Verb.COMPANY_ROLE_CHANGED,
         via=via,
@@ -169,13 +170,6 @@ def company_update_roles(
         after={**_roles(company), "manager_ids": sorted(wanted)},
     )
     return company
-
-
-def contact_locations(member: Member) -> list[int]:
-    """The locations ``member`` is linked to; empty: the whole company."""
-    return sorted(
-        ContactLocation.objects.filter(member=member).values_list("location_id", flat=True)
-    )
 
 
 @transaction.atomic
@@ -207,7 +201,7 @@ def contact_set_locations(
                     % {"company": company.name, "location": location.name}
                 }
             )
-    before = contact_locations(member)
+    before = sorted(linked_location_ids(member_id=member.pk))
     wanted = sorted(location.pk for location in locations)
     if before == wanted:
         return member

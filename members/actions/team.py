@@ -38,7 +38,7 @@ def team_add_member(
     if refusal:
         raise PermissionDenied(refusal)
     if location is None:
-        places = team_locations_of(company, policy)
+        places = _team_locations_of(company, policy)
         if len(places) != 1:
             raise ValidationError({"location": _("Choose the location they work at.")})
         location = places[0]
@@ -107,7 +107,7 @@ def team_invite_member(*, actor, member: Member) -> Member:
     return member_invite(member=member, actor=actor, via=Via.PORTAL)
 
 
-def team_locations_of(company: Company, policy: TeamPolicy) -> list[Location]:
+def _team_locations_of(company: Company, policy: TeamPolicy) -> list[Location]:
     """The company's locations where this person manages the team."""
     places = [
         row.location

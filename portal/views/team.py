@@ -13,8 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from companies.selectors import linked_location_ids
 from members.actions.invitations import resend_note
-from members.actions.roles import contact_locations
 from members.actions.team import (
     team_add_member,
     team_change_status,
@@ -230,7 +230,7 @@ def team_member_link(request, pk):
     form = ContactLocationsForm(
         request.POST if request.method == "POST" else None,
         locations=company.locations.order_by("name"),
-        initial={"locations": contact_locations(member)},
+        initial={"locations": sorted(linked_location_ids(member_id=member.pk))},
     )
     if request.method == "POST" and form.is_valid():
         try:
