@@ -273,7 +273,7 @@ def test_the_company_form_offers_people_by_search_not_a_select(client, cast):
 
 @pytest.mark.parametrize("size", [3, 30])
 def test_company_form_pages_keep_their_queries(client, cast, size, django_assert_max_num_queries):
-    for n in range(size):
+    for _ in range(size):
         f.LocationFactory(organization=cast.org)
         f.MemberFactory(location=cast.harbour, company=cast.acme)
     client.force_login(cast.owner)
