@@ -57,3 +57,21 @@ class ContactLocationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(CompanyLocation)
+class CompanyLocationAdmin(admin.ModelAdmin):
+    """Read-only: members must stay at one of their company's locations, so
+    the operator changes them through company_update (the admin portal)."""
+
+    list_display = ("company", "location", "organization", "created_at")
+    list_filter = ("organization",)
+    list_select_related = ("company", "location", "organization")
+    search_fields = ("company__name", "location__name")
+    readonly_fields = ("organization", "company", "location", "created_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -225,3 +225,28 @@ def test_a_limited_managers_team_page_keeps_its_queries(
         response = client.get(_portal(cast, "team"))
     assert response.status_code == 200
     assert shows(response, "the locations you manage")
+
+
+def test_the_actions_hold_the_link_whatever_the_page_showed(cast, spread):
+    from django.core.exceptions import PermissionDenied
+
+    from members.actions.team import team_add_member, team_change_status, team_invite_member
+
+    contact_set_locations(company=spread.company, member=spread.uma, locations=[cast.harbour])
+    actor = spread.uma.user
+    with pytest.raises(PermissionDenied):
+        team_add_member(
+            actor=actor,
+            company=spread.company,
+            first_name="Ned",
+            status="contact",
+            location=cast.mill,
+        )
+    with pytest.raises(PermissionDenied):
+        team_change_status(actor=actor, member=spread.mia, status="former")
+    with pytest.raises(PermissionDenied):
+        team_invite_member(actor=actor, member=spread.mia)
+    # Given no location, the one she manages is where they land.
+    ned = team_add_member(actor=actor, company=spread.company, first_name="Ned", status="contact")
+    assert ned.location == cast.harbour
+    assert Member.objects.get(pk=spread.mia.pk).status == MemberStatus.ACTIVE
