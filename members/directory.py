@@ -205,7 +205,8 @@ def forget_tab_counts(organization_ids) -> None:
 
 
 #: What changes a tab's count: a member arriving, leaving, changing tab
-#: (status), gaining a login; a company arriving.
+#: (status), gaining a login; a company arriving, archived or restored,
+#: or at other locations.
 CHANGES_COUNTS = (
     Verb.MEMBER_CREATED,
     Verb.MEMBER_STATUS_CHANGED,
@@ -216,6 +217,10 @@ CHANGES_COUNTS = (
     Verb.MEMBER_ERASED,
     Verb.INVITATION_ACCEPTED,
     Verb.COMPANY_CREATED,
+    # Archived companies leave the tab; a company's locations decide whose
+    # tab it is in.
+    Verb.COMPANY_ARCHIVED,
+    Verb.COMPANY_UPDATED,
     # Which locations an admin sees.
     Verb.ADMIN_PERMISSIONS_CHANGED,
     Verb.ADMIN_SUSPENDED,
