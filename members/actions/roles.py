@@ -182,7 +182,7 @@ def contact_set_locations(
 
     Who may decide is the caller's rule (the admin portal: an admin of
     every location of the company; My team: ``TeamPolicy.link_refusal``)."""
-    member = Member.objects.select_for_update().select_related("company").get(pk=member.pk)
+    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
     _check_in_company(company, member=member)
     if not company.holds_team_role(member):
         raise ValidationError(
