@@ -391,6 +391,10 @@ class Membership(TimeStamped):
     def has_ended(self) -> bool:
         return self.end_date is not None and self.end_date < timezone.localdate()
 
+    @property
+    def is_coming(self) -> bool:
+        return self.start_date > timezone.localdate()
+
 
 class Invitation(OutboxItem):
     """One "Get started" link (R4.2). Only a hash of its token is stored.

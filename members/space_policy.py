@@ -41,14 +41,19 @@ def plan_manager_check(user, organization):
     return check
 
 
-def plans_offered(holder) -> QuerySet:
+def plans_offered(holder, *, keeping: int | None = None) -> QuerySet:
     """Plans a new membership of ``holder`` (a member or a company) may be
-    on: not archived, at the holder's location (or offered everywhere)."""
+    on: not archived, at the holder's location (or offered everywhere).
+    ``keeping``: a plan a membership is on already, offered whatever it is now."""
+    offered = Q(archived_at__isnull=True) & (
+        Q(location__isnull=True)
+        | Q(location_id=holder.location_id, location__archived_at__isnull=True)
+    )
+    if keeping is not None:
+        offered |= Q(pk=keeping)
     return (
         scoped(Plan, holder.organization_id)
-        .open()
-        .filter(Q(location__isnull=True) | Q(location_id=holder.location_id))
-        .filter(Q(location__isnull=True) | Q(location__archived_at__isnull=True))
+        .filter(offered)
         .select_related("location")
         .order_by("name", "pk")
     )

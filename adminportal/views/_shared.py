@@ -2,7 +2,7 @@
 it; which requests to join and notifications an admin sees."""
 
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 
 from members.models import JoinRequest, Member
 from members.selectors import members_for_admin
@@ -38,3 +38,14 @@ def join_requests_for(request):
 def notifications_for(request):
     """The notices addressed to this admin in this organization."""
     return Notification.objects.filter(recipient=request.user, organization=request.organization)
+
+
+def forbidden(request, reason: str, back_url: str = ""):
+    """The admin is in the right organization but lacks the permission: a
+    403 that says which one (the object is theirs to know about)."""
+    return render(
+        request,
+        "adminportal/forbidden.html",
+        {"reason": reason, "back_url": back_url},
+        status=403,
+    )

@@ -164,12 +164,17 @@ def id_lookups(*, user, organization: Organization) -> tuple[list[Company], list
     """The companies and plans whose IDs ``user`` may paste, by name."""
     companies = (
         Company.objects.filter(
-            organization=organization, location__in=admin_locations(user, organization)
+            organization=organization,
+            location__in=admin_locations(user, organization).filter(archived_at__isnull=True),
         )
         .select_related("location")
         .order_by("name", "pk")
     )
-    return list(companies), list(plans_for_admin(user=user, organization=organization))
+    # Archived plans (and those of archived locations) take no new memberships.
+    plans = plans_for_admin(user=user, organization=organization).filter(
+        archived_at__isnull=True, location__archived_at__isnull=True
+    )
+    return list(companies), list(plans)
 
 
 def parse_rows(
