@@ -152,10 +152,8 @@ class Access(_KeyedByEmail):
     name = "access"
 
     def converge(self, client: AccessClient, attempt: Attempt, earlier: list[str]) -> str | None:
-        person, key = (
-            _leaving_previous_groups(attempt.person, attempt.previous),
-            attempt.idempotency_key,
-        )
+        person = _leaving_previous_groups(attempt.person, attempt.previous)
+        key = attempt.idempotency_key
         for index, email in enumerate(earlier):
             suffix = "-previous" if index == 0 else f"-previous-{index}"
             client.push(replace(person, email=email, status=REMOVED), idempotency_key=key + suffix)
@@ -173,12 +171,13 @@ class Access(_KeyedByEmail):
 def _leaving_previous_groups(person: Person, previous: dict[str, Any] | None) -> Person:
     """A location whose group changed sends its members with the old one in
     ``previous``: access there is taken back like another location's."""
-    if not previous:
+    door, printing = (previous or {}).get("door_group"), (previous or {}).get("printing_group")
+    if not door and not printing:
         return person
     return replace(
         person,
-        other_door_groups=(*person.other_door_groups, previous.get("door_group") or ""),
-        other_printing_groups=(*person.other_printing_groups, previous.get("printing_group") or ""),
+        other_door_groups=(*person.other_door_groups, *([door] if door else [])),
+        other_printing_groups=(*person.other_printing_groups, *([printing] if printing else [])),
     )
 
 
