@@ -7,8 +7,11 @@ from .views import (
     directory,
     invitations,
     join_requests,
+    locations,
     members,
+    memberships,
     notifications,
+    plans,
     settings,
     timeline,
 )
@@ -116,6 +119,31 @@ urlpatterns = [
         attachments.attachment_delete_view,
         name="attachment_delete",
     ),
+    # Setting up the space (issue 13): locations, plans, memberships.
+    path("settings/locations/", locations.locations, name="locations"),
+    path("settings/locations/new/", locations.location_new, name="location_new"),
+    path("settings/locations/<int:pk>/", locations.location_edit, name="location_edit"),
+    path(
+        "settings/locations/<int:pk>/archive/",
+        locations.location_archive_view,
+        name="location_archive",
+    ),
+    path("settings/plans/", plans.plans, name="plans"),
+    path("settings/plans/new/", plans.plan_new, name="plan_new"),
+    path("settings/plans/<int:pk>/", plans.plan_edit, name="plan_edit"),
+    path("settings/plans/<int:pk>/archive/", plans.plan_archive_view, name="plan_archive"),
+    path(
+        "members/<int:pk>/memberships/new/",
+        memberships.member_membership_new,
+        name="member_membership_new",
+    ),
+    path(
+        "companies/<int:pk>/memberships/new/",
+        memberships.company_membership_new,
+        name="company_membership_new",
+    ),
+    path("memberships/<int:pk>/", memberships.membership_edit, name="membership_edit"),
+    path("memberships/<int:pk>/end/", memberships.membership_end_view, name="membership_end"),
     path("join-requests/", join_requests.join_requests, name="join_requests"),
     path(
         "join-requests/<int:pk>/<str:decision>/",

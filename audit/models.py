@@ -67,6 +67,15 @@ class Verb(models.TextChoices):
     DELIVERY_RETRIED = "delivery.retried", "Delivery retried"
     EXPORT_CREATED = "export.created", "Export created"
     NOTIFICATION_RESOLVED = "notification.resolved", "Notice confirmed or reverted"
+    LOCATION_CREATED = "location.created", "Location created"
+    LOCATION_UPDATED = "location.updated", "Location changed"
+    LOCATION_ARCHIVED = "location.archived", "Location archived"
+    PLAN_CREATED = "plan.created", "Plan created"
+    PLAN_UPDATED = "plan.updated", "Plan changed"
+    PLAN_ARCHIVED = "plan.archived", "Plan archived"
+    MEMBERSHIP_CREATED = "membership.created", "Membership added"
+    MEMBERSHIP_CHANGED = "membership.changed", "Membership changed"
+    MEMBERSHIP_ENDED = "membership.ended", "Membership ended"
 
 
 class AuditEntry(models.Model):

@@ -97,9 +97,12 @@ def erase_personal_data_from_events(member_id: int) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def record_member_events(*, members, event: str, chunk: int = 500) -> None:
+def record_member_events(
+    *, members, event: str, chunk: int = 500, previous: dict | None = None
+) -> None:
     """``record_member_event`` for many members at once (mass invite): one
-    snapshot query, one bulk insert, one task per ``chunk`` events."""
+    snapshot query, one bulk insert, one task per ``chunk`` events.
+    ``previous``: what changed for all of them (a location's old groups)."""
     from .models import OutboxEvent
     from .snapshots import member_snapshots
 
@@ -116,7 +119,7 @@ def record_member_events(*, members, event: str, chunk: int = 500) -> None:
                 member_ref=member.pk,
                 event=event,
                 sequence=sequences[member.pk],
-                payload=snapshots.get(member.pk, {}),
+                payload=snapshots.get(member.pk, {}) | ({"previous": previous} if previous else {}),
             )
             for member in members
         ]

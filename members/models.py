@@ -1,9 +1,11 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEntry, Verb, Via
 from organizations.models import Location, Organization, TimeStamped
@@ -290,22 +292,71 @@ def _status_label(value: str) -> str:
     return MemberStatus(value).label if value in MemberStatus.values else value
 
 
+class BillingPeriod(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    YEARLY = "yearly", _("Yearly")
+
+
+class PlanQuerySet(models.QuerySet):
+    def open(self):
+        """Plans new memberships may be on: not archived."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Plan(TimeStamped):
+    """What a location sells (issue 13, item 3): a price per billing period,
+    and whether its members get door and printing access
+    (``members/access_rules.py``)."""
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="plans")
+    # Null only for plans made before plans belonged to a location: offered
+    # at every location.
     location = models.ForeignKey(
         Location, null=True, blank=True, on_delete=models.PROTECT, related_name="plans"
     )
     name = models.CharField(max_length=200)
-    monthly_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=_("Per billing period, in the currency you bill in."),
+    )
+    billing_period = models.CharField(
+        max_length=10, choices=BillingPeriod, default=BillingPeriod.MONTHLY
+    )
+    gives_door_access = models.BooleanField(
+        _("Gives door access"),
+        default=True,
+        help_text=_("Active members on this plan get the location's door-access group."),
+    )
+    gives_printing_access = models.BooleanField(
+        _("Gives printing access"),
+        default=True,
+        help_text=_("Active members on this plan may print."),
+    )
+    # Archived: its memberships run on; no new ones.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = tenant_manager()
+    objects = tenant_manager(PlanQuerySet)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["id", "organization"], name="plan_id_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "organization"], name="plan_id_org"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="plan_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(billing_period__in=BillingPeriod.values),
+                name="plan_billing_period_valid",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -331,7 +382,11 @@ class Membership(TimeStamped):
         related_name="memberships",
     )
     start_date = models.DateField()
+    # The last day it runs; None runs on.
     end_date = models.DateField(null=True, blank=True)
+    # A company's membership: how many of its members it covers (issue 14
+    # caps active members with it). None: not counted.
+    seats = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
 
     objects = tenant_manager(MembershipQuerySet)
 
@@ -347,10 +402,30 @@ class Membership(TimeStamped):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="membership_ends_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(seats__isnull=True) | Q(seats__gte=1), name="membership_seats_positive"
+            ),
         ]
 
     def __str__(self):
         return f"{self.plan} ({self.start_date}–{self.end_date or '…'})"
+
+    @property
+    def holder(self):
+        return self.member if self.member_id else self.company
+
+    def is_active(self, on=None) -> bool:
+        """The period covers ``on`` (today by default): MembershipQuerySet.active, for one row."""
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+    @property
+    def has_ended(self) -> bool:
+        return self.end_date is not None and self.end_date < timezone.localdate()
+
+    @property
+    def is_coming(self) -> bool:
+        return self.start_date > timezone.localdate()
 
 
 class Invitation(OutboxItem):

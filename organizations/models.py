@@ -79,6 +79,12 @@ class Organization(TimeStamped):
         return self.name
 
 
+class LocationQuerySet(models.QuerySet):
+    def open(self):
+        """Locations new rows may point at: not archived."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Location(TimeStamped):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="locations"
@@ -95,8 +101,27 @@ class Location(TimeStamped):
         validators=[validate_time_zone],
         help_text="An IANA name such as Europe/Berlin; blank uses the organization's.",
     )
+    # What an active member here gets from the connected door-access and
+    # printing systems (integrations/snapshots.py sends them with the
+    # member). Blank: the connection's own group, if it names one.
+    door_group = models.CharField(
+        "Door-access group",
+        max_length=100,
+        blank=True,
+        help_text="The door-access system's group whose doors active members here may open "
+        "(a Kisi group ID). Blank uses the group set on the connection.",
+    )
+    printing_group = models.CharField(
+        "Printing group",
+        max_length=100,
+        blank=True,
+        help_text="The printing system's group active members here are put in (a PaperCut "
+        "group name). Blank puts them in none; they may still print.",
+    )
+    # Archived: kept for the records that point at it, offered for nothing new.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = tenant_manager()
+    objects = tenant_manager(LocationQuerySet)
 
     class Meta:
         ordering = ["name"]
@@ -113,6 +138,10 @@ class Location(TimeStamped):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class LocationUserObjectPermission(UserObjectPermissionBase):

@@ -101,3 +101,22 @@ def location_admin_users(location: Location, perm: str = MANAGE_CUSTOMERS) -> Qu
         .distinct()
         .order_by("pk")
     )
+
+
+def can_create_location(user, organization: Organization) -> bool:
+    """A new location changes the organization, like its settings: owners,
+    and admins holding "manage settings" at every location (who are then
+    given, at the new one, what they hold everywhere: see
+    ``members.actions.locations.location_create``)."""
+    return can_manage_organization_settings(user, organization)
+
+
+def can_manage_location_settings(user, location: Location) -> bool:
+    """Edit or archive ``location``, and its plans."""
+    return can_manage_location(user, location, MANAGE_SETTINGS)
+
+
+def location_settings_ids(user, organization: Organization) -> set[int]:
+    """Ids of the locations whose settings ``user`` manages (one query), for
+    a list page that marks each row."""
+    return set(admin_locations(user, organization, MANAGE_SETTINGS).values_list("pk", flat=True))

@@ -138,7 +138,7 @@ class PlanFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"Plan {n}")
-    monthly_price = 200
+    price = 200
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

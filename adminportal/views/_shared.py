@@ -3,7 +3,7 @@ it; which requests to join and notifications an admin sees."""
 
 from django.core.exceptions import ValidationError
 from django.http import QueryDict
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from members.models import JoinRequest, Member
@@ -81,3 +81,14 @@ def back_url(request) -> str:
     url = reverse(f"adminportal:{tab}", args=[request.organization.slug])
     query = QueryDict(query).urlencode()
     return f"{url}?{query}" if query else url
+
+
+def forbidden(request, reason: str, back_url: str = ""):
+    """The admin is in the right organization but lacks the permission: a
+    403 that says which one (the object is theirs to know about)."""
+    return render(
+        request,
+        "adminportal/forbidden.html",
+        {"reason": reason, "back_url": back_url},
+        status=403,
+    )

@@ -45,7 +45,7 @@ PREVIEW_ERROR_ROWS = 200
 @admin_portal_view
 def invite(request):
     org = request.organization
-    locations = admin_locations(request.user, org)
+    locations = admin_locations(request.user, org).filter(archived_at__isnull=True)
     form = InviteForm(
         request.POST or None,
         locations=locations,
@@ -139,7 +139,7 @@ def invitation_detail(request, pk):
 
 def _mass_invite(request, *, company=None):
     org = request.organization
-    locations = admin_locations(request.user, org)
+    locations = admin_locations(request.user, org).filter(archived_at__isnull=True)
     # The IDs the paste's columns refer to: shown, so nobody has to guess
     # them, and checked against.
     lookups = id_lookups(user=request.user, organization=org)

@@ -124,7 +124,11 @@ def member_remove(request, pk):
 @admin_portal_view
 def member_transfer_view(request, pk):
     member = _member(request, pk)
-    locations = admin_locations(request.user, request.organization).exclude(pk=member.location_id)
+    locations = (
+        admin_locations(request.user, request.organization)
+        .filter(archived_at__isnull=True)
+        .exclude(pk=member.location_id)
+    )
     form = TransferForm(request.POST or None, locations=locations)
     refusal = read_only_refusal(member)
     if request.method == "POST" and refusal:

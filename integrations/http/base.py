@@ -50,6 +50,10 @@ RETRY_AFTER_STATUSES = frozenset({429, 503})
 _BODY_EXCERPT = 300
 
 
+#: Person fields that are not the member's data (see ``to_dict``).
+CONVERGENCE_HINTS = ("other_door_groups", "other_printing_groups")
+
+
 @dataclass(frozen=True)
 class Person:
     """The member snapshot every client pushes.
@@ -67,17 +71,38 @@ class Person:
     status: str  # "active" | "contact" | "former" | "removed"
     location: str
     organization: str
+    # What the member's location and plans give (members/plan_access.py,
+    # Location.door_group / printing_group). Defaults: what a member got
+    # before locations and plans said anything.
+    door_group: str = ""
+    printing_group: str = ""
+    door_access: bool = True
+    printing_access: bool = True
+    # The groups the organization's other locations name: a member who moved
+    # leaves them (access systems converge on the current location's only).
+    other_door_groups: tuple[str, ...] = ()
+    other_printing_groups: tuple[str, ...] = ()
 
     @property
     def is_active(self) -> bool:
         return self.status == "active"
 
     @property
+    def may_open_doors(self) -> bool:
+        return self.is_active and self.door_access
+
+    @property
+    def may_print(self) -> bool:
+        return self.is_active and self.printing_access
+
+    @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part).strip()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What a webhook receiver is sent: the member, without the other
+        locations' groups (how access systems converge, not about them)."""
+        return {k: v for k, v in asdict(self).items() if k not in CONVERGENCE_HINTS}
 
 
 def is_transient_status(status_code: int) -> bool:

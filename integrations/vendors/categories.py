@@ -152,7 +152,8 @@ class Access(_KeyedByEmail):
     name = "access"
 
     def converge(self, client: AccessClient, attempt: Attempt, earlier: list[str]) -> str | None:
-        person, key = attempt.person, attempt.idempotency_key
+        person = _leaving_previous_groups(attempt.person, attempt.previous)
+        key = attempt.idempotency_key
         for index, email in enumerate(earlier):
             suffix = "-previous" if index == 0 else f"-previous-{index}"
             client.push(replace(person, email=email, status=REMOVED), idempotency_key=key + suffix)
@@ -165,6 +166,19 @@ class Access(_KeyedByEmail):
             return NO_EMAIL
         client.push(person, idempotency_key=key)
         return None
+
+
+def _leaving_previous_groups(person: Person, previous: dict[str, Any] | None) -> Person:
+    """A location whose group changed sends its members with the old one in
+    ``previous``: access there is taken back like another location's."""
+    door, printing = (previous or {}).get("door_group"), (previous or {}).get("printing_group")
+    if not door and not printing:
+        return person
+    return replace(
+        person,
+        other_door_groups=(*person.other_door_groups, *([door] if door else [])),
+        other_printing_groups=(*person.other_printing_groups, *([printing] if printing else [])),
+    )
 
 
 class Webhook(Category):

@@ -16,6 +16,7 @@ from audit import log
 from audit.models import Verb, Via
 from companies.models import ContactLocation
 from companies.policy import new_member_refusal
+from members.actions.records import ARCHIVED_LOCATION
 from members.actions.roles import company_set_roles
 from members.actions.status import member_change_status
 from members.admin_roles import admin_role_of, admin_role_refusal
@@ -192,6 +193,8 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
         raise ValidationError({"to_location": "That location belongs to another organization."})
     if to_location.pk == member.location_id:
         raise ValidationError({"to_location": f"{member.full_name} is already at {to_location}."})
+    if to_location.is_archived:
+        raise ValidationError({"to_location": ARCHIVED_LOCATION % {"name": to_location.name}})
     company = member.company
     cleared = ""
     if company is not None and new_member_refusal(company, to_location) is not None:

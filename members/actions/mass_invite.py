@@ -171,13 +171,19 @@ def id_lookups(*, user, organization: Organization) -> tuple[list[Company], list
             Prefetch(
                 "company_locations",
                 queryset=CompanyLocation.objects.filter(
-                    location__in=admin_locations(user, organization)
+                    location__in=admin_locations(user, organization).filter(
+                        archived_at__isnull=True
+                    )
                 ).select_related("location"),
             )
         )
         .order_by("name", "pk")
     )
-    return list(companies), list(plans_for_admin(user=user, organization=organization))
+    # Archived plans (and those of archived locations) take no new memberships.
+    plans = plans_for_admin(user=user, organization=organization).filter(
+        archived_at__isnull=True, location__archived_at__isnull=True
+    )
+    return list(companies), list(plans)
 
 
 def _location_in_company(company: Company, location: Location | None):

@@ -8,6 +8,7 @@ members.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext_lazy
 
 from audit import log
 from audit.models import Verb, Via
@@ -34,6 +35,8 @@ def member_create(
     via: str = Via.ADMIN,
 ) -> Member:
     _check_same_organization(organization, location, company)
+    if location.is_archived:
+        raise ValidationError({"location": ARCHIVED_LOCATION % {"name": location.name}})
     refusal = new_member_refusal(company, location)
     if refusal:
         raise ValidationError({"company": refusal})
@@ -120,6 +123,10 @@ def member_delete(*, member: Member, actor=None, via: str = Via.SUPPORT) -> None
         before={"company_id": member.company_id, "status": member.status},
     )
     member.delete()
+
+
+#: A location kept for its records only (members/actions/locations.py).
+ARCHIVED_LOCATION = gettext_lazy("%(name)s is archived: choose another location.")
 
 
 def _check_same_organization(organization: Organization, *objects) -> None:

@@ -76,3 +76,29 @@ def test_a_count_does_not_depend_on_the_tests_before_it(request, client, cast):
     with assert_max_num_queries(COMPANY_PAGE):
         response = client.get(reverse("adminportal:company", args=[cast.org.slug, cast.acme.pk]))
     assert response.status_code == 200
+
+
+def fill_setup(cast, n):
+    """n locations, each with a plan; n memberships on the teammate and on Acme."""
+    for i in range(n):
+        location = f.LocationFactory(organization=cast.org, door_group=str(i))
+        f.PlanFactory(organization=cast.org, location=location)
+        plan = f.PlanFactory(organization=cast.org, location=cast.harbour)
+        f.MembershipFactory(member=cast.teammate, plan=plan)
+        f.MembershipFactory(member=None, company=cast.acme, organization=cast.org, plan=plan)
+
+
+@pytest.mark.parametrize("rows", [3, 30])
+@pytest.mark.parametrize(
+    ("page", "limit"),
+    [("locations", 9), ("plans", 8), ("member", 16), ("company", 13)],
+)
+def test_setup_pages_queries_do_not_grow_with_rows(
+    client, cast, rows, page, limit, django_assert_max_num_queries
+):
+    fill_setup(cast, rows)
+    args = {"member": [cast.teammate.pk], "company": [cast.acme.pk]}.get(page, [])
+    client.force_login(cast.admin)
+    with django_assert_max_num_queries(limit):
+        response = client.get(reverse(f"adminportal:{page}", args=[cast.org.slug, *args]))
+    assert response.status_code == 200

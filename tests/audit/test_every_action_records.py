@@ -460,7 +460,61 @@ ACTIONS = {
         lambda c: {"connection": _connection(c), "actor": c.admin},
         Expect(Verb.CONNECTION_RESYNCED, Via.ADMIN, "admin"),
     ),
+    "members.actions.locations.location_create": (
+        lambda c: {"organization": c.org, "actor": c.owner, "name": "Dock"},
+        Expect(Verb.LOCATION_CREATED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.locations.location_update": (
+        lambda c: {"location": c.harbour, "actor": c.admin, "door_group": "7"},
+        Expect(Verb.LOCATION_UPDATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.locations.location_archive": (
+        lambda c: {"location": f.LocationFactory(organization=c.org), "actor": c.owner},
+        Expect(Verb.LOCATION_ARCHIVED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.plans.plan_create": (
+        lambda c: {"organization": c.org, "location": c.harbour, "actor": c.admin, "name": "Desk"},
+        Expect(Verb.PLAN_CREATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.plans.plan_update": (
+        lambda c: {"plan": _plan(c), "actor": c.admin, "gives_door_access": False},
+        Expect(Verb.PLAN_UPDATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.plans.plan_archive": (
+        lambda c: {"plan": _plan(c), "actor": c.admin},
+        Expect(Verb.PLAN_ARCHIVED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.memberships.membership_create": (
+        lambda c: {
+            "plan": _plan(c),
+            "member": c.teammate,
+            "start_date": timezone.localdate(),
+            "actor": c.admin,
+        },
+        Expect(Verb.MEMBERSHIP_CREATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.memberships.membership_change": (
+        lambda c: {"membership": _membership(c), "actor": c.admin, "seats": 3},
+        Expect(Verb.MEMBERSHIP_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.memberships.membership_end": (
+        lambda c: {"membership": _membership(c, member=c.teammate), "actor": c.admin},
+        Expect(Verb.MEMBERSHIP_ENDED, Via.ADMIN, "admin"),
+    ),
 }
+
+
+def _plan(c):
+    return f.PlanFactory(organization=c.org, location=c.harbour)
+
+
+def _membership(c, member=None):
+    return f.MembershipFactory(
+        member=member,
+        company=None if member else c.acme,
+        organization=c.org,
+        plan=_plan(c),
+    )
 
 
 def _deactivated(member):

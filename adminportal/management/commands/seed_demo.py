@@ -125,7 +125,7 @@ class Command(BaseCommand):
         ]
 
         plan, _ = Plan.objects.get_or_create(
-            organization=org, name="Hot desk", defaults={"monthly_price": 250}
+            organization=org, name="Hot desk", defaults={"price": 250}
         )
         for company_name, location_slug, people in spec["companies"]:
             company = Company.objects.filter(organization=org, name=company_name).first()
