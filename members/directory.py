@@ -216,6 +216,7 @@ CHANGES_COUNTS = (
     # Which locations an admin sees.
     Verb.ADMIN_PERMISSIONS_CHANGED,
     Verb.ADMIN_SUSPENDED,
+    Verb.ADMIN_REMOVED,
 )
 
 
