@@ -253,13 +253,16 @@ def organizations_of_login(user) -> QuerySet:
 
 def memberships_of(member: Member) -> QuerySet:
     """The member's own memberships and their company's, with their plans
-    (the member portal's home page): one query."""
+    (the member portal's home page): one query. ``is_current``: active today,
+    by the one rule for that (``MembershipQuerySet.active``)."""
     holders = Q(member_id=member.pk)
     if member.company_id is not None:
         holders |= Q(company_id=member.company_id)
+    current = Membership.objects.with_scopes_disabled().active().filter(pk=OuterRef("pk"))
     return (
         scoped(Membership, member.organization)
         .filter(holders)
+        .annotate(is_current=Exists(current))
         .select_related("plan", "plan__location")
         .order_by("-start_date", "-pk")
     )
