@@ -29,7 +29,6 @@ from organizations.permissions import (
     changeable_grants,
     grant_label,
     may_manage_admins,
-    role_grants,
 )
 from tenancy.scoping import scoped
 
@@ -95,7 +94,11 @@ def admins(request):
 
 @admin_portal_view
 def admin_detail(request, pk):
-    role = _role(request, pk)
+    # The role with its grants and member record, as the list reads them.
+    found = admins_for_page(organization=request.organization, pk=pk)
+    if not found:
+        raise Http404("No such admin here.")
+    role = found[0]
     if not may_manage_admins(request.user, request.organization):
         return _not_a_manager(request)
     locations = _managed_locations(request)
@@ -104,7 +107,7 @@ def admin_detail(request, pk):
         request.POST if request.method == "POST" else None,
         locations=locations,
         changeable=changeable_grants(actor_role, locations),
-        grants=role_grants(role),
+        grants=role.grants,
         owner_field=actor_role.is_owner,
         is_owner=role.is_owner,
     )
@@ -126,14 +129,13 @@ def admin_detail(request, pk):
             return redirect("adminportal:admin", org_slug=request.organization.slug, pk=role.pk)
     elif request.method == "POST":
         status = 400
-    (shown,) = admins_for_page(organization=request.organization, pk=role.pk)
     return render(
         request,
         "adminportal/admin_detail.html",
         {
-            "role": shown,
+            "role": role,
             "form": form,
-            "by_location": _by_location(shown, scoped(Location, request.organization)),
+            "by_location": _by_location(role, scoped(Location, request.organization)),
             "is_self": role.user_id == request.user.pk,
         },
         status=status,
