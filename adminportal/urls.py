@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    admins,
     attachments,
     companies,
     dashboard,
@@ -80,6 +81,11 @@ urlpatterns = [
     ),
     path("settings/", settings.settings_page, name="settings"),
     path("settings/brand/", settings.brand_update, name="brand"),
+    # Admins and their permissions per location (R1.2)
+    path("admins/", admins.admins, name="admins"),
+    path("admins/invite/", admins.admin_invite_view, name="admin_invite"),
+    path("admins/<int:pk>/", admins.admin_detail, name="admin"),
+    path("admins/<int:pk>/<str:action>/", admins.admin_role_action, name="admin_action"),
     # Invitations, portal access and personal data (R4, R5)
     path("invite/", invitations.invite, name="invite"),
     path("invite/many/", invitations.mass_invite_view, name="mass_invite"),

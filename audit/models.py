@@ -57,6 +57,7 @@ class Verb(models.TextChoices):
     TEAM_MEMBER_ADDED = "team.member_added", "Added by the contact person"
     ADMIN_PERMISSIONS_CHANGED = "admin.permissions_changed", "Admin role changed"
     ADMIN_SUSPENDED = "admin.suspended", "Admin role suspended"
+    ADMIN_REMOVED = "admin.removed", "Admin role removed"
     ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed", "Settings changed"
     ORGANIZATION_BRAND_CHANGED = "organization.brand_changed", "Name, logo or colour changed"
     CONNECTION_CREATED = "connection.created", "Connection added"

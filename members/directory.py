@@ -308,6 +308,7 @@ CHANGES_COUNTS = (
     # Which locations an admin sees.
     Verb.ADMIN_PERMISSIONS_CHANGED,
     Verb.ADMIN_SUSPENDED,
+    Verb.ADMIN_REMOVED,
 )
 
 

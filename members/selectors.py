@@ -24,7 +24,11 @@ from audit.models import AuditEntry
 from companies.models import Company
 from companies.selectors import company_page_for_admin
 from organizations.models import Organization, OrganizationAdmin
-from organizations.permissions import admin_locations, can_manage_organization_settings
+from organizations.permissions import (
+    admin_locations,
+    can_manage_organization_settings,
+    grants_by_user,
+)
 from tenancy.scoping import scoped
 
 from .models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
@@ -276,3 +280,69 @@ def company_timeline(*, company, user, cursor=None) -> tuple[list, int | None]:
         Q(member__isnull=True) | Q(member__location__in=locations),
     )
     return _page(entries, cursor)
+
+
+# ------------------------------------------------------- admins, switcher, plan
+
+
+def admins_for_page(*, organization, pk: int | None = None) -> list[OrganizationAdmin]:
+    """The organization's admin roles as the admins page lists them, in
+    three queries whatever their number: each role with its login, its
+    ``grants`` (organizations.permissions.grants_by_user) and ``member``,
+    the person's member record here (linked to the login, else the one the
+    role was invited with). With ``pk``, that role only."""
+
+    roles = scoped(OrganizationAdmin, organization)
+    if pk is not None:
+        roles = roles.filter(pk=pk)
+    roles = roles.select_related("user", "invited_member")
+    roles = list(roles.order_by("-is_owner", "user__email"))
+    grants = grants_by_user(roles)
+    records = {
+        member.user_id: member
+        for member in scoped(Member, organization).filter(
+            user_id__in=[role.user_id for role in roles]
+        )
+    }
+    for role in roles:
+        role.grants = grants[role.user_id]
+        role.member = records.get(role.user_id) or role.invited_member
+    return roles
+
+
+def organizations_of_login(user) -> QuerySet:
+    """The organizations whose admin portal or member portal ``user`` may
+    open (the header's switcher): an active admin role, or a member record
+    with portal access. One query, with ``is_admin`` and ``is_member``."""
+    admin = OrganizationAdmin.objects.with_scopes_disabled().filter(
+        organization_id=OuterRef("pk"), user_id=user.pk, suspended_at__isnull=True
+    )
+    member = Member.objects.with_scopes_disabled().filter(
+        organization_id=OuterRef("pk"),
+        user_id=user.pk,
+        status=MemberStatus.ACTIVE,
+        portal_access=PortalAccess.ACTIVE,
+    )
+    return (
+        Organization.objects.annotate(is_admin=Exists(admin), is_member=Exists(member))
+        .filter(Q(is_admin=True) | Q(is_member=True))
+        .only("id", "name", "slug")
+        .order_by("name", "pk")
+    )
+
+
+def memberships_of(member: Member) -> QuerySet:
+    """The member's own memberships and their company's, with their plans
+    (the member portal's home page): one query. ``is_current``: active today,
+    by the one rule for that (``MembershipQuerySet.active``)."""
+    holders = Q(member_id=member.pk)
+    if member.company_id is not None:
+        holders |= Q(company_id=member.company_id)
+    current = Membership.objects.with_scopes_disabled().active().filter(pk=OuterRef("pk"))
+    return (
+        scoped(Membership, member.organization)
+        .filter(holders)
+        .annotate(is_current=Exists(current))
+        .select_related("plan", "plan__location")
+        .order_by("-start_date", "-pk")
+    )

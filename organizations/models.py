@@ -128,6 +128,9 @@ class Location(TimeStamped):
         permissions = [
             ("manage_customers", "Manage customers (companies and members)"),
             ("manage_settings", "Manage settings"),
+            # Invite admins and change, suspend or remove their roles at this
+            # location (organizations/permissions.py admin_change_refusal).
+            ("manage_admins", "Manage admins"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["organization", "slug"], name="location_slug_per_org"),
@@ -170,9 +173,10 @@ class OrganizationAdmin(TimeStamped):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_roles"
     )
     is_owner = models.BooleanField(default=False)
-    # Set while the person's member record here is deactivated or removed
-    # (members/access.py): the role is kept, but gives no access, so
-    # activating the record gives it back as it was (R4.6).
+    # Set while the role is suspended, from the admins page or with the
+    # person's member record here (deactivated or removed, members/access.py):
+    # the role is kept, but gives no access, so restoring it (or activating
+    # the record) gives it back as it was (R4.6).
     suspended_at = models.DateTimeField(null=True, blank=True)
     # The member record this role was invited with (the invite form's
     # Administrator switch): until the invitation is accepted that record

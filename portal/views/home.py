@@ -4,7 +4,7 @@ from django.db.models import prefetch_related_objects
 from django.shortcuts import render
 
 from members.privacy import visible_contact
-from members.selectors import history_prefetches
+from members.selectors import history_prefetches, memberships_of
 
 from ..decorators import portal_view
 
@@ -18,7 +18,13 @@ def home(request):
         [member], *history_prefetches(organization=request.organization, names=True)
     )
     return render(
-        request, "portal/home.html", {"member": member, "company_people": _company_people(member)}
+        request,
+        "portal/home.html",
+        {
+            "member": member,
+            "company_people": _company_people(member),
+            "memberships": list(memberships_of(member)),
+        },
     )
 
 

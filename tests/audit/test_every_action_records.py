@@ -35,6 +35,7 @@ from members.invitation_emails import hash_token
 from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess
 from notifications.models import Notification
 from organizations.logo_files import prepare_logo
+from organizations.permissions import MANAGE_CUSTOMERS
 from tests import factories as f
 from tests.branding_helpers import logo_upload
 
@@ -61,6 +62,7 @@ NOT_ACTIONS = {
         "ends the 'New' label at a login: a fact about the login, which allauth records"
     ),
     "members.actions.invitations.resend_note": "words for a message",
+    "members.actions.admins.grants_json": "how an entry keeps grants",
     "members.actions.mass_invite.check_paste_length": "a check",
     "members.actions.mass_invite.errors_csv": "a download",
     "members.actions.mass_invite.id_lookups": "a query",
@@ -371,6 +373,38 @@ ACTIONS = {
         ),
         Expect(Verb.INVITATION_SENT, Via.PORTAL, "contact.user"),
     ),
+    "members.actions.admins.admin_invite": (
+        lambda c: {
+            "organization": c.org,
+            "actor": c.owner,
+            "location": c.harbour,
+            "first_name": "Ada",
+            "email": "ada@example.test",
+            "grants": {(MANAGE_CUSTOMERS, c.mill.pk)},
+        },
+        Expect(Verb.ADMIN_PERMISSIONS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_set_permissions": (
+        lambda c: {
+            "role": _role(c.mill_admin),
+            "actor": c.owner,
+            "locations": [c.harbour, c.mill],
+            "grants": {(MANAGE_CUSTOMERS, c.harbour.pk)},
+        },
+        Expect(Verb.ADMIN_PERMISSIONS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_suspend": (
+        lambda c: {"role": _role(c.mill_admin), "actor": c.owner},
+        Expect(Verb.ADMIN_SUSPENDED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_restore": (
+        lambda c: {"role": _role(c.mill_admin, suspended=True), "actor": c.owner},
+        Expect(Verb.ADMIN_PERMISSIONS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_remove": (
+        lambda c: {"role": _role(c.mill_admin), "actor": c.owner},
+        Expect(Verb.ADMIN_REMOVED, Via.ADMIN, "owner"),
+    ),
     "companies.actions.company_create": (
         lambda c: {
             "organization": c.org,
@@ -515,6 +549,16 @@ def _membership(c, member=None):
         organization=c.org,
         plan=_plan(c),
     )
+
+
+def _role(user, *, suspended=False):
+    from organizations.models import OrganizationAdmin
+
+    role = OrganizationAdmin.objects.get(user=user)
+    if suspended:
+        OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=timezone.now())
+        role.refresh_from_db()
+    return role
 
 
 def _deactivated(member):
