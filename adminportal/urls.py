@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import (
+    approvals,
     attachments,
     companies,
     dashboard,
@@ -52,6 +53,13 @@ urlpatterns = [
         "notifications/<int:pk>/revert/",
         notifications.notification_revert_view,
         name="notification_revert",
+    ),
+    # Members added or activated by contact persons, awaiting approval (R8.2)
+    path("approvals/", approvals.approvals, name="approvals"),
+    path(
+        "approvals/<int:pk>/<str:decision>/",
+        approvals.approval_decide,
+        name="approval_decide",
     ),
     path("settings/", settings.settings_page, name="settings"),
     path("settings/brand/", settings.brand_update, name="brand"),

@@ -7,7 +7,9 @@ delivery is sent, so a late retry never pushes a stale status.
 
 from dataclasses import replace
 
-from members.models import Member
+from django.db.models import Exists, OuterRef
+
+from members.models import Member, MemberStatus, StatusRequest
 
 from .http import Person
 
@@ -24,14 +26,30 @@ _FIELDS = {
 }
 
 
+#: What remotes are told of a member a contact person asked to make Active
+#: while an admin has not decided yet (R8.2): the CRM shows it; door and
+#: printing grant nothing to it (only "active" gets access).
+AWAITING_APPROVAL = "awaiting_approval"
+
+
 def member_snapshots(queryset) -> dict[int, dict]:
     """Snapshots of every member in ``queryset``, keyed by id, in one query."""
-    rows = queryset.values(*_FIELDS.values())
-    return {
-        row["id"]: {key: row[column] or "" for key, column in _FIELDS.items()}
-        | {"member_id": row["id"]}
-        for row in rows
+    awaiting = StatusRequest.objects.filter(
+        member=OuterRef("pk"), decision=StatusRequest.Decision.PENDING
+    )
+    rows = queryset.annotate(awaiting_approval=Exists(awaiting)).values(
+        *_FIELDS.values(), "awaiting_approval"
+    )
+    return {row["id"]: _snapshot(row) for row in rows}
+
+
+def _snapshot(row: dict) -> dict:
+    snapshot = {key: row[column] or "" for key, column in _FIELDS.items()} | {
+        "member_id": row["id"]
     }
+    if row["awaiting_approval"] and snapshot["status"] != MemberStatus.ACTIVE:
+        snapshot["status"] = AWAITING_APPROVAL
+    return snapshot
 
 
 def member_snapshot(member_id: int) -> dict | None:
