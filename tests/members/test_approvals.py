@@ -499,3 +499,21 @@ def test_the_setting_is_on_the_settings_page_and_recorded(cast, client):
     assert cast.org.contact_additions_need_approval
     entry = AuditEntry.objects.get(verb=Verb.ORGANIZATION_SETTINGS_CHANGED)
     assert entry.after["contact_additions_need_approval"] is True
+
+
+def test_an_erased_account_leaves_no_words_about_it_in_requests(approval, run):
+    from members.actions.personal_data import account_delete
+
+    cast = approval.cast
+    Member.objects.filter(pk=cast.teammate.pk).update(status=MemberStatus.FORMER)
+    request = run(
+        team_change_status,
+        actor=cast.contact.user,
+        member=refreshed(cast.teammate),
+        status="active",
+        reason="Tess is back from Lisbon",
+    )
+    run(status_request_reject, status_request=request, actor=cast.admin, reason="Tess owes rent")
+    run(account_delete, user=cast.teammate.user)
+    request.refresh_from_db()
+    assert request.reason == "" and request.decision_reason == ""
