@@ -2,6 +2,7 @@ from django.urls import path
 
 from .views import (
     admins,
+    approvals,
     attachments,
     companies,
     dashboard,
@@ -78,6 +79,13 @@ urlpatterns = [
         "notifications/<int:pk>/revert/",
         notifications.notification_revert_view,
         name="notification_revert",
+    ),
+    # Members added or activated by contact persons, awaiting approval (R8.2)
+    path("approvals/", approvals.approvals, name="approvals"),
+    path(
+        "approvals/<int:pk>/<str:decision>/",
+        approvals.approval_decide,
+        name="approval_decide",
     ),
     path("settings/", settings.settings_page, name="settings"),
     path("settings/brand/", settings.brand_update, name="brand"),

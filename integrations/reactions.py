@@ -30,6 +30,11 @@ EVENT_OF = {
     Verb.INVITATION_ACCEPTED: MemberEvent.UPDATED,
     Verb.MEMBER_REMOVED: MemberEvent.REMOVED,
     Verb.MEMBER_ERASED: MemberEvent.REMOVED,
+    # Awaiting approval and back (R8.2): the snapshot's status says it. An
+    # approval, or a withdrawal, needs no event of its own: the status
+    # change that comes with it sends one.
+    Verb.APPROVAL_REQUESTED: MemberEvent.UPDATED,
+    Verb.APPROVAL_REJECTED: MemberEvent.UPDATED,
 }
 
 

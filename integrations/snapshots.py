@@ -7,7 +7,9 @@ delivery is sent, so a late retry never pushes a stale status.
 
 from dataclasses import replace
 
-from members.models import Member
+from django.db.models import Exists, OuterRef
+
+from members.models import Member, MemberStatus, StatusRequest
 from members.plan_access import with_plan_access
 from organizations.models import Location
 
@@ -31,11 +33,22 @@ _FLAGS = {"door_access": "plan_door_access", "printing_access": "plan_printing_a
 _GROUP_LISTS = {"door_group": "other_door_groups", "printing_group": "other_printing_groups"}
 
 
+#: What remotes are told of a member a contact person asked to make Active
+#: while an admin has not decided yet (R8.2): the CRM shows it; door and
+#: printing grant nothing to it (only "active" gets access).
+AWAITING_APPROVAL = "awaiting_approval"
+
+
 def member_snapshots(queryset) -> dict[int, dict]:
     """Snapshots of every member in ``queryset``, keyed by id: one query, and
     one more for the groups their organizations' locations name."""
+    awaiting = StatusRequest.objects.filter(
+        member=OuterRef("pk"), decision=StatusRequest.Decision.PENDING
+    )
     rows = list(
-        with_plan_access(queryset).values(*_FIELDS.values(), "organization_id", *_FLAGS.values())
+        with_plan_access(queryset)
+        .annotate(awaiting_approval=Exists(awaiting))
+        .values(*_FIELDS.values(), "organization_id", *_FLAGS.values(), "awaiting_approval")
     )
     groups = _groups_by_organization({row["organization_id"] for row in rows})
     snapshots = {}
@@ -45,6 +58,8 @@ def member_snapshots(queryset) -> dict[int, dict]:
         for group, others in _GROUP_LISTS.items():
             named = {location[group] for location in groups.get(row["organization_id"], ())}
             snapshot[others] = sorted(named - {"", snapshot[group]})
+        if row["awaiting_approval"] and snapshot["status"] != MemberStatus.ACTIVE:
+            snapshot["status"] = AWAITING_APPROVAL
         snapshots[row["id"]] = snapshot | {"member_id": row["id"]}
     return snapshots
 

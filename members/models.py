@@ -594,3 +594,93 @@ class LocationTransfer(models.Model):
 
     def __str__(self):
         return f"{self.member}: {self.from_location} → {self.to_location}"
+
+
+class StatusRequest(OutboxItem):
+    """A contact person asked for a member to become Active, and the
+    organization wants an admin to approve it first (R8.2,
+    ``Organization.contact_additions_need_approval``).
+
+    Until decided the member stays as they were (one a contact person added
+    is kept as Contact): no invitation, no door or printing access; the
+    connected systems are told "awaiting_approval" (integrations/snapshots.py).
+    Written only by members/actions/approvals.py, and withdrawn by
+    ``member_change_status`` when the status changes some other way.
+
+    The decision is emailed to whoever asked: the OutboxItem columns carry
+    that email (outbox kind "approval_decision_email", members/approval_emails.py).
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added", _("Added as a new member")
+        STATUS = "status", _("Status change")
+
+    class Decision(models.TextChoices):
+        PENDING = "", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_requests")
+    kind = models.CharField(max_length=10, choices=Kind)
+    #: The status when asked: approving moves from it, and only from it.
+    from_status = models.CharField(max_length=10, choices=MemberStatus)
+    to_status = models.CharField(max_length=10, choices=MemberStatus)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    decision = models.CharField(max_length=10, choices=Decision, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    #: The email telling ``requested_by`` the decision went out (outbox).
+    decision_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One open question per member: a second one waits for the first.
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(decision=""), name="one_open_status_request"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", "approved", "rejected", "withdrawn"]),
+                name="status_request_decision_valid",
+            ),
+        ]
+        indexes = [
+            # The admins' queue: what is open, oldest first.
+            models.Index(
+                fields=["organization", "created_at"],
+                condition=Q(decision=""),
+                name="status_request_open",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.member_id}: {self.from_status} → {self.to_status} ({self.decision or 'open'})"
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision == self.Decision.PENDING
+
+    @property
+    def invites_on_approval(self) -> bool:
+        """Added as Active by a contact person: approving also invites (R2.8)."""
+        return self.kind == self.Kind.ADDED
+
+    def get_from_status_display(self) -> str:
+        return _status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return _status_label(self.to_status)

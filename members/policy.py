@@ -292,6 +292,20 @@ class TeamPolicy:
         return self._say(INVITE_SAYS[reason], member) if reason else None
 
 
+#: What waits for an admin (R8.2): becoming Active, from Contact or Former,
+#: or being added as Active.
+NEEDS_APPROVAL_FROM = (MemberStatus.CONTACT, MemberStatus.FORMER)
+
+
+def approval_needed(organization: Organization, *, from_status: str | None, to_status: str) -> bool:
+    """Does a contact person's change wait for an admin (R8.2)? ``from_status``
+    None: the member is being added. The one place the organization's
+    ``contact_additions_need_approval`` is read; admins are never asked."""
+    if not organization.contact_additions_need_approval or to_status != MemberStatus.ACTIVE:
+        return False
+    return from_status is None or from_status in NEEDS_APPROVAL_FROM
+
+
 def has_active_membership(member: Member) -> bool:
     """Uses the selectors' annotation when present, else asks the database."""
     annotated = getattr(member, "has_active_membership", None)

@@ -31,7 +31,15 @@ from organizations.permissions import (
 )
 from tenancy.scoping import scoped
 
-from .models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
+from .models import (
+    Member,
+    Membership,
+    MemberStatus,
+    Plan,
+    PortalAccess,
+    StatusChange,
+    StatusRequest,
+)
 
 
 def with_active_membership(queryset: QuerySet) -> QuerySet:
@@ -74,6 +82,21 @@ def history_prefetches(*, organization, names: bool = False) -> list[Prefetch]:
             Prefetch("added_by__members", queryset=people, to_attr="members_here"),
         ]
     return lookups
+
+
+def status_requests_for_admin(*, user, organization, open_only: bool = True) -> QuerySet:
+    """Requests for approval (R8.2) about members at the locations where
+    ``user`` may manage customers: the admins' queue (open ones, oldest
+    first), and the only ones they may decide (members/actions/approvals.py
+    asks the same of the member's location)."""
+    requests = scoped(StatusRequest, organization).filter(
+        member__location__in=admin_locations(user, organization)
+    )
+    if open_only:
+        requests = requests.filter(decision=StatusRequest.Decision.PENDING)
+    return requests.select_related(
+        "member", "member__company", "member__location", "requested_by", "decided_by"
+    ).order_by("created_at", "pk")
 
 
 def members_for_admin(*, user, organization) -> QuerySet:

@@ -2,12 +2,12 @@
 company's team in the admin portal: a page of the team at a time, a
 member's history when it is opened (issue 12, item 6)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from companies.models import Company
 from tenancy.scoping import scoped
 
-from .models import Member
+from .models import Member, StatusRequest
 from .selectors import history_prefetches, with_active_membership
 
 #: Rows of a team shown at once; the rest are a page or a search away.
@@ -30,8 +30,19 @@ def team_of(*, company: Company, locations=None) -> QuerySet:
     team = _at(scoped(Member, company.organization_id).filter(company=company), locations)
     return (
         with_active_membership(team)
+        .annotate(awaiting_status=_awaiting_status())
         .select_related("user", "added_by", "location")
         .order_by("first_name", "last_name", "pk")
+    )
+
+
+def _awaiting_status():
+    """The status a contact person asked for and an admin has not decided
+    yet (R8.2), or None: a subquery, so a page of rows costs no more."""
+    return Subquery(
+        StatusRequest.objects.filter(
+            member=OuterRef("pk"), decision=StatusRequest.Decision.PENDING
+        ).values("to_status")[:1]
     )
 
 

@@ -19,11 +19,16 @@ class Notification(OutboxItem):
         ACCOUNT_DELETED = "account_deleted", "A user deleted their account"
         JOIN_REQUEST = "join_request", "New request to join"
         CONNECTION_OFF = "connection_off", "An integration was switched off"
+        APPROVAL = "approval", "A member added by a contact person awaits approval"
 
     class Resolution(models.TextChoices):
         OPEN = "", "Open"
         CONFIRMED = "confirmed", "Confirmed"
         REVERTED = "reverted", "Reverted"
+        # An approval notice (R8.2) closes with the request's decision.
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
@@ -42,6 +47,14 @@ class Notification(OutboxItem):
     #: by it, not by its wording (issue 11, item 7).
     join_request = models.ForeignKey(
         "members.JoinRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: The request an APPROVAL notice asks about: Approve and Reject act on it.
+    status_request = models.ForeignKey(
+        "members.StatusRequest",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     status_change = models.ForeignKey(
         "members.StatusChange", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -30,6 +30,16 @@ class Organization(TimeStamped):
         help_text="Contact persons, billing persons and managers can add their company's "
         "members and change their status from the member portal.",
     )
+    # Only read by members/policy.py (approval_needed): with it on, a member a
+    # contact person adds as Active, or moves to Active, waits for an admin
+    # (R8.2) before any invitation, door or printing access.
+    contact_additions_need_approval = models.BooleanField(
+        "New members added by contact persons need an admin's approval",
+        default=False,
+        help_text="Off: they are active at once (invitation, door and printing access). On: "
+        "a member a contact person adds as Active, or moves from Contact or Former to "
+        "Active, waits as “Awaiting approval” until an admin of the location approves.",
+    )
     invitation_reminders = models.BooleanField(
         "Send an invitation reminder after 3 days", default=False
     )

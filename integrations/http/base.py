@@ -36,7 +36,9 @@ from .errors import ConfigurationError, DeliveryError
 USER_AGENT = "flexcommunity-integrations/1.0 (+https://flexcommunity.invalid)"
 
 #: Statuses a member can have, as pushed to remotes.
-STATUSES = frozenset({"active", "contact", "former", "removed"})
+#: "awaiting_approval": a contact person asked for them to become Active and
+#: no admin decided yet (R8.2); like every status but "active", no access.
+STATUSES = frozenset({"active", "contact", "former", "removed", "awaiting_approval"})
 
 #: 4xx codes that describe a temporary condition rather than a bad request:
 #: 408 Request Timeout, 409 Conflict (usually a concurrent write on the remote side),
@@ -68,7 +70,7 @@ class Person:
     last_name: str
     phone: str
     company: str
-    status: str  # "active" | "contact" | "former" | "removed"
+    status: str  # "active" | "contact" | "former" | "removed" | "awaiting_approval"
     location: str
     organization: str
     # What the member's location and plans give (members/plan_access.py,

@@ -13,9 +13,11 @@ from members.actions.invitations import member_invite
 from members.actions.records import member_create
 from members.actions.roles import contact_set_locations
 from members.actions.status import member_change_status
-from members.models import Member, MemberStatus, StatusChange
-from members.policy import TeamPolicy, new_member_email_refusal
+from members.models import Member, MemberStatus, StatusChange, StatusRequest
+from members.policy import TeamPolicy, approval_needed, new_member_email_refusal
 from organizations.models import Location
+
+from .approvals import status_request_open
 
 
 @transaction.atomic
@@ -48,6 +50,9 @@ def team_add_member(
     refusal = new_member_email_refusal(status=status, email=email)
     if refusal:
         raise ValidationError({"email": refusal})
+    # R8.2: with approval on, someone added as Active is kept as Contact
+    # (no invitation, no door or printing access) until an admin approves.
+    waits = approval_needed(company.organization, from_status=None, to_status=status)
     member = member_create(
         organization=company.organization,
         location=location,
@@ -56,11 +61,11 @@ def team_add_member(
         last_name=last_name,
         email=email,
         phone=phone,
-        status=status,
+        status=MemberStatus.CONTACT if waits else status,
         actor=actor,
         via=Via.PORTAL,
     )
-    if status == MemberStatus.ACTIVE:
+    if status == MemberStatus.ACTIVE and not waits:
         # R2.8: added as Active means invited to the portal; added as Contact
         # does not (an admin or the contact person invites later).
         member_invite(member=member, actor=actor, via=Via.PORTAL)
@@ -69,19 +74,26 @@ def team_add_member(
         via=Via.PORTAL,
         actor=actor,
         subject=member,
-        after={"status": status, "company_id": company.pk},
+        after={"status": member.status, "company_id": company.pk}
+        | ({"requested_status": status} if waits else {}),
     )
+    if waits:
+        status_request_open(
+            member=member, to_status=status, actor=actor, kind=StatusRequest.Kind.ADDED
+        )
     return member
 
 
 @transaction.atomic
 def team_change_status(
     *, actor, member: Member, status: str, reason: str = ""
-) -> StatusChange | None:
+) -> StatusChange | StatusRequest | None:
     """A contact person changes a teammate's status from the member portal.
 
     The policy is checked again here, whatever the view showed. Leaving
     Active is reported to the location's admins, who may revert it (R2.7).
+    With approval on, becoming Active is asked of them instead (R8.2): the
+    StatusRequest comes back, and the member stays as they were.
     """
     # Decide on the row as it is now, locked: not on what the page read.
     member = Member.objects.select_for_update().get(pk=member.pk)
@@ -90,6 +102,14 @@ def team_change_status(
     )
     if refusal:
         raise PermissionDenied(refusal)
+    if approval_needed(member.organization, from_status=member.status, to_status=status):
+        return status_request_open(
+            member=member,
+            to_status=status,
+            actor=actor,
+            kind=StatusRequest.Kind.STATUS,
+            reason=reason.strip(),
+        )
     change = member_change_status(
         member=member, status=status, actor=actor, via=Via.PORTAL, reason=reason.strip()
     )

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from companies.selectors import linked_location_ids
@@ -25,7 +26,7 @@ from members.actions.team import (
 from members.forms.company import ContactLocationsForm
 from members.forms.status import StatusChangeForm
 from members.forms.team import NewTeamMemberForm
-from members.models import MemberStatus, PortalAccess
+from members.models import MemberStatus, PortalAccess, StatusRequest
 from members.privacy import visible_contact
 from members.team_selectors import TEAM_PAGE_SIZE, matching, team_member_history, team_of
 
@@ -131,11 +132,27 @@ def team_add(request):
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
+            if member.status != form.cleaned_data["status"]:
+                # Kept as Contact until an admin approves (R8.2).
+                text = _(
+                    "%(member)s is on %(company)s's team, awaiting an admin's approval to "
+                    "become Active: the admins of %(org)s have been asked. No invitation "
+                    "goes out until then."
+                )
+            else:
+                text = _(
+                    "%(member)s is now on %(company)s's team as %(status)s. The admins of "
+                    "%(org)s have been told."
+                )
             messages.success(
                 request,
-                f"{member.full_name} is now on {company.name}'s team as "
-                f"{member.get_status_display()}. The admins of "
-                f"{request.organization.name} have been told.",
+                text
+                % {
+                    "member": member.full_name,
+                    "company": company.name,
+                    "status": member.get_status_display(),
+                    "org": request.organization.name,
+                },
             )
             return redirect("portal:team", org_slug=request.organization.slug)
     return render(request, "portal/team_add.html", {"company": company, "form": form})
@@ -228,6 +245,15 @@ def _row_response(request, pk, *, note, error):
 
 
 def _outcome(member, change, *, had_portal: bool, organization) -> str:
+    if isinstance(change, StatusRequest):
+        return _(
+            "%(member)s awaits an admin's approval to become %(status)s: the admins of "
+            "%(org)s have been asked, and you will get an email with their decision."
+        ) % {
+            "member": member.full_name,
+            "status": change.get_to_status_display(),
+            "org": organization.name,
+        }
     if change is None:
         return f"{member.full_name} is already {member.get_status_display()}."
     text = f"{member.full_name} is now {change.get_to_status_display()}."

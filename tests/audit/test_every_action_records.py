@@ -344,6 +344,23 @@ ACTIONS = {
         },
         Expect(Verb.COMPANY_ROLE_CHANGED, Via.ADMIN, "admin"),
     ),
+    "members.actions.approvals.status_request_open": (
+        lambda c: {
+            "member": f.MemberFactory(location=c.harbour, company=c.acme, status="contact"),
+            "to_status": MemberStatus.ACTIVE,
+            "actor": c.contact.user,
+            "kind": "status",
+        },
+        Expect(Verb.APPROVAL_REQUESTED, Via.PORTAL, "contact.user"),
+    ),
+    "members.actions.approvals.status_request_approve": (
+        lambda c: {"status_request": _status_request(c), "actor": c.admin},
+        Expect(Verb.APPROVAL_APPROVED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.approvals.status_request_reject": (
+        lambda c: {"status_request": _status_request(c), "actor": c.admin, "reason": "No desk"},
+        Expect(Verb.APPROVAL_REJECTED, Via.ADMIN, "admin"),
+    ),
     "members.actions.team.team_add_member": (
         lambda c: (
             _team_on(c)
@@ -578,6 +595,15 @@ def _team_on(c):
     from organizations.services import organization_update_settings
 
     organization_update_settings(organization=c.org, actor=None, contacts_manage_team=True)
+
+
+def _status_request(c):
+    from members.actions.approvals import status_request_open
+
+    contact = f.MemberFactory(location=c.harbour, company=c.acme, status=MemberStatus.CONTACT)
+    return status_request_open(
+        member=contact, to_status=MemberStatus.ACTIVE, actor=c.contact.user, kind="status"
+    )
 
 
 def _membership_ended(c):
