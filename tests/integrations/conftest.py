@@ -179,6 +179,8 @@ WORKER_SETTINGS = {
     # Beat's sweep (which tests send through the broker) leaves changes
     # younger than this to their own task.
     "INTEGRATIONS_SWEEP_GRACE": 1,
+    # The stubs have no rate limit; tests of the limit give a connection one.
+    "INTEGRATIONS_VENDOR_RATE_LIMITS": "false",
 }
 
 
