@@ -33,6 +33,7 @@ from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest, Lower
 from django.utils import timezone
@@ -53,16 +54,22 @@ logger = logging.getLogger(__name__)
 
 KIND = timing.INTEGRATION_DELIVERY
 REMOVED = "removed"
-#: Deliveries per task (and per claim): HubSpot's batch upsert takes 100.
-BATCH = 100
-#: Of the lease, how long a task keeps starting pushes; the rest of the
-#: batch is handed back (not counted) for the next task. Below the soft time
-#: limit (50 %), so a slow remote never gets a batch killed mid-way.
-KEEP_PUSHING = 0.35
 
 
 def _setting(name: str, default):
     return getattr(settings, name, default)
+
+
+def batch_size() -> int:
+    """Deliveries per task (and per claim); 100, what HubSpot's batch upsert
+    takes. 1 sends one delivery per task, as before batches."""
+    return max(1, int(_setting("INTEGRATIONS_DELIVERY_BATCH", 100)))
+
+
+#: Of the lease, how long a task keeps starting pushes; the rest of the
+#: batch is handed back (not counted) for the next task. Below the soft time
+#: limit (50 %), so a slow remote never gets a batch killed mid-way.
+KEEP_PUSHING = 0.35
 
 
 def delivery_attempt(*, delivery_id: int) -> str:
@@ -77,13 +84,14 @@ def delivery_attempts(*, delivery_ids: list[int]) -> dict[int, str]:
     returns each one's resulting status ("busy": not taken)."""
     now = timezone.now()
     results = dict.fromkeys(delivery_ids, "busy")
-    claimed = engine.claim_many(
-        KIND, delivery_ids, now=now, status=DeliveryStatus.IN_FLIGHT, last_attempt_at=now
-    )
+    claiming = {"now": now, "status": DeliveryStatus.IN_FLIGHT, "last_attempt_at": now}
+    claimed = engine.claim_many(KIND, delivery_ids, **claiming)
     if len(claimed) < len(delivery_ids):
         _requeue_paused(set(delivery_ids) - set(claimed), now=now)
     if not claimed:
         return results
+    if len(claimed) < batch_size():
+        claimed += _claim_more(claimed[0], batch_size() - len(claimed), claiming)
     lease = engine.kind(KIND).policy.lease
     mine = Q(status=DeliveryStatus.IN_FLIGHT, lease_expires_at=now + lease)
     deadline = time.monotonic() + lease.total_seconds() * KEEP_PUSHING
@@ -98,6 +106,28 @@ def delivery_attempts(*, delivery_ids: list[int]) -> dict[int, str]:
         finished += batch.finished
     _enqueue_next(finished)
     return results
+
+
+def _claim_more(delivery_id: int, room: int, claiming: dict) -> list[int]:
+    """Fill the batch with other due deliveries to the same connection, oldest
+    first: a stream of single changes (one message per delivery) is then
+    sent in batches too, and their own messages find them taken. Rows another
+    worker is claiming are skipped (``SKIP LOCKED``), not waited for; the
+    claim's own conditions (turn, connection on) still decide."""
+    now = claiming["now"]
+    candidates = (
+        Delivery.objects.filter(
+            Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lt=now),
+            connection_id=Delivery.objects.filter(pk=delivery_id).values("connection_id")[:1],
+            status__in=CLAIMABLE,
+            next_attempt_at__lte=now,
+        )
+        .order_by("next_attempt_at", "pk")
+        .select_for_update(skip_locked=True)
+        .values("pk")[:room]
+    )
+    with transaction.atomic():  # FOR UPDATE needs one (a single COMMIT more)
+        return engine.claim_many(KIND, candidates, **claiming)
 
 
 # -- one connection's share of a batch ------------------------------------------------

@@ -45,7 +45,7 @@ from members.models import Member
 from outbox import engine, timing
 from outbox.broker import BULK
 
-from .attempts import BATCH, delivery_attempt, delivery_attempts
+from .attempts import batch_size, delivery_attempt, delivery_attempts
 from .http.addresses import refusal
 from .models import (
     CLAIMABLE,
@@ -189,7 +189,7 @@ def outbox_fan_out_many(*, event_ids: list[int], bulk: bool = False) -> list[int
     Claims the event rows with ``SELECT … FOR UPDATE SKIP LOCKED``: two
     workers given the same events (a sweep racing the on-commit task) fan
     each out once. A handful of queries however many events; one message per
-    connection and ``attempts.BATCH`` deliveries (``bulk``: behind single
+    connection and ``attempts.batch_size()`` deliveries (``bulk``: behind single
     changes in the broker).
     """
     with transaction.atomic():
@@ -324,7 +324,7 @@ def register_outbox_kind() -> None:
             name=KIND,
             model=Delivery,
             task=deliver,
-            batch=BATCH,
+            batch=batch_size(),
             owed=lambda now: Q(status__in=UNFINISHED),
             ready=_ready,
             failed=_failed,

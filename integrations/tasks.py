@@ -38,7 +38,7 @@ def dispatch_events(event_ids: list[int], bulk: bool = False) -> None:
 
 @shared_task(name="integrations.deliver", **TASK_OPTIONS, **LIMITS)
 def deliver(delivery_ids: list[int] | int) -> dict:
-    """Up to ``services.BATCH`` deliveries (one id from messages queued
+    """Up to ``attempts.batch_size()`` deliveries (one id from messages queued
     before batches)."""
     from .services import delivery_attempts
 

@@ -203,13 +203,14 @@ def claim(name: str, pk: int, *, now=None, **also) -> bool:
     )
 
 
-def claim_many(name: str, pks: list[int], *, now=None, **also) -> list[int]:
+def claim_many(name: str, pks, *, now=None, **also) -> list[int]:
     """``claim`` for many rows in one statement; returns the ids it took.
+    ``pks``: a list, or a subquery of candidates.
 
     The same conditional UPDATE with ``RETURNING`` (PostgreSQL, and SQLite
     since 3.35): a batch of deliveries costs one round trip to claim, and
     rows another worker holds or whose turn it is not are simply not taken."""
-    if not pks:
+    if isinstance(pks, list) and not pks:
         return []
     now = now or timezone.now()
     lease = _kinds[name].policy.lease

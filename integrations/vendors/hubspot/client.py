@@ -109,7 +109,6 @@ class HubSpotClient(BaseClient):
             )
         return left
 
-    @unexpected_shape_is_transient
     def push_many(self, people: Sequence[tuple[Person, str]]) -> dict[str, DeliveryError]:
         """Upsert up to :attr:`batch_size` contacts in one call, for members whose
         address has not changed (no contact to move). Each input carries its
@@ -118,6 +117,10 @@ class HubSpotClient(BaseClient):
         by key. A failure of the whole call raises, as :meth:`push` does."""
         if len(people) > self.batch_size:
             raise ValueError(f"at most {self.batch_size} contacts per call")
+        return self._upsert_many(people)
+
+    @unexpected_shape_is_transient
+    def _upsert_many(self, people: Sequence[tuple[Person, str]]) -> dict[str, DeliveryError]:
         inputs, sent, failed = [], [], {}
         for person, key in people:
             try:  # one unusable address must not fail the others

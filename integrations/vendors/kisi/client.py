@@ -7,7 +7,8 @@ it never creates a second role assignment, and a revoke that finds nothing is do
 
 - active: ensure the user exists (``GET /users?query=`` → ``POST /users``) and holds
   exactly one role assignment in the group, with the connection's role
-  (``GET /role_assignments`` → ``POST`` if none has it → ``DELETE`` the others).
+  (``GET /role_assignments`` → ``POST`` if none has it → ``DELETE`` the others;
+  a user just created is assigned straight away: it holds nothing yet).
 - any other status: delete every role assignment the user has in the group. The Kisi
   user itself is left alone (it may hold access to other groups we do not manage).
 
@@ -64,8 +65,12 @@ class KisiClient(BaseClient):
         # idempotency_key is not needed: every step checks the remote state first.
         email = require_email(person)
         if person.is_active:
-            user = self.find_user(email) or self.create_user(person, email)
-            self.ensure_assignment(user["id"])
+            user = self.find_user(email)
+            if user is None:
+                # A user made just now holds no assignment: no need to list them.
+                self.assign(self.create_user(person, email)["id"])
+            else:
+                self.ensure_assignment(user["id"])
         else:
             # Every user with this email, should the remote hold case-variant duplicates:
             # a revoke that misses one leaves a door open.
@@ -120,19 +125,22 @@ class KisiClient(BaseClient):
         current = self.assignments(user_id)
         keep = next((a for a in current if str(a.get("role_id")) == self.role_id), None)
         if keep is None:
-            body = {
-                "role_assignment": {
-                    "user_id": user_id,
-                    "group_id": self.group_id,
-                    "role_id": self.role_id,
-                }
-            }
-            self._send("POST", "/role_assignments", json=body)
+            self.assign(user_id)
         for assignment in current:
             if assignment is not keep:
                 self._send(
                     "DELETE", f"/role_assignments/{assignment['id']}", ok_statuses=frozenset({404})
                 )
+
+    def assign(self, user_id: int | str) -> None:
+        body = {
+            "role_assignment": {
+                "user_id": user_id,
+                "group_id": self.group_id,
+                "role_id": self.role_id,
+            }
+        }
+        self._send("POST", "/role_assignments", json=body)
 
     def revoke_all(self, user_id: int | str) -> None:
         for assignment in self.assignments(user_id):
