@@ -327,6 +327,10 @@ def main():
     HubSpotStub.keep_alive = KisiStub.keep_alive = True  # as real remotes answer
     try:
         r = redis.Redis.from_url(REDIS_URL)
+        # Messages an interrupted run left would be worked off first.
+        from config.celery import app
+
+        app.control.purge()
         with HubSpotStub() as crm, KisiStub() as door:
             for stub, kind in ((crm, "hubspot"), (door, "kisi")):
                 connection_save(

@@ -42,13 +42,14 @@ from accounts.crypto import UndecryptableCredentials
 from members.models import Member
 from outbox import engine, timing
 
-from . import throttle
+from . import durability, throttle
 from .http import DeliveryError, ReceiverGone, pauses_connection
 from .models import CLAIMABLE, Connection, Delivery, DeliveryStatus, RemoteAddress
 from .outbox import MemberEvent
 from .snapshots import member_snapshots, person_from_snapshot
 from .switch_off import connection_switch_off
 from .vendors import registry
+from .vendors.categories import KeyedByEmail
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,11 @@ def delivery_attempt(*, delivery_id: int) -> str:
 def delivery_attempts(*, delivery_ids: list[int]) -> dict[int, str]:
     """Attempts at every delivery of ``delivery_ids`` whose turn it is;
     returns each one's resulting status ("busy": not taken)."""
+    with durability.relaxed():
+        return _attempts(delivery_ids)
+
+
+def _attempts(delivery_ids: list[int]) -> dict[int, str]:
     now = timezone.now()
     results = dict.fromkeys(delivery_ids, "busy")
     claiming = {"now": now, "status": DeliveryStatus.IN_FLIGHT, "last_attempt_at": now}
@@ -152,6 +158,8 @@ class _Batch:
             self._fail(self.deliveries, message, permanent=True)
             return self.results
         attempts = self._attempts()
+        if isinstance(vendor.category, KeyedByEmail):
+            _remember_all(attempts)
         plan = vendor.category.plan(client, attempts)
         for index, part in enumerate(plan):
             if time.monotonic() > self.deadline:
@@ -405,24 +413,13 @@ class _Attempt:
         write when it is already the latest address sent."""
         if self.addresses and self.addresses[0].casefold() == email.casefold():
             return
-        now = timezone.now()
         if any(known.casefold() == email.casefold() for known in self.addresses):
-            self._rows().filter(email__iexact=email).update(email=email, last_sent_at=now)
+            with durability.durable():
+                self._rows().filter(email__iexact=email).update(
+                    email=email, last_sent_at=timezone.now()
+                )
         else:
-            # A differently-cased twin written meanwhile is the same address.
-            RemoteAddress.objects.bulk_create(
-                [
-                    RemoteAddress(
-                        organization_id=self.delivery.organization_id,
-                        connection_id=self.delivery.connection_id,
-                        member_ref=self.delivery.member_ref,
-                        email=email,
-                        first_sent_at=now,
-                        last_sent_at=now,
-                    )
-                ],
-                ignore_conflicts=True,
-            )
+            _remember_all([self], email=email)
         self.addresses[:] = [email] + [
             known for known in self.addresses if known.casefold() != email.casefold()
         ]
@@ -441,6 +438,39 @@ class _Attempt:
 
     def switch_off(self, reason: str) -> None:
         connection_switch_off(connection=self.delivery.connection, reason=reason)
+
+
+def _remember_all(attempts: list[_Attempt], *, email: str | None = None) -> None:
+    """Note each attempt's address (``email``, else the member's current one)
+    where it is new to the connection, in one durable INSERT before anything
+    of the batch is sent. Noted early is harmless: an address never sent is
+    only revoked or erased in vain."""
+    now = timezone.now()
+    new = []
+    for attempt in attempts:
+        address = email or attempt.person.email
+        if address and not any(k.casefold() == address.casefold() for k in attempt.addresses):
+            new.append((attempt, address))
+    if not new:
+        return
+    with durability.durable():
+        # A differently-cased twin written meanwhile is the same address.
+        RemoteAddress.objects.bulk_create(
+            [
+                RemoteAddress(
+                    organization_id=attempt.delivery.organization_id,
+                    connection_id=attempt.delivery.connection_id,
+                    member_ref=attempt.delivery.member_ref,
+                    email=address,
+                    first_sent_at=now,
+                    last_sent_at=now,
+                )
+                for attempt, address in new
+            ],
+            ignore_conflicts=True,
+        )
+    for attempt, address in new:
+        attempt.addresses.insert(0, address)
 
 
 # -- clients, one per connection per worker process ---------------------------------------

@@ -45,6 +45,7 @@ from members.models import Member
 from outbox import engine, timing
 from outbox.broker import BULK
 
+from . import durability
 from .attempts import batch_size, delivery_attempt, delivery_attempts
 from .http.addresses import refusal
 from .models import (
@@ -178,11 +179,18 @@ def partial_enqueue_due(connection_id: int):
 # -- outbox → deliveries ----------------------------------------------------------------
 
 
+#: Events one fan-out takes at most (a mass invite's chunk).
+FAN_OUT_BATCH = 500
+
+
 def outbox_fan_out(*, event_id: int) -> list[int]:
-    return outbox_fan_out_many(event_ids=[event_id])
+    """This one event's fan-out, no other's."""
+    return outbox_fan_out_many(event_ids=[event_id], steal=False)
 
 
-def outbox_fan_out_many(*, event_ids: list[int], bulk: bool = False) -> list[int]:
+def outbox_fan_out_many(
+    *, event_ids: list[int], bulk: bool = False, steal: bool = True
+) -> list[int]:
     """Create the events' deliveries (one per connection) and send the ones
     whose connection is on; a switched-off connection's deliveries wait.
 
@@ -192,7 +200,7 @@ def outbox_fan_out_many(*, event_ids: list[int], bulk: bool = False) -> list[int
     connection and ``attempts.batch_size()`` deliveries (``bulk``: behind single
     changes in the broker).
     """
-    with transaction.atomic():
+    with durability.relaxed(), transaction.atomic():
         events = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
             .filter(pk__in=event_ids, processed_at__isnull=True)
@@ -201,6 +209,23 @@ def outbox_fan_out_many(*, event_ids: list[int], bulk: bool = False) -> list[int
         )
         if not events:
             return []
+        if steal and len(events) < FAN_OUT_BATCH:
+            # Other events of the same organizations waiting for their own
+            # message: a stream of single changes is fanned out in batches
+            # too. Only the same organizations', so another organization's
+            # bulk never rides on a single change's priority.
+            events += (
+                OutboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(
+                    processed_at__isnull=True,
+                    organization_id__in={e.organization_id for e in events},
+                )
+                .exclude(pk__in=[e.pk for e in events])
+                .order_by("pk")
+                .only("pk", "organization_id", "member_id", "member_ref", "connection_id")[
+                    : FAN_OUT_BATCH - len(events)
+                ]
+            )
         # Switched-off connections too: their admins were promised that
         # changes wait and are sent once it is on again.
         connections = defaultdict(list)
@@ -309,8 +334,8 @@ def _fan_out_unprocessed(*, now, grace, limit) -> dict[str, int]:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    for event_id in event_ids:
-        outbox_fan_out(event_id=event_id)
+    for start in range(0, len(event_ids), FAN_OUT_BATCH):
+        outbox_fan_out_many(event_ids=event_ids[start : start + FAN_OUT_BATCH])
     return {"events": len(event_ids)}
 
 

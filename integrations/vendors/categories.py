@@ -125,7 +125,7 @@ class Category:
         return f"<{type(self).__name__}>"
 
 
-class _KeyedByEmail(Category):
+class KeyedByEmail(Category):
     """Systems that hold the member under their email address, so every
     address sent is remembered before it is sent: should the remote act and
     the answer be lost, what it holds is still known (R3.3)."""
@@ -140,7 +140,7 @@ class _KeyedByEmail(Category):
         raise NotImplementedError
 
 
-class Crm(_KeyedByEmail):
+class Crm(KeyedByEmail):
     """A CRM keeps one contact per member: a changed email moves that contact
     (from whichever earlier address holds it) instead of creating a second
     one, and a deleted account deletes it under every address sent there
@@ -185,7 +185,7 @@ class Crm(_KeyedByEmail):
         return {a: errors.get(a.idempotency_key) for a in attempts}
 
 
-class Access(_KeyedByEmail):
+class Access(KeyedByEmail):
     """Door and print accounts are keyed by email: whatever an earlier
     address holds goes before anything is granted to the current one."""
 
