@@ -22,6 +22,7 @@ lock held), and may override :meth:`StubServer.parse_body`.
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 import traceback
@@ -353,6 +354,12 @@ class _Handler(BaseHTTPRequestHandler):
 
 class _KeepAliveHandler(_Handler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        # Headers and body go out as two writes: without this, Nagle's
+        # algorithm holds the body until the client's delayed ACK (~40 ms).
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def bearer_ok(request: RecordedRequest, token: str) -> bool:
