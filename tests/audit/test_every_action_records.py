@@ -75,6 +75,7 @@ NOT_ACTIONS = {
         "the pipeline's own work, recorded on the Delivery row (attempts, last error)"
     ),
     "integrations.services.outbox_fan_out": "the pipeline: creates the Delivery rows",
+    "integrations.services.outbox_fan_out_many": "the pipeline: creates the Delivery rows",
     "integrations.services.register_outbox_kind": "registers the outbox kind at start-up",
 }
 
