@@ -126,12 +126,22 @@ def record_member_events(
     )
     ids = [e.pk for e in events]
     for start in range(0, len(ids), chunk):
-        transaction.on_commit(partial(dispatch_after_commit, ids[start : start + chunk]))
+        part = ids[start : start + chunk]
+        transaction.on_commit(partial(dispatch_after_commit, part, bulk=len(ids) > 1))
 
 
-def dispatch_after_commit(event_ids: list[int]) -> None:
+def dispatch_after_commit(event_ids: list[int], *, bulk: bool = False) -> None:
     """Hand events to a worker. Never raises: the change is already committed,
-    and an event the broker did not take is picked up by the sweep."""
+    and an event the broker did not take is picked up by the sweep.
+
+    ``bulk`` (a mass invite, a resync): the events and their deliveries queue
+    behind single changes, so one organization's thousands of changes do not
+    hold up another's one (docs/integrations.md, "Fairness")."""
+    from outbox.broker import BULK
+
     from .tasks import enqueue
 
-    enqueue("dispatch_events", event_ids)
+    if bulk:
+        enqueue("dispatch_events", event_ids, True, priority=BULK)
+    else:
+        enqueue("dispatch_events", event_ids)

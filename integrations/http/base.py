@@ -338,6 +338,9 @@ class ClientOptions(TypedDict, total=False):
     #: Reach loopback and private networks (self-hosted systems, local stubs);
     #: refused by default (see :mod:`.addresses`).
     allow_private_hosts: bool
+    #: Called before every request; raises :class:`~.errors.Throttled` when
+    #: the connection's rate limit is used up (see ``integrations/throttle.py``).
+    throttle: Callable[[], None] | None
 
 
 class BaseClient:
@@ -358,11 +361,13 @@ class BaseClient:
         headers: dict[str, str] | None = None,
         timeout: float = 10.0,
         allow_private_hosts: bool = False,
+        throttle: Callable[[], None] | None = None,
     ) -> None:
         if not base_url or not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"{self.kind or type(self).__name__}: invalid base URL")
         self.base_url = base_url
         self.timeout = timeout
+        self.throttle = throttle
         self._http = make_http_client(
             base_url, headers=headers, timeout=timeout, allow_private_hosts=allow_private_hosts
         )
@@ -388,6 +393,8 @@ class BaseClient:
         return f"<{type(self).__name__} {self.base_url}>"
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if self.throttle is not None:
+            self.throttle()
         return send(self._http, method, url, **kwargs)
 
 

@@ -73,10 +73,8 @@ NOT_ACTIONS = {
     ),
     "integrations.services.allow_private_hosts": "a setting",
     "integrations.services.partial_enqueue_due": "builds an on-commit callback",
-    "integrations.services.delivery_attempt": (
-        "the pipeline's own work, recorded on the Delivery row (attempts, last error)"
-    ),
     "integrations.services.outbox_fan_out": "the pipeline: creates the Delivery rows",
+    "integrations.services.outbox_fan_out_many": "the pipeline: creates the Delivery rows",
     "integrations.services.register_outbox_kind": "registers the outbox kind at start-up",
 }
 

@@ -10,7 +10,8 @@ it never creates a second role assignment, and a revoke that finds nothing is do
   (``Person.door_group``; the connection's group when the location names none), with the
   connection's role (``GET /role_assignments`` → ``POST`` if none has it → ``DELETE`` the
   others), and none in the groups the organization's other locations name (a member who
-  moved leaves their old location's doors).
+  moved leaves their old location's doors). A user just created is assigned straight
+  away: it holds nothing yet.
 - otherwise: delete every role assignment the user has in any of those groups. The Kisi
   user itself is left alone (it may hold access to other groups we do not manage).
 
@@ -70,7 +71,11 @@ class KisiClient(BaseClient):
         others = [self._group(g) for g in person.other_door_groups] + [self.group_id]
         others = list(dict.fromkeys(g for g in others if str(g) != str(group)))
         if person.may_open_doors:
-            user = self.find_user(email) or self.create_user(person, email)
+            user = self.find_user(email)
+            if user is None:
+                # A user made just now holds no assignment: no need to list or revoke.
+                self.assign(self.create_user(person, email)["id"], group)
+                return
             self.ensure_assignment(user["id"], group)
             for other in others:
                 self.revoke_all(user["id"], other)
@@ -135,19 +140,22 @@ class KisiClient(BaseClient):
         current = self.assignments(user_id, group_id)
         keep = next((a for a in current if str(a.get("role_id")) == self.role_id), None)
         if keep is None:
-            body = {
-                "role_assignment": {
-                    "user_id": user_id,
-                    "group_id": group_id,
-                    "role_id": self.role_id,
-                }
-            }
-            self._send("POST", "/role_assignments", json=body)
+            self.assign(user_id, group_id)
         for assignment in current:
             if assignment is not keep:
                 self._send(
                     "DELETE", f"/role_assignments/{assignment['id']}", ok_statuses=frozenset({404})
                 )
+
+    def assign(self, user_id: int | str, group_id: int | str) -> None:
+        body = {
+            "role_assignment": {
+                "user_id": user_id,
+                "group_id": group_id,
+                "role_id": self.role_id,
+            }
+        }
+        self._send("POST", "/role_assignments", json=body)
 
     def revoke_all(self, user_id: int | str, group_id: int | str) -> None:
         for assignment in self.assignments(user_id, group_id):
