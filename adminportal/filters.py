@@ -187,7 +187,13 @@ class CompanyFilter(SortedFilterSet):
     SORTS = COMPANY_SORTS
 
     q = django_filters.CharFilter(method="search", label="Search")
-    location = ModelChoiceFilter(queryset=None, empty_label="All my locations")
+    # A company at several locations is one row whichever is chosen.
+    location = ModelChoiceFilter(
+        queryset=None, field_name="locations", empty_label="All my locations"
+    )
+    archived = django_filters.BooleanFilter(
+        method="by_archived", widget=forms.CheckboxInput, label="Archived only"
+    )
     sort = _sort_filter(COMPANY_SORTS)
 
     def __init__(self, *args, locations, **kwargs):
@@ -196,6 +202,10 @@ class CompanyFilter(SortedFilterSet):
 
     def search(self, queryset, name, value):
         return queryset.filter(search_condition(value, fields=COMPANY_SEARCH))
+
+    def by_archived(self, queryset, name, value):
+        # Archived companies are hidden unless asked for (issue 13, item 2).
+        return queryset.filter(archived_at__isnull=not value)
 
 
 class UserFilter(SortedFilterSet):

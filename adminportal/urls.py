@@ -10,6 +10,7 @@ from .views import (
     members,
     notifications,
     settings,
+    timeline,
 )
 
 app_name = "adminportal"
@@ -26,7 +27,28 @@ urlpatterns = [
     path("members/bulk/", directory.members_bulk, {"tab": "members"}, name="members_bulk"),
     path("contacts/bulk/", directory.members_bulk, {"tab": "contacts"}, name="contacts_bulk"),
     path("members/<int:pk>/", members.member_detail, name="member"),
+    path("companies/new/", companies.company_new, name="company_new"),
     path("companies/<int:pk>/", companies.company_detail, name="company"),
+    path("companies/<int:pk>/edit/", companies.company_edit, name="company_edit"),
+    path(
+        "companies/<int:pk>/archive/",
+        companies.company_archive_view,
+        {"action": "archive"},
+        name="company_archive",
+    ),
+    path(
+        "companies/<int:pk>/restore/",
+        companies.company_archive_view,
+        {"action": "restore"},
+        name="company_restore",
+    ),
+    path(
+        "companies/<int:pk>/contacts/<int:member_pk>/locations/",
+        companies.company_contact_link,
+        name="company_contact_link",
+    ),
+    path("companies/<int:pk>/timeline/", timeline.company_timeline, name="company_timeline"),
+    path("members/<int:pk>/timeline/", timeline.member_timeline, name="member_timeline"),
     # Team management (R2.1, R2.4, R2.7)
     path("members/<int:pk>/status/", members.member_status, name="member_status"),
     path(

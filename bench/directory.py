@@ -97,7 +97,7 @@ def seed(slug, *, members, companies, locations, team, users=True):
     from guardian.shortcuts import assign_perm
 
     from audit.models import AuditEntry, Verb, Via
-    from companies.models import Company
+    from companies.models import Company, CompanyLocation
     from members.actions.roles import company_set_roles
     from members.models import Member, Membership, MemberStatus, Plan, PortalAccess
     from organizations.models import Location, Organization, OrganizationAdmin
@@ -115,10 +115,13 @@ def seed(slug, *, members, companies, locations, team, users=True):
         ]
     )
     firms = Company.objects.bulk_create(
-        [
-            Company(organization=org, location=places[i % locations], name=f"Company {i:05}")
-            for i in range(companies)
-        ],
+        [Company(organization=org, name=f"Company {i:05}") for i in range(companies)],
+        batch_size=BATCH,
+    )
+    # Each company at one location (a member of it works there).
+    home = {firm.pk: places[i % locations] for i, firm in enumerate(firms)}
+    CompanyLocation.objects.bulk_create(
+        [CompanyLocation(organization=org, company=firm, location=home[firm.pk]) for firm in firms],
         batch_size=BATCH,
     )
     big = firms[0]
@@ -133,7 +136,7 @@ def seed(slug, *, members, companies, locations, team, users=True):
         rows.append(
             Member(
                 organization=org,
-                location=company.location if company else places[i % locations],
+                location=home[company.pk] if company else places[i % locations],
                 company=company,
                 first_name=f"{rng.choice(firsts)}{i % 97}",
                 last_name=rng.choice(lasts),

@@ -189,12 +189,15 @@ def member_search(words: str, *, organization) -> Q:
 # ------------------------------------------------------------ companies tab
 
 
-def company_member_counts(companies: list) -> None:
+def company_member_counts(companies: list, *, locations) -> None:
     """Sets ``member_count`` and ``active_member_count`` on each company of
-    a page, counted for those companies only (one query)."""
+    a page, counted for those companies only (one query), and only their
+    members at ``locations`` (the admin's, R1.2)."""
     counts = {
         row["company_id"]: row
-        for row in Member.objects.filter(company__in=[c.pk for c in companies])
+        for row in Member.objects.filter(
+            company__in=[c.pk for c in companies], location__in=locations
+        )
         .order_by()
         .values("company_id")
         .annotate(total=Count("pk"), active=Count("pk", filter=Q(status=MemberStatus.ACTIVE)))
@@ -286,7 +289,8 @@ def forget_tab_counts(organization_ids) -> None:
 
 
 #: What changes a tab's count: a member arriving, leaving, changing tab
-#: (status), gaining a login; a company arriving.
+#: (status), gaining a login; a company arriving, archived or restored,
+#: or at other locations.
 CHANGES_COUNTS = (
     Verb.MEMBER_CREATED,
     Verb.MEMBER_STATUS_CHANGED,
@@ -297,6 +301,10 @@ CHANGES_COUNTS = (
     Verb.MEMBER_ERASED,
     Verb.INVITATION_ACCEPTED,
     Verb.COMPANY_CREATED,
+    # Archived companies leave the tab; a company's locations decide whose
+    # tab it is in.
+    Verb.COMPANY_ARCHIVED,
+    Verb.COMPANY_UPDATED,
     # Which locations an admin sees.
     Verb.ADMIN_PERMISSIONS_CHANGED,
     Verb.ADMIN_SUSPENDED,

@@ -25,7 +25,7 @@ from functools import cached_property
 from django.db import models
 from django.db.models.functions import Lower
 
-from companies.models import Company
+from companies.models import Company, ContactLocation
 from companies.selectors import companies_managed_by
 from members.models import Member, Membership, MemberStatus, PortalAccess
 from organizations.models import Organization, OrganizationAdmin
@@ -61,6 +61,14 @@ INVITE_NO_EMAIL = (
     "Ask an admin of {organization} to add one."
 )
 INVITE_ALREADY_IN = "{member} already uses the member portal."
+NOT_AT_YOUR_LOCATIONS = "{member} is not at the locations you manage for your company."
+LOCATION_NOT_YOURS = "Choose one of the locations you manage for your company."
+LINK_ONLY_CONTACT = (
+    "Only your company's contact person, linked to the whole company, decides who manages "
+    "which locations."
+)
+LINK_OWN = "Ask an admin of {organization} to change your own link."
+LINK_NO_ROLE = "{member} holds no role in your company: make them a manager first."
 ACTIVE_NEEDS_EMAIL = "An active member needs an email address to log in."
 NEW_MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.CONTACT)
 NEW_MEMBER_STATUS = "A new member starts as Active or Contact."
@@ -186,6 +194,20 @@ class TeamPolicy:
             return member.user_id in users
         return member.pk in invited
 
+    @cached_property
+    def team_locations(self) -> frozenset[int] | None:
+        """The locations this person is linked to in their company (seed 004,
+        a "Property Manager"): they see and manage the team there only.
+        None: linked to the whole company (a "Client Admin")."""
+        if not self.user.is_authenticated:
+            return frozenset()
+        linked = frozenset(
+            ContactLocation.objects.filter(
+                organization=self.organization, member__user=self.user
+            ).values_list("location_id", flat=True)
+        )
+        return linked or None
+
     def team_refusal(self, company: Company | None) -> str | None:
         """May this person see and manage ``company``'s team at all?"""
         if not self.organization.contacts_manage_team:
@@ -198,11 +220,35 @@ class TeamPolicy:
             return NOT_A_TEAM_MANAGER
         return None
 
-    def add_member_refusal(self, company: Company | None, status: str | None = None) -> str | None:
+    def add_member_refusal(
+        self, company: Company | None, status: str | None = None, location=None
+    ) -> str | None:
         refusal = self.team_refusal(company)
         if refusal is None and status is not None and status not in NEW_MEMBER_STATUSES:
             return NEW_MEMBER_STATUS
+        if refusal is None and location is not None and not self.at_my_locations(location.pk):
+            return LOCATION_NOT_YOURS
         return refusal
+
+    def at_my_locations(self, location_id) -> bool:
+        limit = self.team_locations
+        return limit is None or location_id in limit
+
+    def link_refusal(self, company: Company | None, member: Member) -> str | None:
+        """May this person link ``member`` to the whole company or to
+        specific locations (seed 004)? Only the contact person, linked to
+        the whole company, and not for themselves."""
+        refusal = self._teammate_refusal(member) or self.team_refusal(company)
+        if refusal:
+            return refusal
+        me = company.contact_person
+        if me is None or me.user_id != self.user.pk or self.team_locations is not None:
+            return LINK_ONLY_CONTACT
+        if member.pk == me.pk:
+            return self._say(LINK_OWN)
+        if not company.holds_team_role(member):
+            return self._say(LINK_NO_ROLE, member)
+        return None
 
     def _teammate_refusal(self, member: Member) -> str | None:
         """Is ``member`` on a team this person manages, and not frozen?"""
@@ -214,6 +260,8 @@ class TeamPolicy:
             member.company_id not in self.managed_company_ids
         ):
             return self._say(NOT_IN_YOUR_COMPANY, member)
+        if not self.at_my_locations(member.location_id):
+            return self._say(NOT_AT_YOUR_LOCATIONS, member)
         return None
 
     def status_change_refusal(self, member: Member, status: str | None = None) -> str | None:

@@ -2,6 +2,7 @@
 
 from datetime import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db.models import (
     BooleanField,
@@ -20,7 +21,8 @@ from django_scopes import scopes_disabled
 
 from accounts.emails import verified_emails
 from audit.models import AuditEntry
-from companies.selectors import companies_for_admin
+from companies.models import Company
+from companies.selectors import company_page_for_admin
 from organizations.models import Organization, OrganizationAdmin
 from organizations.permissions import admin_locations, can_manage_organization_settings
 from tenancy.scoping import scoped
@@ -168,7 +170,7 @@ def organization_of_login(user) -> Organization | None:
 def company_detail_for_admin(*, user, organization) -> QuerySet:
     """A company's page: its memberships; its team is read a page at a
     time (``members.team_selectors.team_of``)."""
-    return companies_for_admin(user=user, organization=organization).prefetch_related(
+    return company_page_for_admin(user=user, organization=organization).prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
     )
 
@@ -220,3 +222,57 @@ def recent_activity(*, user, organization, limit: int = 15) -> QuerySet:
         .select_related("member", "actor")
         .order_by("-created_at", "-id")[:limit]
     )
+
+
+#: Entries of a member's or company's timeline shown at once; "Older" asks
+#: for the next ones (issue 13, item 5).
+TIMELINE_PAGE_SIZE = 20
+
+
+def _older_than(entries: QuerySet, cursor) -> QuerySet:
+    """Entries after ``cursor`` (an entry id) in newest-first order: a
+    keyset page, so the 50th page costs what the first does. A cursor
+    that is not one of ``entries`` pages nothing."""
+    if not cursor:
+        return entries
+    try:
+        cursor = int(cursor)
+    except (TypeError, ValueError):
+        return entries.none()
+    at = entries.filter(pk=cursor).values("created_at")[:1]
+    return entries.filter(
+        Q(created_at__lt=Subquery(at)) | Q(created_at=Subquery(at), pk__lt=cursor)
+    )
+
+
+def _page(entries: QuerySet, cursor) -> tuple[list, int | None]:
+    rows = list(
+        _older_than(entries, cursor)
+        .select_related("actor", "member")
+        .order_by("-created_at", "-pk")[: TIMELINE_PAGE_SIZE + 1]
+    )
+    more = len(rows) > TIMELINE_PAGE_SIZE
+    rows = rows[:TIMELINE_PAGE_SIZE]
+    return rows, (rows[-1].pk if more else None)
+
+
+def member_timeline(*, member: Member, cursor=None) -> tuple[list, int | None]:
+    """Everything recorded about ``member`` (status, access, invitations,
+    roles, memberships, resyncs…), newest first, a page at a time: the
+    entries and the cursor of the next page (None: no more). The caller
+    has already found the member among those the reader may see."""
+    entries = AuditEntry.objects.filter(organization_id=member.organization_id, member=member)
+    return _page(entries, cursor)
+
+
+def company_timeline(*, company, user, cursor=None) -> tuple[list, int | None]:
+    """Everything recorded about ``company`` and its members, newest first,
+    a page at a time. An entry about a member shows only where ``user``
+    manages customers at that member's location (R1.2)."""
+    locations = admin_locations(user, company.organization)
+    company_type = ContentType.objects.get_for_model(Company)
+    entries = AuditEntry.objects.filter(organization_id=company.organization_id).filter(
+        Q(subject_type=company_type, subject_id=company.pk) | Q(member__company=company),
+        Q(member__isnull=True) | Q(member__location__in=locations),
+    )
+    return _page(entries, cursor)

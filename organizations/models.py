@@ -61,12 +61,13 @@ class Organization(TimeStamped):
     # Language and time zone (issue 16): what a person sees unless their own
     # account says otherwise, and where a location does not say otherwise.
     language = models.CharField(
-        "Default language", max_length=8, choices=settings.LANGUAGES, default="en"
+        "Default language", max_length=8, choices=settings.LANGUAGES, default="en", db_default="en"
     )
     time_zone = models.CharField(
         "Default time zone",
         max_length=64,
         default="UTC",
+        db_default="UTC",
         validators=[validate_time_zone],
         help_text="An IANA name such as Europe/Berlin; each location may set its own.",
     )
@@ -89,6 +90,8 @@ class Location(TimeStamped):
     time_zone = models.CharField(
         max_length=64,
         blank=True,
+        default="",
+        db_default="",
         validators=[validate_time_zone],
         help_text="An IANA name such as Europe/Berlin; blank uses the organization's.",
     )

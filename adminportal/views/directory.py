@@ -45,7 +45,7 @@ def _member_filter(request, tab, params=None):
         tab=tab,
         organization=org,
         locations=admin_locations(user, org),
-        companies=companies_in_directory(user=user, organization=org),
+        companies=companies_in_directory(user=user, organization=org, archived=None),
         plans=plans_for_admin(user=user, organization=org),
     )
 
@@ -90,12 +90,12 @@ def companies_tab(request):
     org, user = request.organization, request.user
     companies = CompanyFilter(
         request.GET,
-        queryset=companies_in_directory(user=user, organization=org),
+        queryset=companies_in_directory(user=user, organization=org, archived=None),
         locations=admin_locations(user, org),
     )
     ordering, expressions = companies.sort
     page = keyset_page(companies.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
-    company_member_counts(page.object_list)
+    company_member_counts(page.object_list, locations=admin_locations(user, org))
     link_rows(page, name="company", organization=org)
     return render(
         request,

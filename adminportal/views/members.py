@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.models import Via
@@ -23,7 +24,7 @@ from members.forms.transfer import TransferForm
 from members.login_access import sessions_note
 from members.models import MemberStatus, PortalAccess
 from members.policy import read_only_refusal
-from members.selectors import member_detail_for_admin, members_for_admin
+from members.selectors import member_detail_for_admin, member_timeline, members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
 
@@ -34,11 +35,15 @@ from ._shared import _error_text, _member, _to_member, back_url
 def member_detail(request, pk):
     queryset = member_detail_for_admin(user=request.user, organization=request.organization)
     member = get_object_or_404(queryset, pk=pk)
+    timeline, cursor = member_timeline(member=member)
     return render(
         request,
         "adminportal/member_detail.html",
         {
             "member": member,
+            # Issue 13, item 5: adminportal/_timeline.html
+            "timeline": timeline,
+            "timeline_more": _timeline_more(request, member, cursor),
             "statuses": MemberStatus.choices,
             "back_url": back_url(request),
             # Resync pushes to every connection: the integrations pages' permission.
@@ -47,6 +52,13 @@ def member_detail(request, pk):
             ),
         },
     )
+
+
+def _timeline_more(request, member, cursor) -> str:
+    if cursor is None:
+        return ""
+    url = reverse("adminportal:member_timeline", args=[request.organization.slug, member.pk])
+    return f"{url}?before={cursor}"
 
 
 def _admin_role_note(member) -> str:

@@ -12,6 +12,7 @@ from django.db import transaction
 from audit import log
 from audit.models import Verb, Via
 from companies.models import Company
+from companies.policy import new_member_refusal
 from members.models import Member, MemberStatus, PortalAccess
 from members.policy import EMAIL_TAKEN, members_with_email
 from organizations.models import Location, Organization
@@ -33,6 +34,9 @@ def member_create(
     via: str = Via.ADMIN,
 ) -> Member:
     _check_same_organization(organization, location, company)
+    refusal = new_member_refusal(company, location)
+    if refusal:
+        raise ValidationError({"company": refusal})
     email = email.strip().lower()
     if email and members_with_email(organization.pk, email).exists():
         raise ValidationError({"email": EMAIL_TAKEN})

@@ -4,15 +4,18 @@ by the notifications app, from the audit entries these actions write."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
-from companies.models import Company
+from companies.models import Company, CompanyLocation
 from members.actions.invitations import member_invite
 from members.actions.records import member_create
+from members.actions.roles import contact_set_locations
 from members.actions.status import member_change_status
 from members.models import Member, MemberStatus, StatusChange
 from members.policy import TeamPolicy, new_member_email_refusal
+from organizations.models import Location
 
 
 @transaction.atomic
@@ -25,11 +28,21 @@ def team_add_member(
     email: str = "",
     phone: str = "",
     status: str = MemberStatus.ACTIVE,
+    location: Location | None = None,
 ) -> Member:
-    """A contact person adds a member to their company from the member portal."""
-    refusal = TeamPolicy(user=actor, organization=company.organization).add_member_refusal(
-        company, status
-    )
+    """A contact person adds a member to their company from the member
+    portal, at ``location``: one of the company's locations they manage
+    (given only one, that one)."""
+    policy = TeamPolicy(user=actor, organization=company.organization)
+    refusal = policy.add_member_refusal(company, status)
+    if refusal:
+        raise PermissionDenied(refusal)
+    if location is None:
+        places = _team_locations_of(company, policy)
+        if len(places) != 1:
+            raise ValidationError({"location": _("Choose the location they work at.")})
+        location = places[0]
+    refusal = policy.add_member_refusal(company, status, location)
     if refusal:
         raise PermissionDenied(refusal)
     refusal = new_member_email_refusal(status=status, email=email)
@@ -37,7 +50,7 @@ def team_add_member(
         raise ValidationError({"email": refusal})
     member = member_create(
         organization=company.organization,
-        location=company.location,
+        location=location,
         company=company,
         first_name=first_name,
         last_name=last_name,
@@ -92,3 +105,27 @@ def team_invite_member(*, actor, member: Member) -> Member:
     if refusal:
         raise PermissionDenied(refusal)
     return member_invite(member=member, actor=actor, via=Via.PORTAL)
+
+
+def _team_locations_of(company: Company, policy: TeamPolicy) -> list[Location]:
+    """The company's locations where this person manages the team."""
+    places = [
+        row.location
+        for row in CompanyLocation.objects.filter(company=company).select_related("location")
+    ]
+    return [place for place in places if policy.at_my_locations(place.pk)]
+
+
+@transaction.atomic
+def team_link_contact(*, actor, member: Member, locations) -> Member:
+    """The contact person links a teammate who holds a role to the whole
+    company (no locations) or to specific locations (seed 004)."""
+    member = Member.objects.select_related("company__contact_person").get(pk=member.pk)
+    refusal = TeamPolicy(user=actor, organization=member.organization).link_refusal(
+        member.company, member
+    )
+    if refusal:
+        raise PermissionDenied(refusal)
+    return contact_set_locations(
+        company=member.company, member=member, locations=locations, actor=actor, via=Via.PORTAL
+    )

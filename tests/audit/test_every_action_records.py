@@ -380,6 +380,41 @@ ACTIONS = {
         },
         Expect(Verb.COMPANY_CREATED, Via.ADMIN, "admin"),
     ),
+    "companies.actions.company_update": (
+        lambda c: {
+            "company": c.acme,
+            "actor": c.admin,
+            "tax_id": "DE123",
+            "locations": [c.harbour, c.mill],
+        },
+        Expect(Verb.COMPANY_UPDATED, Via.ADMIN, "admin"),
+    ),
+    "companies.actions.company_archive": (
+        lambda c: {"company": f.CompanyFactory(location=c.harbour), "actor": c.admin},
+        Expect(Verb.COMPANY_ARCHIVED, Via.ADMIN, "admin"),
+    ),
+    "companies.actions.company_restore": (
+        lambda c: {
+            "company": f.CompanyFactory(location=c.harbour, archived_at=timezone.now()),
+            "actor": c.admin,
+        },
+        Expect(Verb.COMPANY_ARCHIVED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.roles.contact_set_locations": (
+        lambda c: (
+            _second_place(c)
+            or {"company": c.acme, "member": c.contact, "locations": [c.harbour], "actor": c.admin}
+        ),
+        Expect(Verb.CONTACT_LOCATIONS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.team.team_link_contact": (
+        lambda c: (
+            _team_on(c)
+            or _second_place(c)
+            or {"actor": c.contact.user, "member": c.billing, "locations": [c.harbour]}
+        ),
+        Expect(Verb.CONTACT_LOCATIONS_CHANGED, Via.PORTAL, "contact.user"),
+    ),
     "organizations.services.organization_update_settings": (
         lambda c: {"organization": c.org, "actor": c.owner, "members_see_phone": True},
         Expect(Verb.ORGANIZATION_SETTINGS_CHANGED, Via.ADMIN, "owner"),
@@ -432,6 +467,13 @@ def _deactivated(member):
     type(member).objects.filter(pk=member.pk).update(portal_access=PortalAccess.DEACTIVATED)
     member.refresh_from_db()
     return member
+
+
+def _second_place(c):
+    """Acme is a customer at the Old Mill too."""
+    from companies.models import CompanyLocation
+
+    CompanyLocation.objects.create(organization=c.org, company=c.acme, location=c.mill)
 
 
 def _team_on(c):
