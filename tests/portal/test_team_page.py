@@ -108,7 +108,8 @@ def test_team_page_queries_do_not_grow_with_the_team(client, team, warm_caches):
         # A page of 50 at most: the rest is a page or a search away.
         assert response.content.decode().count('class="team-member"') == min(size, 50)
         counts[size] = len(queries)
-    assert counts[10] == counts[60] <= 10, counts
+    # 10, and the header's organization switcher (issue 13, item 6).
+    assert counts[10] == counts[60] <= 11, counts
 
 
 @pytest.mark.parametrize("size", [5, 50])
