@@ -40,6 +40,7 @@ class Verb(models.TextChoices):
     MEMBER_RESYNCED = "member.resynced", "Sent again to connected systems"
     MEMBER_PHOTO_CHANGED = "member.photo_changed", "Photo changed"
     MEMBER_PRIVACY_CHANGED = "member.privacy_changed", "Privacy changed"
+    LANGUAGE_CHANGED = "account.language_changed", "Language changed"
     ATTACHMENT_ADDED = "attachment.added", "File attached"
     ATTACHMENT_DELETED = "attachment.deleted", "File deleted"
     INVITATION_SENT = "invitation.sent", "Invited"

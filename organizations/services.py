@@ -25,6 +25,9 @@ SETTINGS = (
     "auto_former_on_membership_end",
     "members_see_email",
     "members_see_phone",
+    # What a person reads unless their account or the location says otherwise (issue 16).
+    "language",
+    "time_zone",
 )
 
 

@@ -100,6 +100,7 @@ class AccountAdapter(DefaultAccountAdapter):
             to=[email],
             organization=organization_of_login(user),
             expires_at=timezone.now() + timedelta(seconds=lifetime) if lifetime else None,
+            reader=user,
         ).send()
 
     def confirm_email(self, request, email_address):

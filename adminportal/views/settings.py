@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,10 +16,12 @@ from django.views.decorators.http import require_POST
 from members.fields import column_field
 from organizations.branding import DEFAULT_ACCENT
 from organizations.decorators import admin_portal_view
+from organizations.locale import language_of
 from organizations.logo_files import LOGO_MAX_BYTES, LOGO_SIDE, prepare_logo
 from organizations.models import Organization
 from organizations.permissions import can_manage_organization_settings
 from organizations.services import organization_update_brand, organization_update_settings
+from organizations.time_zones import time_zone_names
 
 
 class CommunitySettingsForm(forms.ModelForm):
@@ -46,6 +49,30 @@ class CommunitySettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.disabled = disabled
+
+
+class LocaleSettingsForm(CommunitySettingsForm):
+    """Language and time zone (issue 16): its own card and POST (``form=locale``)."""
+
+    # One of the IANA names, chosen, not typed (the model's validator still checks).
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Default time zone"),
+        choices=[(name, name) for name in sorted(time_zone_names())],
+        help_text=gettext_lazy(
+            "Times are shown in it; a location may set its own. Dates are written the "
+            "way each reader's language writes them."
+        ),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["language", "time_zone"]
+        help_texts = {
+            "language": gettext_lazy(
+                "Of both portals and every email, for each person who has not chosen "
+                "their own on their account page."
+            ),
+        }
 
 
 class BrandForm(forms.Form):
@@ -102,15 +129,20 @@ def _brand_form(organization, data=None, files=None, *, allowed):
     )
 
 
-def _page(request, *, form=None, brand_form=None, allowed):
+def _page(request, *, form=None, brand_form=None, locale_form=None, allowed):
     organization = request.organization
-    if form is None:
-        form = CommunitySettingsForm(
-            instance=Organization.objects.get(pk=organization.pk), disabled=not allowed
-        )
+    if form is None or locale_form is None:
+        copy = Organization.objects.get(pk=organization.pk)
+        form = form or CommunitySettingsForm(instance=copy, disabled=not allowed)
+        locale_form = locale_form or LocaleSettingsForm(instance=copy, disabled=not allowed)
     if brand_form is None:
         brand_form = _brand_form(organization, allowed=allowed)
-    context = {"form": form, "brand_form": brand_form, "allowed": allowed}
+    context = {
+        "form": form,
+        "brand_form": brand_form,
+        "locale_form": locale_form,
+        "allowed": allowed,
+    }
     return render(request, "adminportal/settings.html", context)
 
 
@@ -157,6 +189,8 @@ def settings_page(request):
             {"form": None, "brand_form": None, "allowed": False},
             status=403,
         )
+    if request.method == "POST" and request.POST.get("form") == "locale":
+        return _locale_update(request)
     # A form over a copy, so a rejected POST cannot leave request.organization half-changed.
     form = CommunitySettingsForm(
         request.POST if request.method == "POST" else None,
@@ -185,3 +219,21 @@ def settings_page(request):
             )
         return redirect("adminportal:settings", org_slug=organization.slug)
     return _page(request, form=form, allowed=allowed)
+
+
+def _locale_update(request):
+    """The Language and time zone card of the Settings page."""
+    organization = request.organization
+    form = LocaleSettingsForm(request.POST, instance=Organization.objects.get(pk=organization.pk))
+    if not form.is_valid():
+        return _page(request, locale_form=form, allowed=True)
+    changed = organization_update_settings(
+        organization=organization, actor=request.user, **form.cleaned_data
+    )
+    if changed:
+        # Said in the language just chosen, unless the admin has their own.
+        with translation.override(language_of(request.user, organization)):
+            messages.success(request, _("Language and time zone saved."))
+    else:
+        messages.info(request, _("Nothing changed."))
+    return redirect("adminportal:settings", org_slug=organization.slug)

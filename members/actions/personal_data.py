@@ -9,9 +9,11 @@ account: the login and personal data go, the member record stays as
 
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from accounts.sessions import end_sessions
@@ -154,6 +156,31 @@ def privacy_update(*, member: Member, show_email: bool | None, show_phone: bool 
         after={"show_email": show_email, "show_phone": show_phone},
     )
     return member
+
+
+@transaction.atomic
+def language_update(*, member: Member, language: str):
+    """The person's own language, chosen from ``member``'s account page.
+    It is the login's (every organization's portal and every email to
+    them); blank follows each organization's default. Logged on that
+    member record, where the person made the choice."""
+    user = member.user
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if user.language == language:
+        return user
+    before = {"language": user.language}
+    user.language = language
+    user.save(update_fields=["language", "updated_at"])
+    log.record(
+        verb=Verb.LANGUAGE_CHANGED,
+        via=Via.PORTAL,
+        actor=user,
+        subject=member,
+        before=before,
+        after={"language": language},
+    )
+    return user
 
 
 @transaction.atomic

@@ -4,12 +4,21 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from members.actions.personal_data import account_delete, privacy_update, profile_update
+from members.actions.personal_data import (
+    account_delete,
+    language_update,
+    privacy_update,
+    profile_update,
+)
+from members.forms.language import LanguageForm
 from members.forms.privacy import PrivacyForm
 from members.forms.profile import ProfileForm
 from members.photos import photo_url
 from members.privacy import shows_email, shows_phone
+from organizations.locale import language_of
 
 from ..decorators import portal_view
 
@@ -32,6 +41,13 @@ def _forms(member, data=None, files=None, which=None):
         },
     )
     return profile, privacy
+
+
+def _language_form(request, which):
+    return LanguageForm(
+        request.POST if which == "language" else None,
+        initial={"language": request.user.language},
+    )
 
 
 @portal_view
@@ -64,6 +80,13 @@ def account(request):
         )
         messages.success(request, "Your privacy settings are saved.")
         return redirect("portal:account", org_slug=request.organization.slug)
+    language = _language_form(request, which)
+    if which == "language" and language.is_valid():
+        language_update(member=member, language=language.cleaned_data["language"])
+        # Said in the language just chosen: the next page is in it.
+        with translation.override(language_of(request.user, request.organization)):
+            messages.success(request, _("Your language is saved."))
+        return redirect("portal:account", org_slug=request.organization.slug)
     return render(
         request,
         "portal/account.html",
@@ -71,6 +94,7 @@ def account(request):
             "member": member,
             "profile_form": profile,
             "privacy_form": privacy,
+            "language_form": language,
             "email_shown": shows_email(member),
             "phone_shown": shows_phone(member),
             "photo_url": photo_url(member, request.organization.slug),
