@@ -3,6 +3,7 @@ members/actions/roles.py: it changes members too."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -22,7 +23,7 @@ def company_create(
     via: str = Via.ADMIN,
 ) -> Company:
     if location.organization_id != organization.pk:
-        raise ValidationError({"location": "That location belongs to another organization."})
+        raise ValidationError({"location": _("That location belongs to another organization.")})
     company = Company.objects.create(
         organization=organization, location=location, name=name.strip(), email=email
     )

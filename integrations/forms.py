@@ -1,5 +1,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.fields import column_field, single_line
 
@@ -16,7 +18,7 @@ class ConnectionForm(forms.Form):
     enabled = forms.BooleanField(
         required=False,
         initial=True,
-        help_text="Off: changes wait here and are sent once it is switched on again.",
+        help_text=gettext_lazy("Off: changes wait here and are sent once it is switched on again."),
     )
 
     def __init__(self, *args, kind: str, connection: Connection | None = None, **kwargs):
@@ -37,7 +39,7 @@ class ConnectionForm(forms.Form):
             offered = connection is None and credential.suggest is not None
             if connection is not None and key in hints:
                 if credential.secret:
-                    help_text = f"Stored: {hints[key]}. Leave empty to keep it."
+                    help_text = _("Stored: %(key)s. Leave empty to keep it.") % {"key": hints[key]}
                 else:
                     self.initial.setdefault(key, hints[key])
             if offered:

@@ -7,6 +7,8 @@ away (issue 10, item 3): an owner, or an admin holding everything they
 hold; and nobody does it to themselves.
 """
 
+from django.utils.translation import gettext as _
+
 from members.models import Member
 from organizations.models import OrganizationAdmin
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS, admin_role, role_locations
@@ -35,7 +37,7 @@ def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None)
     if role is None or actor is None:
         return None
     if role.user_id == actor.pk:
-        return (
+        return _(
             "This is your own record: another admin must deactivate or remove you, or "
             "change your status."
         )

@@ -7,6 +7,7 @@ from django.forms.utils import pretty_name
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.models import Via
@@ -129,8 +130,12 @@ def company_add_member(request, pk):
         else:
             messages.success(
                 request,
-                f"{member.full_name} is now on {company.name}'s team as "
-                f"{member.get_status_display()}.",
+                _("%(full_name)s is now on %(company)s's team as %(status)s.")
+                % {
+                    "full_name": member.full_name,
+                    "company": company.name,
+                    "status": member.get_status_display(),
+                },
             )
             return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
     return render(
@@ -153,8 +158,11 @@ def company_roles(request, pk):
         else:
             messages.success(
                 request,
-                f"Roles at {company.name} saved. Who may manage the team from the member "
-                "portal changed with them.",
+                _(
+                    "Roles at %(company)s saved. Who may manage the team from the"
+                    " member portal changed with them."
+                )
+                % {"company": company.name},
             )
             return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
     else:

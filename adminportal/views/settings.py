@@ -37,12 +37,15 @@ class CommunitySettingsForm(forms.ModelForm):
         ]
         # What the defaults do, where they have an effect (members/privacy.py).
         help_texts = {
-            "members_see_email": "Where members see each other in the member portal (their "
-            "company's contact and billing person). Each person may choose otherwise. A "
-            "company's contact person, billing person and managers always see their "
-            "teammates' email.",
-            "members_see_phone": "Same places, and the team page. Each person may choose "
-            "otherwise.",
+            "members_see_email": gettext_lazy(
+                "Where members see each other in the member portal (their "
+                "company's contact and billing person). Each person may choose otherwise. A "
+                "company's contact person, billing person and managers always see their "
+                "teammates' email."
+            ),
+            "members_see_phone": gettext_lazy(
+                "Same places, and the team page. Each person may choose otherwise."
+            ),
         }
 
     def __init__(self, *args, disabled=False, **kwargs):
@@ -202,20 +205,24 @@ def settings_page(request):
             organization=organization, actor=request.user, **form.cleaned_data
         )
         if not changed:
-            messages.info(request, "Nothing changed.")
+            messages.info(request, _("Nothing changed."))
         elif "contacts_manage_team" not in changed:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
         elif organization.contacts_manage_team:
             messages.success(
                 request,
-                "Team management is on: contact persons, billing persons and managers now "
-                "see “My team” in the member portal.",
+                _(
+                    "Team management is on: contact persons, billing persons and managers now "
+                    "see “My team” in the member portal."
+                ),
             )
         else:
             messages.success(
                 request,
-                "Team management is off: contact persons can no longer change their team; "
-                "their access was removed.",
+                _(
+                    "Team management is off: contact persons can no longer change their team; "
+                    "their access was removed."
+                ),
             )
         return redirect("adminportal:settings", org_slug=organization.slug)
     return _page(request, form=form, allowed=allowed)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.models import Member
@@ -75,11 +76,14 @@ def _connection_form(request, *, kind, connection):
             if connection is None:
                 messages.success(
                     request,
-                    f"{saved.name} is connected. New changes go to it from now on; use "
-                    "“Send everyone” to push the members you already have.",
+                    _(
+                        "%(saved)s is connected. New changes go to it from now on; "
+                        "use “Send everyone” to push the members you already have."
+                    )
+                    % {"saved": saved.name},
                 )
             else:
-                messages.success(request, f"{saved.name} was updated.")
+                messages.success(request, _("%(saved)s was updated.") % {"saved": saved.name})
             return redirect("integrations:connections", org_slug=request.organization.slug)
     return render(
         request,
@@ -100,14 +104,20 @@ def connection_resync(request, pk):
     if connection.enabled:
         messages.success(
             request,
-            f"Sending the current state of {count} members to {connection.name}. "
-            "Progress shows in the delivery log.",
+            _(
+                "Sending the current state of %(count)s members to "
+                "%(connection)s. Progress shows in the delivery log."
+            )
+            % {"count": count, "connection": connection.name},
         )
     else:
         messages.warning(
             request,
-            f"Queued {count} members for {connection.name}, but it is switched off: "
-            "they are sent once you switch it on.",
+            _(
+                "Queued %(count)s members for %(connection)s, but it is "
+                "switched off: they are sent once you switch it on."
+            )
+            % {"count": count, "connection": connection.name},
         )
     return redirect("integrations:connections", org_slug=request.organization.slug)
 

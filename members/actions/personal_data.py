@@ -39,7 +39,7 @@ def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **chan
     """
     unknown = set(changes) - set(PERSONAL_FIELDS) - set(ADMIN_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown fields: %(join)s.") % {"join": ", ".join(sorted(unknown))})
     member = Member.objects.select_for_update().get(pk=member.pk)
     refusal = read_only_refusal(member)
     if refusal:
@@ -48,12 +48,15 @@ def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **chan
     personal = [f for f in changed if f in PERSONAL_FIELDS]
     if personal and member.account_deleted_at is not None:
         raise PermissionDenied(
-            "This person deleted their account; their personal details stay erased (R5.3)."
+            _("This person deleted their account; their personal details stay erased (R5.3).")
         )
     if personal and member.personal_data_locked:
         raise PermissionDenied(
-            f"{member.full_name} manages their own name, email and phone in the member "
-            "portal; ask them to change it there."
+            _(
+                "%(full_name)s manages their own name, email and phone in the"
+                " member portal; ask them to change it there."
+            )
+            % {"full_name": member.full_name}
         )
     if "email" in personal:
         email = changes["email"].strip().lower()
@@ -63,8 +66,10 @@ def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **chan
         if member.portal_access == PortalAccess.PENDING:
             raise ValidationError(
                 {
-                    "email": "This person has a pending invitation to the old address. "
-                    "Remove them and invite the right address instead."
+                    "email": _(
+                        "This person has a pending invitation to the old address. "
+                        "Remove them and invite the right address instead."
+                    )
                 }
             )
     if not changed:
@@ -104,7 +109,7 @@ def profile_update(
     the change (a login may be a member in several organizations).
     """
     if not first_name.strip():
-        raise ValidationError({"first_name": "Your first name cannot be empty."})
+        raise ValidationError({"first_name": _("Your first name cannot be empty.")})
     prepared = None
     if photo is not None:
         try:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -17,7 +18,12 @@ from members.policy import read_only_refusal
 def _check_in_company(company: Company, **members: Member | None) -> None:
     for field, member in members.items():
         if member is not None and member.company_id != company.pk:
-            raise ValidationError({field: f"{member} is not a member of {company}."})
+            raise ValidationError(
+                {
+                    field: _("%(member)s is not a member of %(company)s.")
+                    % {"member": member, "company": company}
+                }
+            )
 
 
 def _check_not_read_only(

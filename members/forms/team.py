@@ -4,6 +4,7 @@ With a ``policy`` (member portal) the form also applies members/policy.py
 and shows its refusal; without one (admin portal) it does not (R2.4)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from ..fields import column_field
 from ..models import Member, MemberStatus
@@ -16,15 +17,17 @@ class NewTeamMemberForm(forms.Form):
     first_name = column_field(Member, "first_name")
     last_name = column_field(Member, "last_name")
     email = column_field(
-        Member, "email", help_text="Needed for Active members: it is how they log in."
+        Member, "email", help_text=gettext_lazy("Needed for Active members: it is how they log in.")
     )
     phone = column_field(Member, "phone")
     status = forms.ChoiceField(
         choices=NEW_STATUS_CHOICES,
         initial=MemberStatus.ACTIVE,
         widget=forms.RadioSelect,
-        help_text="Active: works here now. Contact: someone to keep in touch with, "
-        "without access to the space.",
+        help_text=gettext_lazy(
+            "Active: works here now. Contact: someone to keep in touch with, "
+            "without access to the space."
+        ),
     )
 
     def __init__(self, *args, company, policy: TeamPolicy | None = None, **kwargs):

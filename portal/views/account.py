@@ -70,7 +70,7 @@ def account(request):
             for field, errors in invalid.message_dict.items():
                 profile.add_error(field if field in profile.fields else None, errors)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("portal:account", org_slug=request.organization.slug)
     if which == "privacy" and privacy.is_valid():
         privacy_update(
@@ -78,7 +78,7 @@ def account(request):
             show_email=PrivacyForm.from_choice(privacy.cleaned_data["show_email"]),
             show_phone=PrivacyForm.from_choice(privacy.cleaned_data["show_phone"]),
         )
-        messages.success(request, "Your privacy settings are saved.")
+        messages.success(request, _("Your privacy settings are saved."))
         return redirect("portal:account", org_slug=request.organization.slug)
     language = _language_form(request, which)
     if which == "language" and language.is_valid():
@@ -106,7 +106,9 @@ def account(request):
 def account_delete_view(request):
     if request.method == "POST":
         if request.POST.get("confirm") != "delete":
-            messages.error(request, "Tick the box to confirm that you want to delete your account.")
+            messages.error(
+                request, _("Tick the box to confirm that you want to delete your account.")
+            )
             return redirect("portal:account_delete", org_slug=request.organization.slug)
         org_name = request.organization.name
         user = request.user
@@ -114,8 +116,11 @@ def account_delete_view(request):
         account_delete(user=user)
         messages.success(
             request,
-            f"Your account is deleted. {org_name} keeps your membership and billing records "
-            "without your personal details.",
+            _(
+                "Your account is deleted. %(org_name)s keeps your membership "
+                "and billing records without your personal details."
+            )
+            % {"org_name": org_name},
         )
         return redirect("account_login")
     return render(request, "portal/account_delete.html", {"member": request.member})

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.actions.invitations import resend_note
@@ -83,9 +84,16 @@ def team_add(request):
         else:
             messages.success(
                 request,
-                f"{member.full_name} is now on {company.name}'s team as "
-                f"{member.get_status_display()}. The admins of "
-                f"{request.organization.name} have been told.",
+                _(
+                    "%(full_name)s is now on %(company)s's team as %(status)s. "
+                    "The admins of %(organization)s have been told."
+                )
+                % {
+                    "full_name": member.full_name,
+                    "company": company.name,
+                    "status": member.get_status_display(),
+                    "organization": request.organization.name,
+                },
             )
             return redirect("portal:team", org_slug=request.organization.slug)
     return render(request, "portal/team_add.html", {"company": company, "form": form})
@@ -138,8 +146,11 @@ def team_member_invite(request, pk):
         note = (
             resend_note(member)
             if resend
-            else f"{member.full_name} is invited: the email with their link is on its way to "
-            f"{member.email}."
+            else _(
+                "%(full_name)s is invited: the email with their link is on "
+                "its way to %(member_email)s."
+            )
+            % {"full_name": member.full_name, "member_email": member.email}
         )
     return _row_response(request, pk, note=note, error=error)
 
@@ -175,11 +186,19 @@ def _row_response(request, pk, *, note, error):
 
 def _outcome(member, change, *, had_portal: bool, organization) -> str:
     if change is None:
-        return f"{member.full_name} is already {member.get_status_display()}."
-    text = f"{member.full_name} is now {change.get_to_status_display()}."
+        return _("%(full_name)s is already %(status)s.") % {
+            "full_name": member.full_name,
+            "status": member.get_status_display(),
+        }
+    text = _("%(full_name)s is now %(to_status)s.") % {
+        "full_name": member.full_name,
+        "to_status": change.get_to_status_display(),
+    }
     if change.from_status == MemberStatus.ACTIVE:
         # Only say they lost the portal if they had it: many members never log in.
         if had_portal:
-            text += " They can no longer use the member portal."
-        text += f" The admins of {organization.name} have been told."
+            text += _(" They can no longer use the member portal.")
+        text += _(" The admins of %(organization)s have been told.") % {
+            "organization": organization.name
+        }
     return text
