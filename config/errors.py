@@ -31,7 +31,7 @@ def way_back(path: str) -> tuple[str, str]:
     """(address, words) of the link back from an error page at ``path``."""
     match = PORTAL_PATH.match(path or "")
     if match is None:
-        return _("/"), "Back to the start page"
+        return "/", _("Back to the start page")
     return match.group(0), str(PORTAL_WAY_BACK[match["portal"]])
 
 

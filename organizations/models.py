@@ -109,8 +109,8 @@ class Location(TimeStamped):
     class Meta:
         ordering = ["name"]
         permissions = [
-            (gettext_lazy("manage_customers"), "Manage customers (companies and members)"),
-            (gettext_lazy("manage_settings"), "Manage settings"),
+            ("manage_customers", "Manage customers (companies and members)"),
+            ("manage_settings", "Manage settings"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["organization", "slug"], name="location_slug_per_org"),

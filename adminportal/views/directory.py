@@ -36,7 +36,7 @@ from ._shared import PAGE_SIZE
 
 #: Rows read per query while an export streams.
 EXPORT_CHUNK = 2000
-TAB_TITLES = {gettext_lazy("members"): "Members", "contacts": "Contacts and Former"}
+TAB_TITLES = {"members": gettext_lazy("Members"), "contacts": gettext_lazy("Contacts and Former")}
 
 
 def _member_filter(request, tab, params=None):

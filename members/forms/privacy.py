@@ -3,7 +3,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy
 
-PRIVACY_CHOICES = [(gettext_lazy(""), "Space default"), ("show", "Show"), ("hide", "Hide")]
+PRIVACY_CHOICES = [
+    ("", gettext_lazy("Space default")),
+    ("show", gettext_lazy("Show")),
+    ("hide", gettext_lazy("Hide")),
+]
 
 
 class PrivacyForm(forms.Form):
