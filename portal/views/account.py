@@ -82,9 +82,10 @@ def account(request):
         return redirect("portal:account", org_slug=request.organization.slug)
     language = _language_form(request, which)
     if which == "language" and language.is_valid():
-        language_update(member=member, language=language.cleaned_data["language"])
+        chosen = language.cleaned_data["language"]
+        language_update(member=member, language=chosen)
         # Said in the language just chosen: the next page is in it.
-        with translation.override(language_of(request.user, request.organization)):
+        with translation.override(chosen or language_of(None, request.organization)):
             messages.success(request, _("Your language is saved."))
         return redirect("portal:account", org_slug=request.organization.slug)
     return render(
