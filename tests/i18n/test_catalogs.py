@@ -59,20 +59,33 @@ def test_the_committed_mo_is_the_compiled_po(language):
 def test_the_catalogs_hold_every_string_of_the_code(tmp_path, settings, monkeypatch):
     """What `make messages` would extract today, merged into copies of the
     catalogs: a new string comes in untranslated, a changed one fuzzy, a
-    removed one obsolete. Any of those fails here."""
+    removed one obsolete. Any of those fails here.
+
+    makemessages writes to the ``locale`` folder above each source file, so
+    it runs in a tree of links to the sources beside the copies, never
+    beside the real catalogs."""
     if shutil.which("xgettext") is None or shutil.which("msgmerge") is None:
         require_or_skip("GNU gettext (xgettext, msgmerge) is not installed")
+    base = Path(settings.BASE_DIR)
     copy = tmp_path / "locale"
     shutil.copytree(LOCALE, copy)
+    sources = tmp_path / "sources"
+    sources.mkdir()
+    for item in base.iterdir():
+        if item.name not in {"locale", ".venv", ".git", "tests", "bench", "static", "var"}:
+            (sources / item.name).symlink_to(item)
     settings.LOCALE_PATHS = [copy]
-    monkeypatch.chdir(Path(settings.BASE_DIR))
+    monkeypatch.chdir(sources)
+    before = {path: path.read_bytes() for path in LOCALE.rglob("django.*")}
     call_command(
         "makemessages",
         locale=LANGUAGES,
         no_location=True,
+        symlinks=True,
         ignore_patterns=[".venv/*", "tests/*", "bench/*", "static/*"],
         verbosity=0,
     )
+    assert {path: path.read_bytes() for path in LOCALE.rglob("django.*")} == before
     for language in LANGUAGES:
         fresh = read_po(copy / language / "LC_MESSAGES" / "django.po")
         new = [e.msgid for e in fresh if e.msgid and not e.translated]
