@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 from members.fields import column_field, single_line
 
 from .models import Connection
+from .vendor_words import vendor_text
 from .vendors import registry
 
 
@@ -27,15 +28,15 @@ class ConnectionForm(forms.Form):
         self.connection = connection
         vendor = registry.get(kind)
         if vendor.base_url_label:
-            self.fields["base_url"].label = vendor.base_url_label
+            self.fields["base_url"].label = vendor_text(vendor.base_url_label)
         if vendor.base_url_help:
-            self.fields["base_url"].help_text = vendor.base_url_help
+            self.fields["base_url"].help_text = vendor_text(vendor.base_url_help)
         if connection is None:
             self.initial.setdefault("base_url", vendor.default_base_url)
         hints = connection.credential_hints() if connection else {}
         self.credential_fields = []
         for credential in vendor.credentials:
-            key, help_text = credential.key, credential.help_text
+            key, help_text = credential.key, vendor_text(credential.help_text)
             offered = connection is None and credential.suggest is not None
             if connection is not None and key in hints:
                 if credential.secret:
@@ -45,7 +46,7 @@ class ConnectionForm(forms.Form):
             if offered:
                 self.initial.setdefault(key, credential.suggest())
             self.fields[key] = forms.CharField(
-                label=credential.label,
+                label=vendor_text(credential.label),
                 help_text=help_text,
                 required=not credential.optional and (connection is None or not credential.secret),
                 widget=(

@@ -54,7 +54,7 @@ ADMIN_TEAMMATE = gettext_lazy(
     "can change their status."
 )
 #: What an erased record is called (R5.3).
-DELETED_NAME = gettext_lazy("Deleted user")
+DELETED_NAME = "Deleted user"  # stored as the erased record's first name: never translated
 UNKNOWN_STATUS = gettext_lazy("Choose Active, Contact or Former.")
 INVITE_NOT_ACTIVE = gettext_lazy(
     "Only active members use the member portal: set {member} to Active first."

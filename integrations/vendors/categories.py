@@ -22,16 +22,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from typing import Any, ClassVar, Protocol
 
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-
 from integrations.http.base import Person
 from integrations.http.errors import ReceiverGone
 
 #: The status remotes are told for a member who is gone (or an address they left).
 REMOVED = "removed"
 
-NO_EMAIL = gettext_lazy("The member has no email address, which this system needs.")
+NO_EMAIL = "The member has no email address, which this system needs."
 
 
 class Attempt(Protocol):
@@ -139,7 +136,7 @@ class Crm(_KeyedByEmail):
             return None
         if attempt.account_deleted():
             if not earlier:
-                return _("The person deleted their account before anything was sent here.")
+                return "The person deleted their account before anything was sent here."
             for index, email in enumerate(earlier):
                 suffix = "" if index == 0 else f"-{index}"
                 client.erase(email, idempotency_key=f"{key}{suffix}")
@@ -164,7 +161,7 @@ class Access(_KeyedByEmail):
             if earlier:
                 # Not the address itself: after an account deletion the log
                 # must not keep what the person asked us to erase.
-                return NO_EMAIL + _(" Access under the previous address was removed.")
+                return NO_EMAIL + " Access under the previous address was removed."
             return NO_EMAIL
         client.push(person, idempotency_key=key)
         return None
@@ -189,10 +186,8 @@ class Webhook(Category):
             )
         except ReceiverGone:
             attempt.switch_off(
-                _(
-                    "The receiver answered 410 Gone: it no longer accepts these events. "
-                    "Changes wait here; switch the connection on once the receiver is back."
-                )
+                "The receiver answered 410 Gone: it no longer accepts these events. "
+                "Changes wait here; switch the connection on once the receiver is back."
             )
             raise
         return None

@@ -14,6 +14,7 @@ from ..forms import ConnectionForm
 from ..models import Connection
 from ..selectors import connections_with_health
 from ..services import connection_save, resync_connection, resync_member
+from ..vendor_words import vendor_text
 from ..vendors import registry
 from ._shared import _background, _log_url, integrations_view
 
@@ -25,7 +26,7 @@ def connections(request):
         "integrations/connections.html",
         {
             "connections": connections_with_health(organization=request.organization),
-            "kinds": registry.choices(),
+            "kinds": [(kind, vendor_text(label)) for kind, label in registry.choices()],
             **_background(),
         },
     )
@@ -91,7 +92,7 @@ def _connection_form(request, *, kind, connection):
         {
             "form": form,
             "connection": connection,
-            "kind_label": registry.get(kind).label,
+            "kind_label": vendor_text(registry.get(kind).label),
         },
     )
 

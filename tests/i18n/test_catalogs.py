@@ -95,3 +95,16 @@ def test_the_catalogs_hold_every_string_of_the_code(tmp_path, settings, monkeypa
         committed = {e.key for e in read_po(LOCALE / language / "LC_MESSAGES" / "django.po")}
         gone = committed - {e.key for e in fresh}
         assert gone == set(), f"{language}: no longer in the code, run `make messages`: {gone}"
+
+
+def test_every_vendor_word_is_marked_for_translation():
+    """integrations/vendors stays free of Django; its words are marked in
+    integrations/vendor_words.py, which must list each of them."""
+    from integrations.vendor_words import WORDS
+    from integrations.vendors import registry
+
+    for vendor in registry:
+        words = [vendor.label, vendor.base_url_label, vendor.base_url_help]
+        for credential in vendor.credentials:
+            words += [credential.label, credential.help_text]
+        assert {word for word in words if word} <= WORDS, vendor.kind
