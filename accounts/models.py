@@ -47,7 +47,9 @@ class User(GuardianUserMixin, AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Blank: the language of the organization whose portal is open.
-    language = models.CharField(max_length=8, choices=settings.LANGUAGES, blank=True)
+    language = models.CharField(
+        max_length=8, choices=settings.LANGUAGES, blank=True, default="", db_default=""
+    )
 
     objects = UserManager()
 

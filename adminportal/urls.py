@@ -1,15 +1,21 @@
 from django.urls import path
 
 from .views import (
+    admins,
+    approvals,
     attachments,
     companies,
     dashboard,
     directory,
     invitations,
     join_requests,
+    locations,
     members,
+    memberships,
     notifications,
+    plans,
     settings,
+    timeline,
 )
 
 app_name = "adminportal"
@@ -26,7 +32,28 @@ urlpatterns = [
     path("members/bulk/", directory.members_bulk, {"tab": "members"}, name="members_bulk"),
     path("contacts/bulk/", directory.members_bulk, {"tab": "contacts"}, name="contacts_bulk"),
     path("members/<int:pk>/", members.member_detail, name="member"),
+    path("companies/new/", companies.company_new, name="company_new"),
     path("companies/<int:pk>/", companies.company_detail, name="company"),
+    path("companies/<int:pk>/edit/", companies.company_edit, name="company_edit"),
+    path(
+        "companies/<int:pk>/archive/",
+        companies.company_archive_view,
+        {"action": "archive"},
+        name="company_archive",
+    ),
+    path(
+        "companies/<int:pk>/restore/",
+        companies.company_archive_view,
+        {"action": "restore"},
+        name="company_restore",
+    ),
+    path(
+        "companies/<int:pk>/contacts/<int:member_pk>/locations/",
+        companies.company_contact_link,
+        name="company_contact_link",
+    ),
+    path("companies/<int:pk>/timeline/", timeline.company_timeline, name="company_timeline"),
+    path("members/<int:pk>/timeline/", timeline.member_timeline, name="member_timeline"),
     # Team management (R2.1, R2.4, R2.7)
     path("members/<int:pk>/status/", members.member_status, name="member_status"),
     path(
@@ -53,8 +80,20 @@ urlpatterns = [
         notifications.notification_revert_view,
         name="notification_revert",
     ),
+    # Members added or activated by contact persons, awaiting approval (R8.2)
+    path("approvals/", approvals.approvals, name="approvals"),
+    path(
+        "approvals/<int:pk>/<str:decision>/",
+        approvals.approval_decide,
+        name="approval_decide",
+    ),
     path("settings/", settings.settings_page, name="settings"),
     path("settings/brand/", settings.brand_update, name="brand"),
+    # Admins and their permissions per location (R1.2)
+    path("admins/", admins.admins, name="admins"),
+    path("admins/invite/", admins.admin_invite_view, name="admin_invite"),
+    path("admins/<int:pk>/", admins.admin_detail, name="admin"),
+    path("admins/<int:pk>/<str:action>/", admins.admin_role_action, name="admin_action"),
     # Invitations, portal access and personal data (R4, R5)
     path("invite/", invitations.invite, name="invite"),
     path("invite/many/", invitations.mass_invite_view, name="mass_invite"),
@@ -94,6 +133,31 @@ urlpatterns = [
         attachments.attachment_delete_view,
         name="attachment_delete",
     ),
+    # Setting up the space (issue 13): locations, plans, memberships.
+    path("settings/locations/", locations.locations, name="locations"),
+    path("settings/locations/new/", locations.location_new, name="location_new"),
+    path("settings/locations/<int:pk>/", locations.location_edit, name="location_edit"),
+    path(
+        "settings/locations/<int:pk>/archive/",
+        locations.location_archive_view,
+        name="location_archive",
+    ),
+    path("settings/plans/", plans.plans, name="plans"),
+    path("settings/plans/new/", plans.plan_new, name="plan_new"),
+    path("settings/plans/<int:pk>/", plans.plan_edit, name="plan_edit"),
+    path("settings/plans/<int:pk>/archive/", plans.plan_archive_view, name="plan_archive"),
+    path(
+        "members/<int:pk>/memberships/new/",
+        memberships.member_membership_new,
+        name="member_membership_new",
+    ),
+    path(
+        "companies/<int:pk>/memberships/new/",
+        memberships.company_membership_new,
+        name="company_membership_new",
+    ),
+    path("memberships/<int:pk>/", memberships.membership_edit, name="membership_edit"),
+    path("memberships/<int:pk>/end/", memberships.membership_end_view, name="membership_end"),
     path("join-requests/", join_requests.join_requests, name="join_requests"),
     path(
         "join-requests/<int:pk>/<str:decision>/",

@@ -59,9 +59,20 @@ class Verb(models.TextChoices):
     JOIN_REQUEST_REJECTED = "join_request.rejected", gettext_lazy("Request to join rejected")
     COMPANY_CREATED = "company.created", gettext_lazy("Company created")
     COMPANY_ROLE_CHANGED = "company.role_changed", gettext_lazy("Company roles changed")
+    COMPANY_UPDATED = "company.updated", gettext_lazy("Company details changed")
+    COMPANY_ARCHIVED = "company.archived", gettext_lazy("Company archived or restored")
+    CONTACT_LOCATIONS_CHANGED = (
+        "company.contact_locations_changed",
+        gettext_lazy("Contact linked to locations"),
+    )
     TEAM_MEMBER_ADDED = "team.member_added", gettext_lazy("Added by the contact person")
+    APPROVAL_REQUESTED = "approval.requested", gettext_lazy("Awaiting an admin's approval")
+    APPROVAL_APPROVED = "approval.approved", gettext_lazy("Approved by an admin")
+    APPROVAL_REJECTED = "approval.rejected", gettext_lazy("Rejected by an admin")
+    APPROVAL_WITHDRAWN = "approval.withdrawn", gettext_lazy("Request for approval withdrawn")
     ADMIN_PERMISSIONS_CHANGED = "admin.permissions_changed", gettext_lazy("Admin role changed")
     ADMIN_SUSPENDED = "admin.suspended", gettext_lazy("Admin role suspended")
+    ADMIN_REMOVED = "admin.removed", gettext_lazy("Admin role removed")
     ORGANIZATION_SETTINGS_CHANGED = (
         "organization.settings_changed",
         gettext_lazy("Settings changed"),
@@ -81,6 +92,15 @@ class Verb(models.TextChoices):
     DELIVERY_RETRIED = "delivery.retried", gettext_lazy("Delivery retried")
     EXPORT_CREATED = "export.created", gettext_lazy("Export created")
     NOTIFICATION_RESOLVED = "notification.resolved", gettext_lazy("Notice confirmed or reverted")
+    LOCATION_CREATED = "location.created", gettext_lazy("Location created")
+    LOCATION_UPDATED = "location.updated", gettext_lazy("Location changed")
+    LOCATION_ARCHIVED = "location.archived", gettext_lazy("Location archived")
+    PLAN_CREATED = "plan.created", gettext_lazy("Plan created")
+    PLAN_UPDATED = "plan.updated", gettext_lazy("Plan changed")
+    PLAN_ARCHIVED = "plan.archived", gettext_lazy("Plan archived")
+    MEMBERSHIP_CREATED = "membership.created", gettext_lazy("Membership added")
+    MEMBERSHIP_CHANGED = "membership.changed", gettext_lazy("Membership changed")
+    MEMBERSHIP_ENDED = "membership.ended", gettext_lazy("Membership ended")
 
 
 class AuditEntry(models.Model):

@@ -19,17 +19,21 @@ Where it writes:
 
 Two runs, each of ``--changes`` members moving from Contact to Active (a CRM
 upsert and a door grant each, so 2 deliveries per change):
-- **saturation**: changes committed as fast as one process can; latency is
-  mostly queueing behind the backlog, throughput is the worker's capacity;
+- **saturation**: every change committed before the worker starts, so it
+  works off a backlog; throughput is deliveries per second from the first
+  delivery recorded to the last, divided by the worker's processes
+  (``--concurrency``, default 1: the figure is per worker process);
 - **paced**: changes committed at ``--rate`` per second (default: half the
   change rate the saturation run delivered), below capacity, so latency is
   what one change costs.
 
 For each: deliveries per second, and p50/p95 latency from commit to the CRM
 stub receiving the upsert, to the door stub receiving the grant, and to the
-delivery being recorded as succeeded. The baseline is a no-op Celery task
-(``integrations.probe``) sent the same way (a burst, then paced at the same
-rate); the ratios to it are printed.
+delivery being recorded as succeeded. Two baselines from the same run: a
+no-op Celery task (``integrations.probe``) sent the same way (a burst, then
+paced at the same rate), and a bare HTTP round trip to the same CRM stub
+(one upsert of one contact per request, one kept-alive connection). The
+stubs answer at once and keep connections alive, as real remotes do.
 """
 
 import argparse
@@ -59,6 +63,8 @@ ENV = {
     "CELERY_TASK_ALWAYS_EAGER": "false",
     # The stubs listen on 127.0.0.1.
     "INTEGRATIONS_ALLOW_PRIVATE_HOSTS": "true",
+    # The stubs have no rate limit; the vendors' defaults would measure Kisi's 5/s.
+    "INTEGRATIONS_VENDOR_RATE_LIMITS": "false",
     "LOG_LEVEL": "WARNING",
 }
 os.environ.update(ENV)
@@ -142,22 +148,52 @@ def baseline(redis_client, probe, count, rate, tag):
     return figures(latencies, len(done), max(r for _, r in done) - start)
 
 
-def run_changes(org, members, rate, crm, door, timeout):
-    """Move ``members`` to Active (at ``rate`` per second, or flat out) and
-    measure until every delivery is finished."""
-    from integrations.models import UNFINISHED, Delivery, DeliveryStatus
+def bare_http(crm, count):
+    """Sequential upserts of one contact to the CRM stub over one kept-alive
+    connection: what a request costs with nothing of ours around it."""
+    import httpx
+
+    latencies = []
+    with httpx.Client(
+        base_url=crm.url, headers={"Authorization": f"Bearer {crm.access_token}"}
+    ) as client:
+        start = time.time()
+        for index in range(count):
+            body = {"inputs": [{"idProperty": "email", "id": f"bare-{index}@example.test",
+                                "properties": {"member_status": "active"}}]}  # fmt: skip
+            sent = time.time()
+            client.post("/crm/v3/objects/contacts/batch/upsert", json=body).raise_for_status()
+            latencies.append(time.time() - sent)
+        seconds = time.time() - start
+    crm.reset()
+    return figures(latencies, count, seconds)
+
+
+def commit_changes(members, rate):
     from members.actions.status import member_change_status
     from members.models import MemberStatus
 
-    crm.reset()
-    door.reset()
     committed = {}
     start = time.time()
     for index, member in enumerate(members):
         pace(start, index, rate)
         member_change_status(member=member, status=MemberStatus.ACTIVE, via="system")
         committed[member.pk] = time.time()
-    commit_seconds = time.time() - start
+    return committed, start, time.time() - start
+
+
+def run_changes(org, members, rate, crm, door, timeout, committed=None):
+    """Move ``members`` to Active (at ``rate`` per second, or flat out) and
+    measure until every delivery is finished. ``committed``: already done
+    (the saturation run commits before its worker starts)."""
+    from integrations.models import UNFINISHED, Delivery, DeliveryStatus
+
+    if committed is None:
+        crm.reset()
+        door.reset()
+        committed, start, commit_seconds = commit_changes(members, rate)
+    else:
+        committed, start, commit_seconds = committed
 
     refs = list(committed)
     expected = 2 * len(refs)
@@ -173,9 +209,13 @@ def run_changes(org, members, rate, crm, door, timeout):
     dead = sum(1 for row in rows if row[3] == DeliveryStatus.DEAD)
     member_of_key = {f"delivery-{pk}": ref for pk, ref, _, _ in rows}
     crm_latency = [
-        request.received_at - committed[member_of_key[request.header("idempotency-key")]]
+        request.received_at - committed[member_of_key[key]]
         for request in crm.requests_to("POST", "/crm/v3/objects/contacts/batch/upsert")
-        if request.header("idempotency-key") in member_of_key
+        for key in [
+            item.get("objectWriteTraceId") or request.header("idempotency-key")
+            for item in request.body["inputs"]
+        ]
+        if key in member_of_key
     ]
     member_of_email = {m.email: m.pk for m in members}
     email_of_user = {user["id"]: user["email"] for user in door.users}
@@ -187,7 +227,9 @@ def run_changes(org, members, rate, crm, door, timeout):
     finished = [(ref, ok) for _, ref, ok, status in rows if ok is not None]
     done_latency = [ok.timestamp() - committed[ref] for ref, ok in finished]
     end = max((ok.timestamp() for _, ok in finished), default=time.time())
-    seconds = end - start
+    if rate is None:  # a backlog: from the first delivery recorded to the last
+        start = min((ok.timestamp() for _, ok in finished), default=start)
+    seconds = max(end - start, 1e-6)
     print(
         f"  committed {len(refs)} changes in {commit_seconds:.1f} s "
         f"({len(refs) / commit_seconds:.0f}/s); {len(finished)}/{expected} deliveries "
@@ -202,21 +244,26 @@ def run_changes(org, members, rate, crm, door, timeout):
     }
 
 
-def report(title, result, base, paced=False):
+def report(title, result, base, http, processes, paced=False):
     print(title)
     line("baseline: no-op task", base)
+    line("baseline: bare HTTP round trip", http)
     line("commit → CRM receipt", result["crm"])
     line("commit → door receipt", result["door"])
     line("commit → delivered (DB)", result["delivered"])
     rate, p50, p95 = result["delivered"]
-    throughput = (
-        "throughput is the offered load"
-        if paced
-        else f"throughput {rate / base[0]:.2f}× (deliveries vs tasks)"
-    )
+    if paced:
+        print(
+            f"  latency / no-op task: p50 {p50 / base[1]:.1f}×, p95 {p95 / base[2]:.1f}×; "
+            f"/ bare HTTP: p50 {p50 / http[1]:.1f}×, p95 {p95 / http[2]:.1f}×"
+        )
+        return
+    per_process = rate / processes
     print(
-        f"  ratio delivered / baseline: {throughput}, "
-        f"p50 {p50 / base[1]:.1f}×, p95 {p95 / base[2]:.1f}×"
+        f"  deliveries/s per worker process: {per_process:.1f} "
+        f"({processes} process{'es' if processes > 1 else ''}); "
+        f"ratio to no-op tasks/s {rate / base[0]:.2f}×, "
+        f"to bare HTTP requests/s {rate / http[0]:.2f}×"
     )
 
 
@@ -227,7 +274,9 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--changes", type=int, default=5000, help="changes per run (5000)")
     parser.add_argument("--probes", type=int, default=2000, help="baseline tasks per run (2000)")
-    parser.add_argument("--concurrency", type=int, default=4, help="prefork worker processes")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="prefork worker processes (1: per process)"
+    )
     parser.add_argument(
         "--rate", type=float, default=None, help="paced run: changes per second (default: half "
         "of what the saturation run delivered)"
@@ -275,23 +324,15 @@ def main():
     log_dir = Path(tempfile.mkdtemp(prefix="bench-delivery-"))
     log_path = log_dir / "worker.log"
     log = log_path.open("wb")
-    worker = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "config", "worker",
-            "--pool=prefork", f"--concurrency={args.concurrency}",
-            "--without-gossip", "--without-mingle", "--loglevel=WARNING",
-            "-n", f"bench-{os.getpid()}@%h",
-        ],
-        cwd=ROOT, env={**os.environ, **ENV}, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    worker = None
     timeout = 300 + args.changes / 5
+    HubSpotStub.keep_alive = KisiStub.keep_alive = True  # as real remotes answer
     try:
         r = redis.Redis.from_url(REDIS_URL)
-        r.delete("bench:warmup")
-        probe.delay("bench:warmup")
-        if r.blpop("bench:warmup", timeout=60) is None:
-            raise SystemExit(f"worker did not start; see {log_path}")
+        # Messages an interrupted run left would be worked off first.
+        from config.celery import app
 
+        app.control.purge()
         with HubSpotStub() as crm, KisiStub() as door:
             for stub, kind in ((crm, "hubspot"), (door, "kisi")):
                 connection_save(
@@ -302,9 +343,25 @@ def main():
                 f"{args.changes} changes per run, 2 deliveries each (HubSpot upsert, Kisi "
                 f"grant); worker --pool=prefork --concurrency={args.concurrency}\n"
             )
+            # The saturation run's backlog, committed before a worker runs.
+            committed = commit_changes(saturation_members, None)
+            print(
+                f"  committed {len(committed[0])} changes in {committed[2]:.1f} s before the "
+                f"worker started ({len(committed[0]) / committed[2]:.0f}/s, in one process)"
+            )
+            worker = subprocess.Popen(
+                [
+                    sys.executable, "-m", "celery", "-A", "config", "worker",
+                    "--pool=prefork", f"--concurrency={args.concurrency}",
+                    "--without-gossip", "--without-mingle", "--loglevel=WARNING",
+                    "-n", f"bench-{os.getpid()}@%h",
+                ],
+                cwd=ROOT, env={**os.environ, **ENV}, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            result = run_changes(org, saturation_members, None, crm, door, timeout, committed)
             base = baseline(r, probe, args.probes, None, "burst")
-            result = run_changes(org, saturation_members, None, crm, door, timeout)
-            report("saturation (committed flat out)", result, base)
+            http = bare_http(crm, args.probes)
+            report("saturation (a backlog)", result, base, http, args.concurrency)
 
             rate = args.rate or max(1.0, result["changes_per_second"] / 2)
             print()
@@ -312,10 +369,14 @@ def main():
             probes = min(args.probes, max(100, int(rate * 60)))
             base = baseline(r, probe, probes, rate, "paced")
             result = run_changes(org, paced_members, rate, crm, door, timeout)
-            report(f"paced ({rate:.1f} changes/s, below capacity)", result, base, paced=True)
+            report(
+                f"paced ({rate:.1f} changes/s, half of capacity)", result, base, http,
+                args.concurrency, paced=True,
+            )  # fmt: skip
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        if worker is not None:
+            worker.terminate()
+            worker.wait(timeout=30)
         log.close()
         print(f"\nworker log: {log_path}")
 

@@ -24,8 +24,10 @@ DEBUG off, bench/settings.py: the project's urls plus the bare view) and
 requests each page ``--rounds`` times per repetition from ``--workers``
 threads at once, pages interleaved in a shuffled order each round, three
 repetitions. It prints p50/p95 per page in milliseconds and p95 over the
-bare view's p95. The CSV export, where the build has one
-(``adminportal:members_export``), is timed to its first byte and to its end.
+bare view's p95. The CSV exports of the Members tab and of the Contacts
+and Former tab (together every member), for the owner and for an admin
+limited to one location, are timed to their first byte and to their end,
+with the growth of the serving worker's resident memory.
 """
 
 import argparse
@@ -95,7 +97,7 @@ def seed(slug, *, members, companies, locations, team, users=True):
     from guardian.shortcuts import assign_perm
 
     from audit.models import AuditEntry, Verb, Via
-    from companies.models import Company
+    from companies.models import Company, CompanyLocation
     from members.actions.roles import company_set_roles
     from members.models import Member, Membership, MemberStatus, Plan, PortalAccess
     from organizations.models import Location, Organization, OrganizationAdmin
@@ -113,10 +115,13 @@ def seed(slug, *, members, companies, locations, team, users=True):
         ]
     )
     firms = Company.objects.bulk_create(
-        [
-            Company(organization=org, location=places[i % locations], name=f"Company {i:05}")
-            for i in range(companies)
-        ],
+        [Company(organization=org, name=f"Company {i:05}") for i in range(companies)],
+        batch_size=BATCH,
+    )
+    # Each company at one location (a member of it works there).
+    home = {firm.pk: places[i % locations] for i, firm in enumerate(firms)}
+    CompanyLocation.objects.bulk_create(
+        [CompanyLocation(organization=org, company=firm, location=home[firm.pk]) for firm in firms],
         batch_size=BATCH,
     )
     big = firms[0]
@@ -131,7 +136,7 @@ def seed(slug, *, members, companies, locations, team, users=True):
         rows.append(
             Member(
                 organization=org,
-                location=company.location if company else places[i % locations],
+                location=home[company.pk] if company else places[i % locations],
                 company=company,
                 first_name=f"{rng.choice(firsts)}{i % 97}",
                 last_name=rng.choice(lasts),
@@ -251,40 +256,103 @@ def pct(values, q):
     return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
 
 
-def pages(org, big, cookies, members):
-    from members.models import Member
+def _after(queryset, ordering, position):
+    """The ``?after=`` anchor of the keyset page starting at ``position``:
+    the link a reader clicking Next that many times would follow."""
+    return queryset.order_by(*ordering).values_list("pk", flat=True)[position - 1]
 
-    sample = Member.objects.filter(organization=org).order_by("pk")[members // 2]
+
+def pages(org, big, cookies, members):
+    from companies.models import Company
+    from members.models import Member, MemberStatus, Plan
+
+    everyone = Member.objects.filter(organization=org)
+    sample = everyone.order_by("pk")[members // 2]
     location = sample.location_id
+    plan = Plan.objects.filter(organization=org).first()
     admin, limited, contact = cookies["owner"], cookies["limited"], cookies["contact"]
-    deep = max(1, members // 50 - 1)
-    base = f"/o/{org.slug}"
+    active = everyone.filter(status=MemberStatus.ACTIVE)
+    # The deepest page of the Members tab, as its Next links reach it.
+    deep = max(1, active.count() // 50 - 1)
+    deep_after = _after(active, ["first_name", "last_name", "id"], deep * 50)
+    companies = Company.objects.filter(organization=org)
+    deep_companies = max(1, companies.count() // 50 - 1)
+    companies_after = _after(companies, ["name", "id"], deep_companies * 50)
+    base = f"/o/{org.slug}/admin"
+    m = f"{base}/members/"
     return {
-        "bare view": (f"{base}/admin/bench-bare/", admin),
-        "dashboard": (f"{base}/admin/", admin),
-        "dashboard (location admin)": (f"{base}/admin/", limited),
-        "members page 1": (f"{base}/admin/members/", admin),
-        "members page 1 (location admin)": (f"{base}/admin/members/", limited),
-        f"members page {deep:,} (deep)": (f"{base}/admin/members/?page={deep}", admin),
-        "members search (email)": (f"{base}/admin/members/?q={sample.email}", admin),
-        "members search (name)": (f"{base}/admin/members/?q={sample.first_name}", admin),
-        "members filters": (
-            f"{base}/admin/members/?status=active&portal_access=active&location={location}",
+        "bare view": (f"{base}/bench-bare/", admin),
+        "bare layout (no content)": (f"{base}/bench-layout/", admin),
+        "dashboard": (f"{base}/", admin),
+        "dashboard (location admin)": (f"{base}/", limited),
+        "members page 1": (m, admin),
+        "members page 1 (location admin)": (m, limited),
+        f"members page {deep + 1:,} (deep, after=)": (f"{m}?after={deep_after}", admin),
+        "members search (email)": (f"{m}?q={sample.email}", admin),
+        "members search (name)": (f"{m}?q={sample.first_name}", admin),
+        "members search (two words)": (f"{m}?q={sample.first_name}+{sample.last_name}", admin),
+        "members search (company)": (f"{m}?q=Company+0042", admin),
+        "members filters (access, location)": (
+            f"{m}?portal_access=active&location={location}",
             admin,
         ),
-        "companies list": (f"{base}/admin/companies/", admin),
-        "company page (Bigcorp)": (f"{base}/admin/companies/{big.pk}/", admin),
-        "My team (Bigcorp)": (f"{base}/portal/team/", contact),
+        "members filter role=contact": (f"{m}?role=contact", admin),
+        "members filter role=admin": (f"{m}?role=admin", admin),
+        "members filter membership=active": (f"{m}?membership=active", admin),
+        "members filter membership=none": (f"{m}?membership=none", admin),
+        "members filter plan": (f"{m}?plan={plan.pk}", admin),
+        "members filter new": (f"{m}?new=on", admin),
+        "members filter company": (f"{m}?company={big.pk}", admin),
+        "members sort company": (f"{m}?sort=company", admin),
+        "members sort location": (f"{m}?sort=location", admin),
+        "members sort newest": (f"{m}?sort=-added", admin),
+        "members sort name Z-A": (f"{m}?sort=-name", admin),
+        "contacts tab": (f"{base}/contacts/", admin),
+        "contacts tab status=former": (f"{base}/contacts/?status=former", admin),
+        "companies tab": (f"{base}/companies/", admin),
+        f"companies page {deep_companies + 1} (after=)": (
+            f"{base}/companies/?after={companies_after}",
+            admin,
+        ),
+        "companies search": (f"{base}/companies/?q=0042", admin),
+        "companies (location admin)": (f"{base}/companies/", limited),
+        "users tab": (f"{base}/users/", admin),
+        "users search": (f"{base}/users/?q={big.contact_person.first_name}", admin),
+        "company page (Bigcorp)": (f"{base}/companies/{big.pk}/", admin),
+        "My team (Bigcorp)": (f"/o/{org.slug}/portal/team/", contact),
     }
 
 
-def export_path(org):
-    from django.urls import NoReverseMatch, reverse
+def export_paths(org):
+    """The Members tab (Active) and the Contacts and Former tab: together
+    every member of the organization."""
+    from django.urls import reverse
 
-    try:
-        return reverse("adminportal:members_export", args=[org.slug])
-    except NoReverseMatch:
-        return None
+    return {
+        tab: reverse(f"adminportal:{tab}_export", args=[org.slug])
+        for tab in ("members", "contacts")
+    }
+
+
+def worker_rss(master_pid) -> dict[int, int]:
+    """Resident memory (bytes) of each of gunicorn's workers."""
+    rss = {}
+    children = Path(f"/proc/{master_pid}/task/{master_pid}/children").read_text().split()
+    for pid in children:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                rss[int(pid)] = int(line.split()[1]) * 1024
+    return rss
+
+
+def measure_export(base, path, cookie, master_pid):
+    """First byte and end of one export, and how much the worker that served
+    it grew (the largest growth of any worker: only one was busy)."""
+    before = worker_rss(master_pid)
+    total, ttfb, size, status = fetch(base, path, cookie)
+    after = worker_rss(master_pid)
+    growth = max(after.get(pid, 0) - rss for pid, rss in before.items())
+    return ttfb, total, size, status, growth
 
 
 def serve(workers, port):
@@ -345,6 +413,10 @@ def main():
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--reseed", action="store_true")
+    parser.add_argument("--export-repetitions", type=int, default=2)
+    parser.add_argument(
+        "--only", nargs="*", help="measure only the pages whose name has one of these words"
+    )
     args = parser.parse_args()
 
     ensure_database()
@@ -362,8 +434,15 @@ def main():
             "contact": session_cookie(big.contact_person.email),
         }
         page_list = pages(org, big, cookies, args.members)
-        export = export_path(org)
+        exports_to = export_paths(org)
 
+    if args.only:
+        page_list = {
+            name: page
+            for name, page in page_list.items()
+            if name == "bare view" or any(word in name for word in args.only)
+        }
+    load_before = os.getloadavg()
     process, base, log = serve(args.workers, args.port)
     try:
         samples, sizes = measure(
@@ -374,10 +453,11 @@ def main():
             repetitions=args.repetitions,
         )
         exports = []
-        if export:
-            for _ in range(args.repetitions):
-                total, ttfb, size, status = fetch(base, export, cookies["owner"])
-                exports.append((ttfb, total, size, status))
+        for who in ("owner", "limited"):
+            for tab, path in exports_to.items():
+                for _ in range(args.export_repetitions):
+                    result = measure_export(base, path, cookies[who], process.pid)
+                    exports.append((f"{tab}, {who}", *result))
     finally:
         process.terminate()
         process.wait(30)
@@ -392,14 +472,12 @@ def main():
     for name, values in samples.items():
         p50, p95 = statistics.median(values), pct(values, 0.95)
         print(f"{name:40} {p50:8.1f} {p95:8.1f} {p95 / bare:11.1f} {sizes[name] / 1024:8.1f}")
-    if export:
-        for ttfb, total, size, status in exports:
-            print(
-                f"CSV export: status {status}, first byte {ttfb * 1000:.0f} ms, "
-                f"total {total:.1f} s, {size / 1e6:.1f} MB"
-            )
-    else:
-        print("CSV export: no adminportal:members_export in this build")
+    for who, ttfb, total, size, status, growth in exports:
+        print(
+            f"CSV export ({who}): status {status}, first byte {ttfb * 1000:.0f} ms, "
+            f"total {total:.1f} s, {size / 1e6:.1f} MB, worker memory +{growth / 1e6:.1f} MB"
+        )
+    print(f"load average before / after: {load_before} / {os.getloadavg()}")
     print(f"gunicorn log: {log}")
 
 

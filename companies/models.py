@@ -15,15 +15,20 @@ MANAGE_TEAM_CODENAME = "manage_team"
 
 
 class Company(TimeStamped):
-    """A customer company at a location.
+    """A customer company at one or more locations (R6.5).
 
     Its contact person and billing person are members of it; managers are
-    members with ``Member.is_manager``. Who may manage the team from the
-    member portal is held as the ``manage_team`` object permission.
+    members with ``Member.is_manager``. Each member is at one of the
+    company's locations (``CompanyLocation``). Who may manage the team from
+    the member portal is held as the ``manage_team`` object permission; a
+    role holder linked to specific locations (``ContactLocation``) manages
+    the team there only.
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
-    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="companies")
+    locations = models.ManyToManyField(
+        Location, through="CompanyLocation", related_name="companies", blank=True
+    )
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
@@ -45,6 +50,9 @@ class Company(TimeStamped):
     billing_address = models.TextField(blank=True)
     tax_id = models.CharField(gettext_lazy("Tax ID"), max_length=60, blank=True)
     internal_notes = models.TextField(blank=True)
+    #: Set when an admin archives the company: hidden from default lists,
+    #: it takes no new members (companies/actions.py company_archive).
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = tenant_manager()
 
@@ -82,6 +90,61 @@ class Company(TimeStamped):
 
     def holds_team_role(self, member) -> bool:
         return bool(self.roles_of(member))
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+
+class CompanyLocation(models.Model):
+    """A company is a customer at this location. Its members' home location
+    is one of these (a composite foreign key from members.Member on
+    PostgreSQL; the actions check it everywhere)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="company_locations")
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["location__name", "pk"]
+        constraints = [
+            # Also the target of the composite foreign keys from members
+            # and contact links (members 0014, companies 0008).
+            models.UniqueConstraint(fields=["company", "location"], name="company_location_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.company_id} @ {self.location_id}"
+
+
+class ContactLocation(models.Model):
+    """Seed 004, "Link to Specific Properties": a contact person, billing
+    person or manager linked to these locations of their company sees and
+    manages the team there only. Without any row they are linked to the
+    whole company. Set by ``members.actions.roles.contact_set_locations``."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(
+        "members.Member", on_delete=models.CASCADE, related_name="contact_locations"
+    )
+    # PROTECT: a link that vanished would widen the person's reach to the
+    # whole company.
+    location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["location__name", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "location"], name="contact_location_once"),
+        ]
+
+    def __str__(self):
+        return f"{self.member_id} @ {self.location_id}"
 
 
 #: ``Company.roles_of`` as a filter on members (of a company): contact

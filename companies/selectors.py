@@ -1,22 +1,59 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from guardian.shortcuts import get_objects_for_user
 
 from organizations.permissions import admin_locations
 from tenancy.scoping import scoped
 
-from .models import MANAGE_TEAM, Company
+from .models import MANAGE_TEAM, Company, CompanyLocation, ContactLocation
 
 
-def companies_for_admin(*, user, organization) -> QuerySet:
+def at_locations(queryset: QuerySet, locations) -> QuerySet:
+    """Companies that are customers at one of ``locations`` (a lazy
+    queryset: a subquery, no duplicate rows)."""
+    return queryset.filter(
+        Exists(CompanyLocation.objects.filter(company=OuterRef("pk"), location__in=locations))
+    )
+
+
+def visible_locations(locations) -> Prefetch:
+    """Each company's locations among ``locations``, as ``visible_locations``:
+    an admin sees a company only at the locations they manage (R1.2)."""
+    return Prefetch(
+        "company_locations",
+        queryset=CompanyLocation.objects.filter(location__in=locations).select_related("location"),
+        to_attr="visible_locations",
+    )
+
+
+def companies_for_admin(*, user, organization, archived: bool | None = False) -> QuerySet:
+    """Companies at the admin's locations; by default not the archived ones
+    (``archived=True``: only those, ``None``: both)."""
+    locations = admin_locations(user, organization)
+    queryset = at_locations(scoped(Company, organization), locations)
+    if archived is not None:
+        queryset = queryset.filter(archived_at__isnull=not archived)
+    return queryset.select_related("contact_person", "billing_person").order_by("name", "pk")
+
+
+def company_page_for_admin(*, user, organization) -> QuerySet:
+    """One company's page: archived or not, its locations, and counts of
+    its members at the admin's locations only."""
+    locations = admin_locations(user, organization)
+    here = Q(members__location__in=locations)
     return (
-        scoped(Company, organization)
-        .filter(location__in=admin_locations(user, organization))
-        .select_related("location", "contact_person", "billing_person")
+        companies_for_admin(user=user, organization=organization, archived=None)
         .annotate(
-            member_count=Count("members", distinct=True),
-            active_member_count=Count("members", filter=Q(members__status="active"), distinct=True),
+            member_count=Count("members", filter=here, distinct=True),
+            active_member_count=Count(
+                "members", filter=here & Q(members__status="active"), distinct=True
+            ),
         )
-        .order_by("name", "pk")
+        .prefetch_related(
+            Prefetch(
+                "company_locations",
+                queryset=CompanyLocation.objects.select_related("location"),
+            ),
+        )
     )
 
 
@@ -35,19 +72,25 @@ def companies_managed_by(*, user, organization) -> QuerySet:
     return get_objects_for_user(
         user,
         MANAGE_TEAM,
-        klass=scoped(Company, organization),
+        klass=scoped(Company, organization).filter(archived_at__isnull=True),
         use_groups=False,
         with_superuser=False,
         accept_global_perms=False,
     )
 
 
-def companies_in_directory(*, user, organization) -> QuerySet:
+def linked_location_ids(*, member_id) -> frozenset[int]:
+    """The locations a contact is linked to (seed 004); empty: the whole company."""
+    return frozenset(
+        ContactLocation.objects.filter(member_id=member_id).values_list("location_id", flat=True)
+    )
+
+
+def companies_in_directory(*, user, organization, archived: bool = False) -> QuerySet:
     """The directory's Companies tab: like ``companies_for_admin`` without
     the member counts, which would be counted over every company before
     paging; ``members.directory.company_member_counts`` counts one page's."""
-    return (
-        scoped(Company, organization)
-        .filter(location__in=admin_locations(user, organization))
-        .select_related("location", "contact_person", "billing_person")
-    )
+    locations = admin_locations(user, organization)
+    return companies_for_admin(
+        user=user, organization=organization, archived=archived
+    ).prefetch_related(visible_locations(locations))

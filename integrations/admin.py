@@ -12,8 +12,20 @@ class ConnectionAdmin(admin.ModelAdmin):
     list_filter = ["kind", "enabled", "organization"]
     search_fields = ["name", "base_url", "organization__name"]
     list_select_related = ["organization"]
-    fields = ["organization", "kind", "name", "base_url", "enabled", "credential_hints_display"]
+    fields = [
+        "organization",
+        "kind",
+        "name",
+        "base_url",
+        "enabled",
+        "credential_hints_display",
+        # A remote that grants a customer more (or less) than its documented rate.
+        "rate_limit_requests",
+        "rate_limit_seconds",
+        "paused_until",
+    ]
     readonly_fields = [
+        "paused_until",
         "organization",
         "kind",
         "credential_hints_display",

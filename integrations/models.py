@@ -11,6 +11,7 @@
 what per-member ordering and the "remove the old email" logic key on.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -47,6 +48,13 @@ class Connection(TimeStamped):
     # on the connection until an admin switches it on again.
     switched_off_at = models.DateTimeField(null=True, blank=True)
     switched_off_reason = models.CharField(max_length=300, blank=True)
+    # The remote answered 429: nothing goes to it before then (every
+    # delivery of the connection waits, none loses an attempt by it).
+    paused_until = models.DateTimeField(null=True, blank=True)
+    # At most this many requests per this many seconds; empty: the vendor's
+    # default (integrations/vendors/*/__init__.py, ``rate_limit``).
+    rate_limit_requests = models.PositiveIntegerField(null=True, blank=True)
+    rate_limit_seconds = models.PositiveIntegerField(null=True, blank=True)
 
     objects = tenant_manager()
 
@@ -79,6 +87,16 @@ class Connection(TimeStamped):
             else:
                 hints[key] = "••••" + value[-4:] if len(value) > 8 else "••••"
         return hints
+
+    @property
+    def rate_limit(self) -> tuple[int, float] | None:
+        """(requests, seconds): the connection's own limit, else its vendor's."""
+        if self.rate_limit_requests and self.rate_limit_seconds:
+            return self.rate_limit_requests, float(self.rate_limit_seconds)
+        if not getattr(settings, "INTEGRATIONS_VENDOR_RATE_LIMITS", True):
+            return None
+        vendor = registry.find(self.kind)
+        return vendor.rate_limit if vendor else None
 
     def is_secret(self, key: str) -> bool:
         """Whether a stored credential is secret; everything is, for a kind

@@ -97,9 +97,12 @@ def erase_personal_data_from_events(member_id: int) -> None:
 
 
 @transaction.atomic(savepoint=False)
-def record_member_events(*, members, event: str, chunk: int = 500) -> None:
+def record_member_events(
+    *, members, event: str, chunk: int = 500, previous: dict | None = None
+) -> None:
     """``record_member_event`` for many members at once (mass invite): one
-    snapshot query, one bulk insert, one task per ``chunk`` events."""
+    snapshot query, one bulk insert, one task per ``chunk`` events.
+    ``previous``: what changed for all of them (a location's old groups)."""
     from .models import OutboxEvent
     from .snapshots import member_snapshots
 
@@ -116,19 +119,29 @@ def record_member_events(*, members, event: str, chunk: int = 500) -> None:
                 member_ref=member.pk,
                 event=event,
                 sequence=sequences[member.pk],
-                payload=snapshots.get(member.pk, {}),
+                payload=snapshots.get(member.pk, {}) | ({"previous": previous} if previous else {}),
             )
             for member in members
         ]
     )
     ids = [e.pk for e in events]
     for start in range(0, len(ids), chunk):
-        transaction.on_commit(partial(dispatch_after_commit, ids[start : start + chunk]))
+        part = ids[start : start + chunk]
+        transaction.on_commit(partial(dispatch_after_commit, part, bulk=len(ids) > 1))
 
 
-def dispatch_after_commit(event_ids: list[int]) -> None:
+def dispatch_after_commit(event_ids: list[int], *, bulk: bool = False) -> None:
     """Hand events to a worker. Never raises: the change is already committed,
-    and an event the broker did not take is picked up by the sweep."""
+    and an event the broker did not take is picked up by the sweep.
+
+    ``bulk`` (a mass invite, a resync): the events and their deliveries queue
+    behind single changes, so one organization's thousands of changes do not
+    hold up another's one (docs/integrations.md, "Fairness")."""
+    from outbox.broker import BULK
+
     from .tasks import enqueue
 
-    enqueue("dispatch_events", event_ids)
+    if bulk:
+        enqueue("dispatch_events", event_ids, True, priority=BULK)
+    else:
+        enqueue("dispatch_events", event_ids)

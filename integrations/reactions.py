@@ -6,6 +6,8 @@ not listed here (roles, invitations resent, settings…) change nothing the
 systems receive.
 """
 
+from django.db.models import Q
+
 from audit.erasure import erasing
 from audit.log import reaction
 from audit.models import Verb
@@ -28,6 +30,11 @@ EVENT_OF = {
     Verb.INVITATION_ACCEPTED: MemberEvent.UPDATED,
     Verb.MEMBER_REMOVED: MemberEvent.REMOVED,
     Verb.MEMBER_ERASED: MemberEvent.REMOVED,
+    # Awaiting approval and back (R8.2): the snapshot's status says it. An
+    # approval, or a withdrawal, needs no event of its own: the status
+    # change that comes with it sends one.
+    Verb.APPROVAL_REQUESTED: MemberEvent.UPDATED,
+    Verb.APPROVAL_REJECTED: MemberEvent.UPDATED,
 }
 
 
@@ -46,6 +53,68 @@ def queue_member_events(entries) -> None:
             entry.before.get("status") if entry.verb == Verb.MEMBER_STATUS_CHANGED else None
         ),
     )
+
+
+#: A membership added, changed or ended may change what door access and
+#: printing its holders get (members/plan_access.py): the systems are sent
+#: the holders again and converge on what their plans give now.
+MEMBERSHIP_VERBS = (Verb.MEMBERSHIP_CREATED, Verb.MEMBERSHIP_CHANGED, Verb.MEMBERSHIP_ENDED)
+
+
+@reaction(*MEMBERSHIP_VERBS)
+def queue_membership_holders(entries) -> None:
+    for entry in entries:
+        if entry.member_id is not None:
+            record_member_event(
+                member=Member(pk=entry.member_id, organization_id=entry.organization_id),
+                event=MemberEvent.UPDATED,
+            )
+            continue
+        company_id = (entry.after or {}).get("company_id") or (entry.before or {}).get("company_id")
+        if company_id is not None:
+            record_member_events(
+                members=Member.objects.filter(
+                    organization_id=entry.organization_id, company_id=company_id
+                ).only("pk", "organization_id"),
+                event=MemberEvent.UPDATED,
+            )
+
+
+_GROUPS = ("door_group", "printing_group")
+_PLAN_SWITCHES = ("gives_door_access", "gives_printing_access")
+
+
+@reaction(Verb.LOCATION_UPDATED)
+def queue_location_members(entries) -> None:
+    """A location's door or printing group changed: its members are sent
+    again, with the old groups (``previous``) so access there is taken back."""
+    for entry in entries:
+        old = {key: entry.before[key] for key in _GROUPS if key in (entry.before or {})}
+        if old:
+            record_member_events(
+                members=Member.objects.filter(location_id=entry.subject_id).only(
+                    "pk", "organization_id"
+                ),
+                event=MemberEvent.UPDATED,
+                previous=old,
+            )
+
+
+@reaction(Verb.PLAN_UPDATED)
+def queue_plan_holders(entries) -> None:
+    """A plan's door or printing switch changed: everyone on it now is sent again."""
+    from members.models import Membership
+
+    for entry in entries:
+        if not any(key in (entry.after or {}) for key in _PLAN_SWITCHES):
+            continue
+        running = Membership.objects.active().filter(plan_id=entry.subject_id)
+        members = Member.objects.filter(organization_id=entry.organization_id).filter(
+            Q(pk__in=running.values("member_id")) | Q(company_id__in=running.values("company_id"))
+        )
+        record_member_events(
+            members=members.only("pk", "organization_id"), event=MemberEvent.UPDATED
+        )
 
 
 def _erase_from_events(sender, member, user, **kwargs) -> None:

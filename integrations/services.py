@@ -29,22 +29,25 @@ Guarantees, and where they come from:
 """
 
 import logging
+from collections import defaultdict
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.crypto import UndecryptableCredentials
 from audit import log
 from audit.models import Verb, Via
 from members.models import Member
 from outbox import engine, timing
+from outbox.broker import BULK
 
-from .http import DeliveryError
+from . import durability
+from .attempts import batch_size, delivery_attempt, delivery_attempts
 from .http.addresses import refusal
 from .models import (
     CLAIMABLE,
@@ -53,17 +56,16 @@ from .models import (
     Delivery,
     DeliveryStatus,
     OutboxEvent,
-    RemoteAddress,
 )
-from .outbox import MemberEvent, next_sequences
-from .snapshots import member_snapshot, member_snapshots, person_from_snapshot
-from .switch_off import connection_switch_off
-from .tasks import deliver, enqueue
+from .outbox import MemberEvent, dispatch_after_commit, next_sequences
+from .snapshots import member_snapshots
+from .tasks import deliver
 from .vendors import registry
+
+__all__ = ["delivery_attempt", "delivery_attempts"]
 
 logger = logging.getLogger(__name__)
 
-REMOVED = "removed"
 #: The outbox kind (outbox/engine.py) whose rows are Delivery rows.
 KIND = timing.INTEGRATION_DELIVERY
 
@@ -178,51 +180,118 @@ def partial_enqueue_due(connection_id: int):
 # -- outbox → deliveries ----------------------------------------------------------------
 
 
+#: Events one fan-out takes at most (a mass invite's chunk).
+FAN_OUT_BATCH = 500
+
+
 def outbox_fan_out(*, event_id: int) -> list[int]:
-    """Create the event's deliveries (one per connection) and send the ones
+    """This one event's fan-out, no other's."""
+    return outbox_fan_out_many(event_ids=[event_id], steal=False)
+
+
+def outbox_fan_out_many(
+    *, event_ids: list[int], bulk: bool = False, steal: bool = True, deliver_here: bool = False
+) -> list[int]:
+    """Create the events' deliveries (one per connection) and send the ones
     whose connection is on; a switched-off connection's deliveries wait.
 
-    Claims the event row with ``SELECT … FOR UPDATE SKIP LOCKED``: two workers
-    given the same event (a sweep racing the on-commit task) fan it out once.
+    Claims the event rows with ``SELECT … FOR UPDATE SKIP LOCKED``: two
+    workers given the same events (a sweep racing the on-commit task) fan
+    each out once. A handful of queries however many events; one message per
+    connection and ``attempts.batch_size()`` deliveries (``bulk``: behind single
+    changes in the broker).
     """
-    with transaction.atomic():
-        event = (
+    with durability.relaxed(), transaction.atomic():
+        events = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)
-            .filter(pk=event_id, processed_at__isnull=True)
-            .first()
+            .filter(pk__in=event_ids, processed_at__isnull=True)
+            .order_by("pk")
+            .only("pk", "organization_id", "member_id", "member_ref", "connection_id")
         )
-        if event is None:
+        if not events:
             return []
+        if steal and len(events) < FAN_OUT_BATCH:
+            # Other events of the same organizations waiting for their own
+            # message: a stream of single changes is fanned out in batches
+            # too. Only the same organizations', so another organization's
+            # bulk never rides on a single change's priority.
+            events += (
+                OutboxEvent.objects.select_for_update(skip_locked=True)
+                .filter(
+                    processed_at__isnull=True,
+                    organization_id__in={e.organization_id for e in events},
+                )
+                .exclude(pk__in=[e.pk for e in events])
+                .order_by("pk")
+                .only("pk", "organization_id", "member_id", "member_ref", "connection_id")[
+                    : FAN_OUT_BATCH - len(events)
+                ]
+            )
         # Switched-off connections too: their admins were promised that
         # changes wait and are sent once it is on again.
-        connections = Connection.objects.filter(organization_id=event.organization_id)
-        if event.connection_id is not None:
-            connections = connections.filter(pk=event.connection_id)
+        connections = defaultdict(list)
+        for pk, organization_id in Connection.objects.filter(
+            organization_id__in={e.organization_id for e in events}
+        ).values_list("pk", "organization_id"):
+            connections[organization_id].append(pk)
         now = timezone.now()
         Delivery.objects.bulk_create(
             [
                 Delivery(
                     organization_id=event.organization_id,
-                    event=event,
+                    event_id=event.pk,
                     connection_id=connection_id,
                     member_id=event.member_id,
                     member_ref=event.member_ref,
                     next_attempt_at=now,
                     created_at=now,
                 )
-                for connection_id in connections.values_list("pk", flat=True)
+                for event in events
+                for connection_id in connections[event.organization_id]
+                if event.connection_id in (None, connection_id)
             ],
             ignore_conflicts=True,
+            batch_size=1000,
         )
-        event.processed_at = now
-        event.save(update_fields=["processed_at"])
-        delivery_ids = list(
+        OutboxEvent.objects.filter(pk__in=[e.pk for e in events]).update(processed_at=now)
+        per_connection = defaultdict(list)
+        for pk, connection_id in (
             Delivery.objects.filter(
-                event=event, status=DeliveryStatus.PENDING, connection__enabled=True
-            ).values_list("pk", flat=True)
-        )
-        transaction.on_commit(lambda: engine.kick(KIND, delivery_ids))
-    return delivery_ids
+                event_id__in=[e.pk for e in events],
+                status=DeliveryStatus.PENDING,
+                connection__enabled=True,
+            )
+            .order_by("pk")
+            .values_list("pk", "connection_id")
+        ):
+            per_connection[connection_id].append(pk)
+        priority = BULK if bulk else None
+
+        def send():
+            for ids in per_connection.values():
+                engine.kick(KIND, ids, priority=priority)
+
+        if not deliver_here:
+            transaction.on_commit(send)
+    if deliver_here:
+        _deliver_here(per_connection)
+    return [pk for ids in per_connection.values() for pk in ids]
+
+
+def _deliver_here(per_connection: dict[int, list[int]]) -> None:
+    """Send the deliveries just made in this task instead of a message per
+    connection: a single change then costs one task, not three. What is
+    left when something goes wrong is queued as usual."""
+    pending = [ids[i : i + batch_size()] for ids in per_connection.values() for i in
+               range(0, len(ids), batch_size())]  # fmt: skip
+    while pending:
+        ids = pending.pop(0)
+        try:
+            delivery_attempts(delivery_ids=ids)
+        except BaseException:
+            for rest in [ids, *pending]:
+                engine.kick(KIND, rest)
+            raise
 
 
 def _earlier_unfinished():
@@ -250,7 +319,8 @@ def _head_of_line(queryset):
 
 def _ready(queryset):
     """What a delivery's claim checks besides the engine's (owed, due, not
-    leased, attempts left): claimable, its connection on, its turn.
+    leased, attempts left): claimable, its connection on and not paused
+    (a 429, its rate limit), its turn.
 
     Only subqueries, no join: Django then keeps the claim a plain
     "UPDATE … WHERE id = … AND …" (a join would make it "id IN (SELECT …)").
@@ -258,193 +328,12 @@ def _ready(queryset):
     concurrent claim commits, so two claims never both succeed; nothing is
     checked beforehand in a separate query (an admin could switch the
     connection off or revive an earlier delivery in between)."""
-    connection_on = Connection.objects.filter(pk=OuterRef("connection_id"), enabled=True)
+    connection_on = Connection.objects.filter(
+        Q(paused_until__isnull=True) | Q(paused_until__lte=Now()),
+        pk=OuterRef("connection_id"),
+        enabled=True,
+    )
     return _head_of_line(queryset.filter(Exists(connection_on), status__in=CLAIMABLE))
-
-
-def delivery_attempt(*, delivery_id: int) -> str:
-    """One attempt at one delivery. Returns the resulting status (or "busy"
-    when it was not this delivery's turn / someone else holds it)."""
-    now = timezone.now()
-    if not engine.claim(
-        KIND, delivery_id, now=now, status=DeliveryStatus.IN_FLIGHT, last_attempt_at=now
-    ):
-        return "busy"
-    delivery = Delivery.objects.select_related("connection", "event").get(pk=delivery_id)
-    attempt = delivery.attempts
-    try:
-        note = _push(delivery)
-    except DeliveryError as error:
-        message = _redacted(str(error), delivery.connection)
-        return _record_failure(delivery, attempt, message, error.permanent, error.retry_after)
-    except UndecryptableCredentials as error:
-        return _record_failure(delivery, attempt, str(error), True, None)
-    except Exception as error:  # a bug or an unexpected library error: retry, visibly
-        logger.exception("delivery %s failed unexpectedly", delivery_id)
-        message = _redacted(f"internal error: {error!r}", delivery.connection)
-        return _record_failure(delivery, attempt, message, False, None)
-    status = DeliveryStatus.SUCCEEDED if note is None else DeliveryStatus.SKIPPED
-    updated = engine.complete(
-        KIND,
-        [delivery.pk],
-        where=Q(status=DeliveryStatus.IN_FLIGHT, attempts=attempt),
-        status=status,
-        succeeded_at=timezone.now(),
-        last_error=note or "",
-    )
-    if updated:
-        _enqueue_next(delivery)
-    return status
-
-
-def _account_deleted(member_ref: int) -> bool:
-    return Member.objects.filter(pk=member_ref, account_deleted_at__isnull=False).exists()
-
-
-def _person_for(delivery: Delivery):
-    """The member's current state; the event's snapshot once the member is gone."""
-    snapshot = member_snapshot(delivery.member_ref)
-    if snapshot is None:
-        return person_from_snapshot(delivery.event.payload, status=REMOVED)
-    if delivery.event.event == MemberEvent.REMOVED:
-        return person_from_snapshot(snapshot, status=REMOVED)
-    return person_from_snapshot(snapshot)
-
-
-# -- addresses a system may hold the member under ------------------------------------
-
-
-def _addresses(delivery: Delivery):
-    return RemoteAddress.objects.filter(
-        connection_id=delivery.connection_id, member_ref=delivery.member_ref
-    )
-
-
-def _remember(delivery: Delivery, email: str) -> None:
-    """Note ``email`` before an attempt sends it: should the remote act and
-    its answer be lost, the address is still known (R3.3)."""
-    now = timezone.now()
-    same = _addresses(delivery).filter(email__iexact=email)
-    if same.update(email=email, last_sent_at=now):
-        return
-    try:
-        with transaction.atomic():
-            RemoteAddress.objects.create(
-                organization_id=delivery.organization_id,
-                connection_id=delivery.connection_id,
-                member_ref=delivery.member_ref,
-                email=email,
-                first_sent_at=now,
-                last_sent_at=now,
-            )
-    except IntegrityError:  # written meanwhile (a differently-cased twin)
-        same.update(last_sent_at=now)
-
-
-def _release(delivery: Delivery, emails) -> None:
-    """The remote confirmed nothing of the member is left under these."""
-    if emails:
-        _addresses(delivery).filter(email__in=list(emails)).delete()
-
-
-def _stale_addresses(delivery: Delivery, current: str) -> list[str]:
-    """Every address the system may hold the member under besides
-    ``current``, most recently sent first (where a contact most likely is).
-
-    An address another member of the organization has now is theirs: it is
-    let go here, not revoked or moved (that would take their door access or
-    their contact), and their own deliveries keep it right."""
-    current = current.casefold()
-    stale = [
-        email
-        for email in _addresses(delivery).values_list("email", flat=True)
-        if email.casefold() != current
-    ]
-    if not stale:
-        return []
-    taken = {
-        email.casefold()
-        for email in Member.objects.filter(organization_id=delivery.organization_id)
-        .exclude(pk=delivery.member_ref)
-        .annotate(address=Lower("email"))
-        .filter(address__in=[email.lower() for email in stale])
-        .values_list("email", flat=True)
-    }
-    _release(delivery, [email for email in stale if email.casefold() in taken])
-    return [email for email in stale if email.casefold() not in taken]
-
-
-def _push(delivery: Delivery) -> str | None:
-    """Send, as the connection's vendor does; returns a note when there was
-    nothing to send (skipped)."""
-    connection = delivery.connection
-    vendor = registry.get(connection.kind)
-    attempt = _Attempt(delivery, person=_person_for(delivery))
-    with vendor.build_client(
-        connection.base_url,
-        connection.credentials,
-        timeout=float(_setting("INTEGRATIONS_HTTP_TIMEOUT", 10)),
-        allow_private_hosts=allow_private_hosts(),
-    ) as client:
-        return vendor.category.push(client, attempt)
-
-
-class _Attempt:
-    """What a vendor's category reads and does during one attempt
-    (``integrations.vendors.categories.Attempt``)."""
-
-    def __init__(self, delivery: Delivery, *, person):
-        self.delivery = delivery
-        self.person = person
-        self.idempotency_key = delivery.idempotency_key
-        self.event = delivery.event.event
-        self.sequence = delivery.event.sequence
-        self.previous = delivery.event.payload.get("previous")
-
-    def recorded_person(self):
-        return _event_person(self.delivery, current=self.person)
-
-    def earlier_addresses(self) -> list[str]:
-        return _stale_addresses(self.delivery, self.person.email)
-
-    def remember(self, email: str) -> None:
-        _remember(self.delivery, email)
-
-    def release(self, emails) -> None:
-        _release(self.delivery, emails)
-
-    def account_deleted(self) -> bool:
-        return _account_deleted(self.delivery.member_ref)
-
-    def switch_off(self, reason: str) -> None:
-        connection_switch_off(connection=self.delivery.connection, reason=reason)
-
-
-def _event_person(delivery: Delivery, *, current):
-    """The member as the event recorded them. A webhook receiver is told each
-    change (Former, then Active), not the latest state twice; the systems that
-    only hold state (CRM, door, printing) converge on the current one instead."""
-    payload = delivery.event.payload
-    if not payload:
-        return current
-    removed = delivery.event.event == MemberEvent.REMOVED
-    return person_from_snapshot(payload, status=REMOVED if removed else None)
-
-
-def _record_failure(delivery, attempt, message, permanent, retry_after) -> str:
-    """``message`` is stored and shown to admins: callers redact remote text."""
-    status = engine.fail(
-        KIND,
-        [delivery.pk],
-        message,
-        attempt=attempt,
-        permanent=permanent,
-        retry_after=retry_after,
-        where=Q(status=DeliveryStatus.IN_FLIGHT, attempts=attempt),
-    )
-    if status == DeliveryStatus.DEAD:
-        _enqueue_next(delivery)
-    return status
 
 
 def _failed(now) -> dict:
@@ -453,37 +342,6 @@ def _failed(now) -> dict:
 
 def _dead(now) -> dict:
     return {"status": DeliveryStatus.DEAD, "last_failed_at": now}
-
-
-def _redacted(message: str, connection: Connection) -> str:
-    """The error without the connection's secrets: a remote may echo a token back
-    in its error body, and the log is shown to admins and kept (R3.5)."""
-    try:
-        credentials = connection.credentials
-    except UndecryptableCredentials:
-        return message
-    for key, value in credentials.items():
-        value = str(value)
-        if connection.is_secret(key) and len(value) >= 4:
-            message = message.replace(value, "••••")
-    return message
-
-
-def _enqueue_next(delivery: Delivery) -> None:
-    """This delivery is done: the next one for the member and connection may go."""
-    next_id = (
-        Delivery.objects.filter(
-            connection_id=delivery.connection_id,
-            member_ref=delivery.member_ref,
-            event_id__gt=delivery.event_id,
-            status__in=CLAIMABLE,
-        )
-        .order_by("event_id")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    if next_id is not None:
-        engine.kick(KIND, [next_id])
 
 
 # -- the sweep (the engine's, for this kind) -------------------------------------------
@@ -496,8 +354,8 @@ def _fan_out_unprocessed(*, now, grace, limit) -> dict[str, int]:
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    for event_id in event_ids:
-        outbox_fan_out(event_id=event_id)
+    for start in range(0, len(event_ids), FAN_OUT_BATCH):
+        outbox_fan_out_many(event_ids=event_ids[start : start + FAN_OUT_BATCH])
     return {"events": len(event_ids)}
 
 
@@ -511,6 +369,7 @@ def register_outbox_kind() -> None:
             name=KIND,
             model=Delivery,
             task=deliver,
+            batch=batch_size(),
             owed=lambda now: Q(status__in=UNFINISHED),
             ready=_ready,
             failed=_failed,
@@ -569,7 +428,7 @@ def _resync_events(organization, members, connection, chunk=500) -> list[int]:
     ids = [event.pk for event in events]
     for start in range(0, len(ids), chunk):
         batch = ids[start : start + chunk]
-        transaction.on_commit(lambda batch=batch: enqueue("dispatch_events", batch))
+        transaction.on_commit(partial(dispatch_after_commit, batch, bulk=len(ids) > 1))
     return ids
 
 

@@ -30,18 +30,22 @@ TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result
 
 
 @shared_task(name="integrations.dispatch_events", **TASK_OPTIONS, **LIMITS)
-def dispatch_events(event_ids: list[int]) -> None:
-    from .services import outbox_fan_out
+def dispatch_events(event_ids: list[int], bulk: bool = False) -> None:
+    from .services import outbox_fan_out_many
 
-    for event_id in event_ids:
-        outbox_fan_out(event_id=event_id)
+    # A single change's deliveries go out from here (one task per change);
+    # bulk ones through messages of their own, behind single changes.
+    outbox_fan_out_many(event_ids=event_ids, bulk=bulk, deliver_here=not bulk)
 
 
 @shared_task(name="integrations.deliver", **TASK_OPTIONS, **LIMITS)
-def deliver(delivery_id: int) -> str:
-    from .services import delivery_attempt
+def deliver(delivery_ids: list[int] | int) -> dict:
+    """Up to ``attempts.batch_size()`` deliveries (one id from messages queued
+    before batches)."""
+    from .services import delivery_attempts
 
-    return delivery_attempt(delivery_id=delivery_id)
+    ids = [delivery_ids] if isinstance(delivery_ids, int) else delivery_ids
+    return delivery_attempts(delivery_ids=ids)
 
 
 @shared_task(name="integrations.prune", ignore_result=True, soft_time_limit=300, time_limit=360)
@@ -67,7 +71,9 @@ def eager() -> bool:
     return bool(current_app.conf.task_always_eager)
 
 
-def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
+def enqueue(
+    task_name: str, *args, countdown: float | None = None, priority: int | None = None
+) -> bool:
     """Send a task. Returns False when the broker did not take it; never
     raises, except in eager mode (the task ran here and failed).
 
@@ -75,4 +81,4 @@ def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
     only a delay: the sweep finds them. ``outbox.broker.publish`` keeps a
     web request from waiting on a broker that is down or frozen.
     """
-    return publish(TASKS[task_name], *args, countdown=countdown)
+    return publish(TASKS[task_name], *args, countdown=countdown, priority=priority)

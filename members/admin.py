@@ -130,7 +130,7 @@ class StatusChangeAdmin(admin.ModelAdmin):
 
 @admin.register(Plan)
 class PlanAdmin(admin.ModelAdmin):
-    list_display = ("name", "organization", "location", "monthly_price")
+    list_display = ("name", "organization", "location", "price", "billing_period", "archived_at")
     list_filter = ("organization",)
     list_select_related = ("organization", "location")
     search_fields = ("name",)

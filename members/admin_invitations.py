@@ -1,9 +1,9 @@
-"""Django admin for invitations, join requests, attachments and transfers
-(R1.3). Read-only: these rows are written by the actions in members/."""
+"""Django admin for invitations, join requests, attachments, transfers and
+requests awaiting approval (R1.3). Read-only: these rows are written by the actions in members/."""
 
 from django.contrib import admin
 
-from .models import Attachment, Invitation, JoinRequest, LocationTransfer
+from .models import Attachment, Invitation, JoinRequest, LocationTransfer, StatusRequest
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,3 +50,21 @@ class LocationTransferAdmin(ReadOnlyAdmin):
     list_select_related = ("member", "from_location", "to_location")
     search_fields = ("member__email", "member__last_name", "company_cleared")
     raw_id_fields = ("member", "actor")
+
+
+@admin.register(StatusRequest)
+class StatusRequestAdmin(ReadOnlyAdmin):
+    list_display = (
+        "member",
+        "organization",
+        "kind",
+        "from_status",
+        "to_status",
+        "decision",
+        "created_at",
+        "decided_at",
+    )
+    list_filter = ("decision", "kind", "organization")
+    list_select_related = ("member", "organization")
+    search_fields = ("member__email", "member__first_name", "member__last_name", "reason")
+    raw_id_fields = ("member", "requested_by", "decided_by")

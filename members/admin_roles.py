@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from members.models import Member
 from organizations.models import OrganizationAdmin
-from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS, admin_role, role_locations
+from organizations.permissions import ADMIN_PERMISSIONS, admin_role, role_locations
 
 
 def admin_role_of(member: Member) -> OrganizationAdmin | None:
@@ -49,7 +49,7 @@ def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None)
             f"{member.full_name} is an owner of {member.organization.name}: only an owner can "
             "change their access."
         )
-    for perm in (MANAGE_CUSTOMERS, MANAGE_SETTINGS):
+    for perm in ADMIN_PERMISSIONS:
         if (
             actor_role is None
             or role_locations(role, perm).exclude(pk__in=role_locations(actor_role, perm)).exists()

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -145,6 +146,38 @@ class Member(TimeStamped):
                 fields=["organization", "status", "created_at", "id"],
                 name="member_directory_added",
             ),
+            models.Index(
+                fields=["organization", "status", "email", "id"],
+                name="member_directory_email",
+            ),
+            # The Contacts and Former tab lists two statuses: an index led
+            # by the status cannot hand out both in name order, these can.
+            *(
+                models.Index(
+                    fields=["organization", *keys, "id"],
+                    condition=Q(status__in=[MemberStatus.CONTACT, MemberStatus.FORMER]),
+                    name=f"member_contacts_{name}",
+                )
+                for name, keys in (
+                    ("name", ["first_name", "last_name"]),
+                    ("added", ["created_at"]),
+                    ("email", ["email"]),
+                )
+            ),
+            # A company's team in name order (My team, the company page, the
+            # directory's company filter).
+            models.Index(
+                fields=["company", "first_name", "last_name", "id"], name="member_team_name"
+            ),
+            # The directory's "Manager" role and "New" filters: few rows each.
+            models.Index(
+                fields=["organization"], condition=Q(is_manager=True), name="member_managers"
+            ),
+            models.Index(
+                fields=["organization", "invited_at"],
+                condition=Q(invited_at__isnull=False),
+                name="member_invited",
+            ),
         ]
 
     def __str__(self):
@@ -270,22 +303,71 @@ def _status_label(value: str) -> str:
     return MemberStatus(value).label if value in MemberStatus.values else value
 
 
+class BillingPeriod(models.TextChoices):
+    MONTHLY = "monthly", gettext_lazy("Monthly")
+    YEARLY = "yearly", gettext_lazy("Yearly")
+
+
+class PlanQuerySet(models.QuerySet):
+    def open(self):
+        """Plans new memberships may be on: not archived."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Plan(TimeStamped):
+    """What a location sells (issue 13, item 3): a price per billing period,
+    and whether its members get door and printing access
+    (``members/access_rules.py``)."""
+
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="plans")
+    # Null only for plans made before plans belonged to a location: offered
+    # at every location.
     location = models.ForeignKey(
         Location, null=True, blank=True, on_delete=models.PROTECT, related_name="plans"
     )
     name = models.CharField(max_length=200)
-    monthly_price = models.DecimalField(max_digits=10, decimal_places=2, default=0)
+    price = models.DecimalField(
+        max_digits=10,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0)],
+        help_text=gettext_lazy("Per billing period, in the currency you bill in."),
+    )
+    billing_period = models.CharField(
+        max_length=10, choices=BillingPeriod, default=BillingPeriod.MONTHLY
+    )
+    gives_door_access = models.BooleanField(
+        gettext_lazy("Gives door access"),
+        default=True,
+        help_text=gettext_lazy("Active members on this plan get the location's door-access group."),
+    )
+    gives_printing_access = models.BooleanField(
+        gettext_lazy("Gives printing access"),
+        default=True,
+        help_text=gettext_lazy("Active members on this plan may print."),
+    )
+    # Archived: its memberships run on; no new ones.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = tenant_manager()
+    objects = tenant_manager(PlanQuerySet)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["id", "organization"], name="plan_id_org")]
+        constraints = [
+            models.UniqueConstraint(fields=["id", "organization"], name="plan_id_org"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="plan_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(billing_period__in=BillingPeriod.values),
+                name="plan_billing_period_valid",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class MembershipQuerySet(models.QuerySet):
@@ -311,7 +393,11 @@ class Membership(TimeStamped):
         related_name="memberships",
     )
     start_date = models.DateField()
+    # The last day it runs; None runs on.
     end_date = models.DateField(null=True, blank=True)
+    # A company's membership: how many of its members it covers (issue 14
+    # caps active members with it). None: not counted.
+    seats = models.PositiveIntegerField(null=True, blank=True, validators=[MinValueValidator(1)])
 
     objects = tenant_manager(MembershipQuerySet)
 
@@ -327,10 +413,30 @@ class Membership(TimeStamped):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="membership_ends_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(seats__isnull=True) | Q(seats__gte=1), name="membership_seats_positive"
+            ),
         ]
 
     def __str__(self):
         return f"{self.plan} ({self.start_date}–{self.end_date or '…'})"
+
+    @property
+    def holder(self):
+        return self.member if self.member_id else self.company
+
+    def is_active(self, on=None) -> bool:
+        """The period covers ``on`` (today by default): MembershipQuerySet.active, for one row."""
+        on = on or timezone.localdate()
+        return self.start_date <= on and (self.end_date is None or self.end_date >= on)
+
+    @property
+    def has_ended(self) -> bool:
+        return self.end_date is not None and self.end_date < timezone.localdate()
+
+    @property
+    def is_coming(self) -> bool:
+        return self.start_date > timezone.localdate()
 
 
 class Invitation(OutboxItem):
@@ -506,3 +612,93 @@ class LocationTransfer(models.Model):
 
     def __str__(self):
         return f"{self.member}: {self.from_location} → {self.to_location}"
+
+
+class StatusRequest(OutboxItem):
+    """A contact person asked for a member to become Active, and the
+    organization wants an admin to approve it first (R8.2,
+    ``Organization.contact_additions_need_approval``).
+
+    Until decided the member stays as they were (one a contact person added
+    is kept as Contact): no invitation, no door or printing access; the
+    connected systems are told "awaiting_approval" (integrations/snapshots.py).
+    Written only by members/actions/approvals.py, and withdrawn by
+    ``member_change_status`` when the status changes some other way.
+
+    The decision is emailed to whoever asked: the OutboxItem columns carry
+    that email (outbox kind "approval_decision_email", members/approval_emails.py).
+    """
+
+    class Kind(models.TextChoices):
+        ADDED = "added", gettext_lazy("Added as a new member")
+        STATUS = "status", gettext_lazy("Status change")
+
+    class Decision(models.TextChoices):
+        PENDING = "", gettext_lazy("Awaiting approval")
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_requests")
+    kind = models.CharField(max_length=10, choices=Kind)
+    #: The status when asked: approving moves from it, and only from it.
+    from_status = models.CharField(max_length=10, choices=MemberStatus)
+    to_status = models.CharField(max_length=10, choices=MemberStatus)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reason = models.CharField(gettext_lazy("reason"), max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    decision = models.CharField(max_length=10, choices=Decision, blank=True, default="")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.CharField(gettext_lazy("reason"), max_length=500, blank=True)
+    #: The email telling ``requested_by`` the decision went out (outbox).
+    decision_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # One open question per member: a second one waits for the first.
+            models.UniqueConstraint(
+                fields=["member"], condition=Q(decision=""), name="one_open_status_request"
+            ),
+            models.CheckConstraint(
+                condition=Q(decision__in=["", "approved", "rejected", "withdrawn"]),
+                name="status_request_decision_valid",
+            ),
+        ]
+        indexes = [
+            # The admins' queue: what is open, oldest first.
+            models.Index(
+                fields=["organization", "created_at"],
+                condition=Q(decision=""),
+                name="status_request_open",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.member_id}: {self.from_status} → {self.to_status} ({self.decision or 'open'})"
+        )
+
+    @property
+    def is_open(self) -> bool:
+        return self.decision == self.Decision.PENDING
+
+    @property
+    def invites_on_approval(self) -> bool:
+        """Added as Active by a contact person: approving also invites (R2.8)."""
+        return self.kind == self.Kind.ADDED
+
+    def get_from_status_display(self) -> str:
+        return _status_label(self.from_status)
+
+    def get_to_status_display(self) -> str:
+        return _status_label(self.to_status)

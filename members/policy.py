@@ -26,7 +26,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy
 
-from companies.models import Company
+from companies.models import Company, ContactLocation
 from companies.selectors import companies_managed_by
 from members.models import Member, Membership, MemberStatus, PortalAccess
 from organizations.models import Organization, OrganizationAdmin
@@ -64,6 +64,16 @@ INVITE_NO_EMAIL = gettext_lazy(
     "Ask an admin of {organization} to add one."
 )
 INVITE_ALREADY_IN = gettext_lazy("{member} already uses the member portal.")
+NOT_AT_YOUR_LOCATIONS = gettext_lazy(
+    "{member} is not at the locations you manage for your company."
+)
+LOCATION_NOT_YOURS = gettext_lazy("Choose one of the locations you manage for your company.")
+LINK_ONLY_CONTACT = gettext_lazy(
+    "Only your company's contact person, linked to the whole company, decides who manages "
+    "which locations."
+)
+LINK_OWN = gettext_lazy("Ask an admin of {organization} to change your own link.")
+LINK_NO_ROLE = gettext_lazy("{member} holds no role in your company: make them a manager first.")
 ACTIVE_NEEDS_EMAIL = gettext_lazy("An active member needs an email address to log in.")
 NEW_MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.CONTACT)
 NEW_MEMBER_STATUS = gettext_lazy("A new member starts as Active or Contact.")
@@ -189,6 +199,20 @@ class TeamPolicy:
             return member.user_id in users
         return member.pk in invited
 
+    @cached_property
+    def team_locations(self) -> frozenset[int] | None:
+        """The locations this person is linked to in their company (seed 004,
+        a "Property Manager"): they see and manage the team there only.
+        None: linked to the whole company (a "Client Admin")."""
+        if not self.user.is_authenticated:
+            return frozenset()
+        linked = frozenset(
+            ContactLocation.objects.filter(
+                organization=self.organization, member__user=self.user
+            ).values_list("location_id", flat=True)
+        )
+        return linked or None
+
     def team_refusal(self, company: Company | None) -> str | None:
         """May this person see and manage ``company``'s team at all?"""
         if not self.organization.contacts_manage_team:
@@ -201,11 +225,35 @@ class TeamPolicy:
             return NOT_A_TEAM_MANAGER
         return None
 
-    def add_member_refusal(self, company: Company | None, status: str | None = None) -> str | None:
+    def add_member_refusal(
+        self, company: Company | None, status: str | None = None, location=None
+    ) -> str | None:
         refusal = self.team_refusal(company)
         if refusal is None and status is not None and status not in NEW_MEMBER_STATUSES:
             return NEW_MEMBER_STATUS
+        if refusal is None and location is not None and not self.at_my_locations(location.pk):
+            return LOCATION_NOT_YOURS
         return refusal
+
+    def at_my_locations(self, location_id) -> bool:
+        limit = self.team_locations
+        return limit is None or location_id in limit
+
+    def link_refusal(self, company: Company | None, member: Member) -> str | None:
+        """May this person link ``member`` to the whole company or to
+        specific locations (seed 004)? Only the contact person, linked to
+        the whole company, and not for themselves."""
+        refusal = self._teammate_refusal(member) or self.team_refusal(company)
+        if refusal:
+            return refusal
+        me = company.contact_person
+        if me is None or me.user_id != self.user.pk or self.team_locations is not None:
+            return LINK_ONLY_CONTACT
+        if member.pk == me.pk:
+            return self._say(LINK_OWN)
+        if not company.holds_team_role(member):
+            return self._say(LINK_NO_ROLE, member)
+        return None
 
     def _teammate_refusal(self, member: Member) -> str | None:
         """Is ``member`` on a team this person manages, and not frozen?"""
@@ -217,6 +265,8 @@ class TeamPolicy:
             member.company_id not in self.managed_company_ids
         ):
             return self._say(NOT_IN_YOUR_COMPANY, member)
+        if not self.at_my_locations(member.location_id):
+            return self._say(NOT_AT_YOUR_LOCATIONS, member)
         return None
 
     def status_change_refusal(self, member: Member, status: str | None = None) -> str | None:
@@ -245,6 +295,20 @@ class TeamPolicy:
             return refusal
         reason = uninvitable(member)
         return self._say(INVITE_SAYS[reason], member) if reason else None
+
+
+#: What waits for an admin (R8.2): becoming Active, from Contact or Former,
+#: or being added as Active.
+NEEDS_APPROVAL_FROM = (MemberStatus.CONTACT, MemberStatus.FORMER)
+
+
+def approval_needed(organization: Organization, *, from_status: str | None, to_status: str) -> bool:
+    """Does a contact person's change wait for an admin (R8.2)? ``from_status``
+    None: the member is being added. The one place the organization's
+    ``contact_additions_need_approval`` is read; admins are never asked."""
+    if not organization.contact_additions_need_approval or to_status != MemberStatus.ACTIVE:
+        return False
+    return from_status is None or from_status in NEEDS_APPROVAL_FROM
 
 
 def has_active_membership(member: Member) -> bool:

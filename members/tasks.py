@@ -5,6 +5,7 @@ from celery import shared_task
 
 from outbox import engine, timing
 
+from . import approval_emails
 from .actions.access import members_auto_former
 from .invitation_emails import (
     KIND,
@@ -14,7 +15,7 @@ from .invitation_emails import (
     invitations_send_reminders,
     owed,
 )
-from .models import Invitation
+from .models import Invitation, StatusRequest
 
 
 @shared_task(**timing.task_limits(KIND))
@@ -30,6 +31,12 @@ def send_invitations(invitation_ids: list[int]) -> int:
         return invitations_send(invitation_ids)
     except InvitationSendFailed:
         return 0  # the engine has scheduled the retry
+
+
+@shared_task(acks_late=True, ignore_result=True, **timing.task_limits(approval_emails.KIND))
+def send_approval_decision_email(status_request_id: int) -> bool:
+    """Tell a contact person what an admin decided (members/approval_emails.py)."""
+    return approval_emails.decision_email_send(status_request_id)
 
 
 @shared_task(soft_time_limit=300, time_limit=360)
@@ -57,5 +64,13 @@ def register() -> None:
             owed=lambda now: owed(),
             failed=_token_withdrawn,
             dead=_token_withdrawn,
+        )
+    )
+    engine.register(
+        engine.Kind(
+            name=approval_emails.KIND,
+            model=StatusRequest,
+            task=send_approval_decision_email,
+            owed=lambda now: approval_emails.owed(),
         )
     )

@@ -2,12 +2,12 @@
 company's team in the admin portal: a page of the team at a time, a
 member's history when it is opened (issue 12, item 6)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from companies.models import Company
 from tenancy.scoping import scoped
 
-from .models import Member
+from .models import Member, StatusRequest
 from .selectors import history_prefetches, with_active_membership
 
 #: Rows of a team shown at once; the rest are a page or a search away.
@@ -16,23 +16,41 @@ TEAM_PAGE_SIZE = 50
 PICK_LIMIT = 10
 
 
-def team_of(*, company: Company) -> QuerySet:
+def _at(queryset: QuerySet, locations) -> QuerySet:
+    """Only the team at ``locations`` (None: at every location): a
+    location-limited admin, or a contact linked to specific locations
+    (seed 004), sees and manages the members there only."""
+    return queryset if locations is None else queryset.filter(location__in=locations)
+
+
+def team_of(*, company: Company, locations=None) -> QuerySet:
     """A company's members with what the My team page shows for each row:
     roles, portal access and active membership. Not their history: that
     is read when a row's history is opened (``team_member_history``)."""
+    team = _at(scoped(Member, company.organization_id).filter(company=company), locations)
     return (
-        with_active_membership(scoped(Member, company.organization_id).filter(company=company))
-        .select_related("user", "added_by")
+        with_active_membership(team)
+        .annotate(awaiting_status=_awaiting_status())
+        .select_related("user", "added_by", "location")
         .order_by("first_name", "last_name", "pk")
     )
 
 
-def team_member_history(*, company: Company) -> QuerySet:
+def _awaiting_status():
+    """The status a contact person asked for and an admin has not decided
+    yet (R8.2), or None: a subquery, so a page of rows costs no more."""
+    return Subquery(
+        StatusRequest.objects.filter(
+            member=OuterRef("pk"), decision=StatusRequest.Decision.PENDING
+        ).values("to_status")[:1]
+    )
+
+
+def team_member_history(*, company: Company, locations=None) -> QuerySet:
     """One member of the team with their status history, names for the
     member portal (the actors' member records) included."""
     return (
-        scoped(Member, company.organization_id)
-        .filter(company=company)
+        _at(scoped(Member, company.organization_id).filter(company=company), locations)
         .select_related("added_by")
         .prefetch_related(*history_prefetches(organization=company.organization_id, names=True))
     )

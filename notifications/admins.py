@@ -21,6 +21,7 @@ def notify_location_admins(
     status_change=None,
     perm: str = MANAGE_CUSTOMERS,
     join_request=None,
+    status_request=None,
 ) -> list[Notification]:
     """One unread notification per admin of the location holding ``perm``, in
     the caller's transaction, each emailed once that transaction commits (a
@@ -37,6 +38,7 @@ def notify_location_admins(
             actor=actor,
             status_change=status_change,
             join_request=join_request,
+            status_request=status_request,
             enqueued_at=now,  # handed to its task at commit
         )
         for user in location_admin_users(location, perm)

@@ -23,11 +23,16 @@ class Notification(OutboxItem):
         ACCOUNT_DELETED = "account_deleted", gettext_lazy("A user deleted their account")
         JOIN_REQUEST = "join_request", gettext_lazy("New request to join")
         CONNECTION_OFF = "connection_off", gettext_lazy("An integration was switched off")
+        APPROVAL = "approval", gettext_lazy("A member added by a contact person awaits approval")
 
     class Resolution(models.TextChoices):
         OPEN = "", gettext_lazy("Open")
         CONFIRMED = "confirmed", gettext_lazy("Confirmed")
         REVERTED = "reverted", gettext_lazy("Reverted")
+        # An approval notice (R8.2) closes with the request's decision.
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")
@@ -46,6 +51,14 @@ class Notification(OutboxItem):
     #: by it, not by its wording (issue 11, item 7).
     join_request = models.ForeignKey(
         "members.JoinRequest", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: The request an APPROVAL notice asks about: Approve and Reject act on it.
+    status_request = models.ForeignKey(
+        "members.StatusRequest",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     status_change = models.ForeignKey(
         "members.StatusChange", null=True, blank=True, on_delete=models.CASCADE, related_name="+"

@@ -8,11 +8,12 @@ ids, never by wording.
 import re
 
 from django.db.models import Q
+from django.utils import timezone
 
 from audit.erasure import erasing
 from audit.log import reaction
 from audit.models import Verb, Via
-from members.models import JoinRequest, Member, MemberStatus, StatusChange
+from members.models import JoinRequest, Member, MemberStatus, StatusChange, StatusRequest
 from members.policy import DELETED_NAME, team_role_of
 from organizations.models import Location
 from organizations.permissions import MANAGE_SETTINGS
@@ -43,6 +44,8 @@ def tell_of_join_requests(entries) -> None:
 @reaction(Verb.TEAM_MEMBER_ADDED)
 def tell_of_members_added(entries) -> None:
     for entry in entries:
+        if "requested_status" in entry.after:
+            continue  # awaits approval: the request's notice says it all
         member = Member.objects.select_related("company", "location").get(pk=entry.member_id)
         notify_location_admins(
             location=member.location,
@@ -54,6 +57,55 @@ def tell_of_members_added(entries) -> None:
             member=member,
             actor=entry.actor,
         )
+
+
+@reaction(Verb.APPROVAL_REQUESTED)
+def ask_for_approvals(entries) -> None:
+    """A contact person wants someone Active and the organization wants an
+    admin to approve first (R8.2): the location's admins are asked."""
+    for entry in entries:
+        status_request = StatusRequest.objects.select_related(
+            "member", "member__company", "member__location"
+        ).get(pk=entry.subject_id)
+        member = status_request.member
+        if status_request.invites_on_approval:
+            wants = f"added {member.full_name} as Active"
+        else:
+            wants = (
+                f"wants {member.full_name} moved from {status_request.get_from_status_display()} "
+                f"to {status_request.get_to_status_display()}"
+            )
+        notify_location_admins(
+            location=member.location,
+            kind=Notification.Kind.APPROVAL,
+            message=f"{_actor_label(entry.actor, member.company)} {wants}: approve or reject."[
+                :500
+            ],
+            member=member,
+            actor=entry.actor,
+            status_request=status_request,
+        )
+
+
+CLOSES_WITH = {
+    Verb.APPROVAL_APPROVED: Notification.Resolution.APPROVED,
+    Verb.APPROVAL_REJECTED: Notification.Resolution.REJECTED,
+    Verb.APPROVAL_WITHDRAWN: Notification.Resolution.WITHDRAWN,
+}
+
+
+@reaction(*CLOSES_WITH)
+def close_approval_notices(entries) -> None:
+    """Decided (or withdrawn) once: every admin's copy of the question closes."""
+    now = timezone.now()
+    for entry in entries:
+        notices = Notification.objects.filter(
+            organization_id=entry.organization_id,
+            status_request_id=entry.subject_id,
+            resolution=Notification.Resolution.OPEN,
+        )
+        notices.filter(read_at__isnull=True).update(read_at=now)
+        notices.update(resolution=CLOSES_WITH[entry.verb], resolved_by=entry.actor, resolved_at=now)
 
 
 @reaction(Verb.MEMBER_STATUS_CHANGED)

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from emails.render import branded_email
+from members.approval_links import decision_token
 from outbox import engine, timing
 
 from .models import Notification
@@ -46,6 +47,7 @@ def send_notification_email(notification_id: int) -> bool:
         "member__company",
         "status_change",
         "status_change__actor",
+        "status_request",
     ).get(pk=notification_id)
     if not notification.recipient.is_active:
         # Nothing is owed to a login that was switched off.
@@ -61,6 +63,7 @@ def send_notification_email(notification_id: int) -> bool:
         "change": notification.status_change,
         "member": notification.member,
         "cta_url": settings.SITE_URL + path,
+        **_decision_links(notification),
     }
     try:
         branded_email(
@@ -77,6 +80,23 @@ def send_notification_email(notification_id: int) -> bool:
         return False
     engine.complete(KIND, [notification_id], emailed_at=timezone.now())
     return True
+
+
+def _decision_links(notification: Notification) -> dict:
+    """An approval notice (R8.2) carries Approve and Reject links, each signed
+    for its request and decision (members/approval_links.py)."""
+    status_request = notification.status_request
+    if status_request is None:
+        return {}
+    links = {"status_request": status_request}
+    for decision in ("approve", "reject"):
+        path = reverse(
+            "adminportal:approval_decide",
+            args=[notification.organization.slug, status_request.pk, decision],
+        )
+        token = decision_token(status_request.pk, decision)
+        links[f"{decision}_url"] = f"{settings.SITE_URL}{path}?token={token}"
+    return links
 
 
 def register() -> None:

@@ -35,6 +35,18 @@ class Organization(TimeStamped):
             "members and change their status from the member portal."
         ),
     )
+    # Only read by members/policy.py (approval_needed): with it on, a member a
+    # contact person adds as Active, or moves to Active, waits for an admin
+    # (R8.2) before any invitation, door or printing access.
+    contact_additions_need_approval = models.BooleanField(
+        gettext_lazy("New members added by contact persons need an admin's approval"),
+        default=False,
+        help_text=gettext_lazy(
+            "Off: they are active at once (invitation, door and printing access). On: "
+            "a member a contact person adds as Active, or moves from Contact or Former to "
+            "Active, waits as “Awaiting approval” until an admin of the location approves."
+        ),
+    )
     invitation_reminders = models.BooleanField(
         gettext_lazy("Send an invitation reminder after 3 days"), default=False
     )
@@ -68,12 +80,17 @@ class Organization(TimeStamped):
     # Language and time zone (issue 16): what a person sees unless their own
     # account says otherwise, and where a location does not say otherwise.
     language = models.CharField(
-        gettext_lazy("Default language"), max_length=8, choices=settings.LANGUAGES, default="en"
+        gettext_lazy("Default language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        db_default="en",
     )
     time_zone = models.CharField(
         gettext_lazy("Default time zone"),
         max_length=64,
         default="UTC",
+        db_default="UTC",
         validators=[validate_time_zone],
         help_text=gettext_lazy(
             "An IANA name such as Europe/Berlin; each location may set its own."
@@ -87,6 +104,12 @@ class Organization(TimeStamped):
         return self.name
 
 
+class LocationQuerySet(models.QuerySet):
+    def open(self):
+        """Locations new rows may point at: not archived."""
+        return self.filter(archived_at__isnull=True)
+
+
 class Location(TimeStamped):
     organization = models.ForeignKey(
         Organization, on_delete=models.CASCADE, related_name="locations"
@@ -98,19 +121,47 @@ class Location(TimeStamped):
     time_zone = models.CharField(
         max_length=64,
         blank=True,
+        default="",
+        db_default="",
         validators=[validate_time_zone],
         help_text=gettext_lazy(
             "An IANA name such as Europe/Berlin; blank uses the organization's."
         ),
     )
+    # What an active member here gets from the connected door-access and
+    # printing systems (integrations/snapshots.py sends them with the
+    # member). Blank: the connection's own group, if it names one.
+    door_group = models.CharField(
+        gettext_lazy("Door-access group"),
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy(
+            "The door-access system's group whose doors active members here may open "
+            "(a Kisi group ID). Blank uses the group set on the connection."
+        ),
+    )
+    printing_group = models.CharField(
+        gettext_lazy("Printing group"),
+        max_length=100,
+        blank=True,
+        help_text=gettext_lazy(
+            "The printing system's group active members here are put in (a PaperCut "
+            "group name). Blank puts them in none; they may still print."
+        ),
+    )
+    # Archived: kept for the records that point at it, offered for nothing new.
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
 
-    objects = tenant_manager()
+    objects = tenant_manager(LocationQuerySet)
 
     class Meta:
         ordering = ["name"]
         permissions = [
             ("manage_customers", "Manage customers (companies and members)"),
             ("manage_settings", "Manage settings"),
+            # Invite admins and change, suspend or remove their roles at this
+            # location (organizations/permissions.py admin_change_refusal).
+            ("manage_admins", "Manage admins"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["organization", "slug"], name="location_slug_per_org"),
@@ -121,6 +172,10 @@ class Location(TimeStamped):
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class LocationUserObjectPermission(UserObjectPermissionBase):
@@ -149,9 +204,10 @@ class OrganizationAdmin(TimeStamped):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="admin_roles"
     )
     is_owner = models.BooleanField(default=False)
-    # Set while the person's member record here is deactivated or removed
-    # (members/access.py): the role is kept, but gives no access, so
-    # activating the record gives it back as it was (R4.6).
+    # Set while the role is suspended, from the admins page or with the
+    # person's member record here (deactivated or removed, members/access.py):
+    # the role is kept, but gives no access, so restoring it (or activating
+    # the record) gives it back as it was (R4.6).
     suspended_at = models.DateTimeField(null=True, blank=True)
     # The member record this role was invited with (the invite form's
     # Administrator switch): until the invitation is accepted that record

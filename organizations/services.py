@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 # Settings an admin may change from the admin portal's Settings page.
 SETTINGS = (
     "contacts_manage_team",
+    "contact_additions_need_approval",
     "invitation_reminders",
     "auto_former_on_membership_end",
     "members_see_email",

@@ -39,7 +39,13 @@ def _transport_options() -> dict:
     }
 
 
-def publish(task, *args, countdown: float | None = None) -> bool:
+#: A message's priority for work that may wait behind single changes (a
+#: resync, a mass invite): Redis keeps one list per priority and a worker
+#: takes from the default (0) list first.
+BULK = 9
+
+
+def publish(task, *args, countdown: float | None = None, priority: int | None = None) -> bool:
     """Send ``task(*args)``; False when the broker did not take it (or failed
     moments ago). Never raises, except in eager mode (no broker: the task
     runs here, and its errors are the caller's)."""
@@ -54,7 +60,10 @@ def publish(task, *args, countdown: float | None = None) -> bool:
         logger.info("the broker failed moments ago: %s left for the sweep", task.name)
         return False
     try:
-        task.apply_async(args, countdown=countdown, retry=False, connection=_connection(app, url))
+        options = {} if priority is None else {"priority": priority}
+        task.apply_async(
+            args, countdown=countdown, retry=False, connection=_connection(app, url), **options
+        )
     except Exception as error:  # noqa: BLE001 - any broker failure means "the sweep sends it"
         _failed_at[url] = time.monotonic()
         _drop_connection()

@@ -33,9 +33,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from celery import current_app
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Coalesce
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone
 
 from . import timing
@@ -130,18 +131,23 @@ def record(name: str, ids: list[int]) -> None:
         transaction.on_commit(lambda: kick(name, ids), robust=True)
 
 
-def kick(name: str, ids: list[int], *, countdown: float | None = None) -> int:
+def kick(
+    name: str, ids: list[int], *, countdown: float | None = None, priority: int | None = None
+) -> int:
     """Publish the kind's task for ``ids``; returns how many messages the
     broker took. Never raises. Stops at the first refusal: with the broker
     down, trying the rest would only keep someone waiting; the rest is left
-    for the next sweep (``enqueued_at`` cleared)."""
+    for the next sweep (``enqueued_at`` cleared). ``priority``: the broker's
+    (``outbox.broker.BULK`` for work that may wait behind single changes)."""
     owed = _kinds[name]
     size = owed.batch or 1
     sent = 0
     for start in range(0, len(ids), size):
         part = ids[start : start + size]
         try:
-            taken = publish(owed.task, part if owed.batch else part[0], countdown=countdown)
+            taken = publish(
+                owed.task, part if owed.batch else part[0], countdown=countdown, priority=priority
+            )
         except Exception as error:  # noqa: BLE001 - eager mode: the task failed right here
             logger.warning("%s %s failed inline (%s); the sweep retries", name, part, error)
             return sent
@@ -195,6 +201,45 @@ def claim(name: str, pk: int, *, now=None, **also) -> bool:
         # the lease, not ``enqueued_at``, keeps the sweep away.
         .update(**also, attempts=F("attempts") + 1, lease_expires_at=now + lease, enqueued_at=None)
     )
+
+
+def claim_many(name: str, pks, *, now=None, **also) -> list[int]:
+    """``claim`` for many rows in one statement; returns the ids it took.
+    ``pks``: a list, or a subquery of candidates.
+
+    The same conditional UPDATE with ``RETURNING`` (PostgreSQL, and SQLite
+    since 3.35): a batch of deliveries costs one round trip to claim, and
+    rows another worker holds or whose turn it is not are simply not taken."""
+    if isinstance(pks, list) and not pks:
+        return []
+    now = now or timezone.now()
+    lease = _kinds[name].policy.lease
+    rows = claimable(name, now).filter(pk__in=pks)
+    values = {
+        **also,
+        "attempts": F("attempts") + 1,
+        "lease_expires_at": now + lease,
+        "enqueued_at": None,
+    }
+    return update_returning_ids(rows, values)
+
+
+def update_returning_ids(queryset, values: dict) -> list[int]:
+    """``queryset.update(**values)``, returning the primary keys it updated."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.annotations = {}
+    compiler = query.get_compiler(queryset.db)
+    # What execute_sql() would do first: a join becomes "pk IN (SELECT …)".
+    compiler.pre_sql_setup()
+    sql, params = compiler.as_sql()
+    if not sql:
+        return []
+    db = connections[queryset.db]
+    pk = db.ops.quote_name(queryset.model._meta.pk.column)
+    with db.cursor() as cursor:
+        cursor.execute(f"{sql} RETURNING {pk}", params)
+        return [row[0] for row in cursor.fetchall()]
 
 
 def complete(name: str, pks: list[int], *, where: Q | None = None, **done) -> int:

@@ -21,6 +21,7 @@ from django.conf import settings
 INTEGRATION_DELIVERY = "integration_delivery"
 INVITATION_EMAIL = "invitation_email"
 NOTIFICATION_EMAIL = "notification_email"
+APPROVAL_DECISION_EMAIL = "approval_decision_email"
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,8 @@ _POLICIES = {
     INTEGRATION_DELIVERY: _integration_delivery,
     INVITATION_EMAIL: _invitation_email,
     NOTIFICATION_EMAIL: _notification_email,
+    # One email to one contact person, like a notice: the same timing.
+    APPROVAL_DECISION_EMAIL: _notification_email,
 }
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("team/<int:pk>/status/", team.team_member_status, name="team_member_status"),
     path("team/<int:pk>/history/", team.team_member_history_view, name="team_member_history"),
     path("team/<int:pk>/invite/", team.team_member_invite, name="team_member_invite"),
+    path("team/<int:pk>/locations/", team.team_member_link, name="team_member_link"),
     # Personal data (R5)
     path("account/", account.account, name="account"),
     path("account/delete/", account.account_delete_view, name="account_delete"),

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from audit.models import Verb, Via
-from companies.models import Company
+from companies.models import Company, CompanyLocation
 from members.models import Member, Membership, MemberStatus, Plan, PortalAccess, StatusChange
 from organizations.models import Location, Organization, OrganizationAdmin
 
@@ -86,12 +86,29 @@ class OrganizationAdminFactory(factory.django.DjangoModelFactory):
 
 
 class CompanyFactory(factory.django.DjangoModelFactory):
+    """A company at ``location`` (and at any ``also_at`` locations)."""
+
     class Meta:
         model = Company
 
     location = factory.SubFactory(LocationFactory)
+    also_at = ()
     organization = factory.SelfAttribute("location.organization")
     name = factory.Sequence(lambda n: f"Company {n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        places = [kwargs.pop("location"), *kwargs.pop("also_at")]
+        company = super()._create(model_class, *args, **kwargs)
+        CompanyLocation.objects.bulk_create(
+            [
+                CompanyLocation(
+                    organization_id=company.organization_id, company=company, location=place
+                )
+                for place in places
+            ]
+        )
+        return company
 
 
 class MemberFactory(factory.django.DjangoModelFactory):
@@ -121,7 +138,7 @@ class PlanFactory(factory.django.DjangoModelFactory):
 
     organization = factory.SubFactory(OrganizationFactory)
     name = factory.Sequence(lambda n: f"Plan {n}")
-    monthly_price = 200
+    price = 200
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

@@ -32,7 +32,7 @@ from tenancy.scoping import request_scope
 
 from ..filters import CompanyFilter, MemberFilter, UserFilter
 from ..keyset import chunks, keyset_page
-from ._shared import PAGE_SIZE
+from ._shared import PAGE_SIZE, back_query, link_rows
 
 #: Rows read per query while an export streams.
 EXPORT_CHUNK = 2000
@@ -45,8 +45,9 @@ def _member_filter(request, tab, params=None):
         request.GET if params is None else params,
         queryset=directory_members(user=user, organization=org, tab=tab),
         tab=tab,
+        organization=org,
         locations=admin_locations(user, org),
-        companies=companies_in_directory(user=user, organization=org),
+        companies=companies_in_directory(user=user, organization=org, archived=None),
         plans=plans_for_admin(user=user, organization=org),
     )
 
@@ -67,6 +68,9 @@ def members_tab(request, tab):
     members = _member_filter(request, tab)
     ordering, expressions = members.sort
     page = keyset_page(members.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
+    org = request.organization
+    link_rows(page, name="member", organization=org, query=back_query(tab, request.GET))
+    link_rows(page, name="company", organization=org, key="company_id", attr="company_url")
     return render(
         request,
         "adminportal/directory/members.html",
@@ -88,12 +92,13 @@ def companies_tab(request):
     org, user = request.organization, request.user
     companies = CompanyFilter(
         request.GET,
-        queryset=companies_in_directory(user=user, organization=org),
+        queryset=companies_in_directory(user=user, organization=org, archived=None),
         locations=admin_locations(user, org),
     )
     ordering, expressions = companies.sort
     page = keyset_page(companies.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
-    company_member_counts(page.object_list)
+    company_member_counts(page.object_list, locations=admin_locations(user, org))
+    link_rows(page, name="company", organization=org)
     return render(
         request,
         "adminportal/directory/companies.html",
@@ -113,10 +118,12 @@ def users_tab(request):
     users = UserFilter(
         request.GET,
         queryset=users_for_admin(user=user, organization=org),
+        organization=org,
         members=members_for_admin(user=user, organization=org),
     )
     ordering, expressions = users.sort
     page = keyset_page(users.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
+    link_rows(page, name="member", organization=org, key="member_id", attr="member_url")
     return render(
         request,
         "adminportal/directory/users.html",
@@ -153,6 +160,26 @@ EXPORT_COLUMNS = [
 ]
 
 
+#: The member's columns EXPORT_COLUMNS and the sorts read.
+EXPORT_READS = (
+    "organization_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "status",
+    "portal_access",
+    "invited_at",
+    "first_login_at",
+    "company_id",
+    "company__name",
+    "is_manager",
+    "location_id",
+    "location__name",
+    "created_at",
+)
+
+
 class _Line:
     """A file-like object that hands back what the csv writer writes."""
 
@@ -177,7 +204,14 @@ def members_export(request, tab):
     memory at a time; the first bytes leave before the last row is read."""
     members = _member_filter(request, tab)
     ordering, expressions = members.sort
-    queryset = with_current_plan(members.qs)
+    # Only the columns the file has: 100,000 rows of every column (six
+    # timestamps a row to parse, the login's row) were half the time.
+    queryset = (
+        with_current_plan(members.qs)
+        .select_related(None)
+        .select_related("company", "location")
+        .only(*EXPORT_READS)
+    )
     directory_export_record(
         organization=request.organization,
         actor=request.user,

@@ -46,7 +46,7 @@ PREVIEW_ERROR_ROWS = 200
 @admin_portal_view
 def invite(request):
     org = request.organization
-    locations = admin_locations(request.user, org)
+    locations = admin_locations(request.user, org).filter(archived_at__isnull=True)
     form = InviteForm(
         request.POST or None,
         locations=locations,
@@ -146,12 +146,18 @@ def invitation_detail(request, pk):
 
 def _mass_invite(request, *, company=None):
     org = request.organization
-    locations = None if company else admin_locations(request.user, org)
-    form = MassInviteForm(request.POST or None, locations=locations)
-    preview = None
+    locations = admin_locations(request.user, org).filter(archived_at__isnull=True)
     # The IDs the paste's columns refer to: shown, so nobody has to guess
     # them, and checked against.
     lookups = id_lookups(user=request.user, organization=org)
+    if company is not None:
+        # The company as the lookups hold it: its locations the admin manages.
+        company = next(c for c in lookups[0] if c.pk == company.pk)
+        here = [row.location_id for row in company.company_locations.all()]
+        # One location: everyone lands there; several: the admin chooses.
+        locations = None if len(here) == 1 else locations.filter(pk__in=here)
+    form = MassInviteForm(request.POST or None, locations=locations)
+    preview = None
     context = {
         "form": form,
         "company": company,

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -24,29 +25,41 @@ from members.forms.transfer import TransferForm
 from members.login_access import sessions_note
 from members.models import MemberStatus, PortalAccess
 from members.policy import read_only_refusal
-from members.selectors import member_detail_for_admin, members_for_admin
+from members.selectors import member_detail_for_admin, member_timeline, members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
 
-from ._shared import _error_text, _member, _to_member
+from ._shared import _error_text, _member, _to_member, back_url
 
 
 @admin_portal_view
 def member_detail(request, pk):
     queryset = member_detail_for_admin(user=request.user, organization=request.organization)
     member = get_object_or_404(queryset, pk=pk)
+    timeline, cursor = member_timeline(member=member)
     return render(
         request,
         "adminportal/member_detail.html",
         {
             "member": member,
+            # Issue 13, item 5: adminportal/_timeline.html
+            "timeline": timeline,
+            "timeline_more": _timeline_more(request, member, cursor),
             "statuses": MemberStatus.choices,
+            "back_url": back_url(request),
             # Resync pushes to every connection: the integrations pages' permission.
             "can_manage_integrations": can_manage_organization_settings(
                 request.user, request.organization
             ),
         },
     )
+
+
+def _timeline_more(request, member, cursor) -> str:
+    if cursor is None:
+        return ""
+    url = reverse("adminportal:member_timeline", args=[request.organization.slug, member.pk])
+    return f"{url}?before={cursor}"
 
 
 def _admin_role_note(member) -> str:
@@ -120,7 +133,11 @@ def member_remove(request, pk):
 @admin_portal_view
 def member_transfer_view(request, pk):
     member = _member(request, pk)
-    locations = admin_locations(request.user, request.organization).exclude(pk=member.location_id)
+    locations = (
+        admin_locations(request.user, request.organization)
+        .filter(archived_at__isnull=True)
+        .exclude(pk=member.location_id)
+    )
     form = TransferForm(request.POST or None, locations=locations)
     refusal = read_only_refusal(member)
     if request.method == "POST" and refusal:

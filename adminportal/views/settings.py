@@ -29,6 +29,8 @@ class CommunitySettingsForm(forms.ModelForm):
         model = Organization
         fields = [
             "contacts_manage_team",
+            # Approval of members added by contact persons (R8.2).
+            "contact_additions_need_approval",
             # Invitations, the automatic Former and privacy defaults (R4.3, R4.7, R5.2).
             "invitation_reminders",
             "auto_former_on_membership_end",

@@ -351,6 +351,12 @@ INTEGRATIONS_PRUNE_MAX_BATCHES = env.int("INTEGRATIONS_PRUNE_MAX_BATCHES", defau
 CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] = max(3600.0, INTEGRATIONS_BACKOFF_MAX + 600)
 INTEGRATIONS_LEASE_SECONDS = env.float("INTEGRATIONS_LEASE_SECONDS", default=120.0)
 INTEGRATIONS_SWEEP_GRACE = env.float("INTEGRATIONS_SWEEP_GRACE", default=60.0)
+# Each connection sends at most its vendor's documented rate (HubSpot 100
+# requests per 10 s, Capsule 4,000 an hour, Kisi 5 a second) unless it sets
+# its own; false: only connections' own limits apply (the stubs in tests).
+# Deliveries a worker takes per task (integrations/attempts.py).
+INTEGRATIONS_DELIVERY_BATCH = env.int("INTEGRATIONS_DELIVERY_BATCH", default=100)
+INTEGRATIONS_VENDOR_RATE_LIMITS = env.bool("INTEGRATIONS_VENDOR_RATE_LIMITS", default=True)
 # Connections may only reach public addresses: an admin must not be able to
 # point one at loopback, the private network or a cloud metadata address.
 # Turn on for self-hosted systems on a private network (a PaperCut server).

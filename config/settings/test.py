@@ -26,3 +26,7 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 # The stub remotes listen on 127.0.0.1; tests of the guard switch this off.
 INTEGRATIONS_ALLOW_PRIVATE_HOSTS = True
+# Rate limits: each test process counts on its own, and only a connection's
+# own limit applies (the stubs have none; tests of the limit set one).
+INTEGRATIONS_THROTTLE_REDIS_URL = ""
+INTEGRATIONS_VENDOR_RATE_LIMITS = False

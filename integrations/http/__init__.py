@@ -9,7 +9,7 @@
 """
 
 from .base import BaseClient, Client, ClientOptions, Person, make_http_client, send
-from .errors import ConfigurationError, DeliveryError, ReceiverGone
+from .errors import ConfigurationError, DeliveryError, ReceiverGone, Throttled, pauses_connection
 
 __all__ = [
     "BaseClient",
@@ -19,6 +19,8 @@ __all__ = [
     "DeliveryError",
     "Person",
     "ReceiverGone",
+    "Throttled",
     "make_http_client",
+    "pauses_connection",
     "send",
 ]

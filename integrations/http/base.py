@@ -36,7 +36,9 @@ from .errors import ConfigurationError, DeliveryError
 USER_AGENT = "flexcommunity-integrations/1.0 (+https://flexcommunity.invalid)"
 
 #: Statuses a member can have, as pushed to remotes.
-STATUSES = frozenset({"active", "contact", "former", "removed"})
+#: "awaiting_approval": a contact person asked for them to become Active and
+#: no admin decided yet (R8.2); like every status but "active", no access.
+STATUSES = frozenset({"active", "contact", "former", "removed", "awaiting_approval"})
 
 #: 4xx codes that describe a temporary condition rather than a bad request:
 #: 408 Request Timeout, 409 Conflict (usually a concurrent write on the remote side),
@@ -48,6 +50,10 @@ RETRY_AFTER_STATUSES = frozenset({429, 503})
 
 #: How much of a remote's error body is kept in the error message (for the delivery log).
 _BODY_EXCERPT = 300
+
+
+#: Person fields that are not the member's data (see ``to_dict``).
+CONVERGENCE_HINTS = ("other_door_groups", "other_printing_groups")
 
 
 @dataclass(frozen=True)
@@ -64,20 +70,41 @@ class Person:
     last_name: str
     phone: str
     company: str
-    status: str  # "active" | "contact" | "former" | "removed"
+    status: str  # "active" | "contact" | "former" | "removed" | "awaiting_approval"
     location: str
     organization: str
+    # What the member's location and plans give (members/plan_access.py,
+    # Location.door_group / printing_group). Defaults: what a member got
+    # before locations and plans said anything.
+    door_group: str = ""
+    printing_group: str = ""
+    door_access: bool = True
+    printing_access: bool = True
+    # The groups the organization's other locations name: a member who moved
+    # leaves them (access systems converge on the current location's only).
+    other_door_groups: tuple[str, ...] = ()
+    other_printing_groups: tuple[str, ...] = ()
 
     @property
     def is_active(self) -> bool:
         return self.status == "active"
 
     @property
+    def may_open_doors(self) -> bool:
+        return self.is_active and self.door_access
+
+    @property
+    def may_print(self) -> bool:
+        return self.is_active and self.printing_access
+
+    @property
     def full_name(self) -> str:
         return " ".join(part for part in (self.first_name, self.last_name) if part).strip()
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """What a webhook receiver is sent: the member, without the other
+        locations' groups (how access systems converge, not about them)."""
+        return {k: v for k, v in asdict(self).items() if k not in CONVERGENCE_HINTS}
 
 
 def is_transient_status(status_code: int) -> bool:
@@ -311,6 +338,9 @@ class ClientOptions(TypedDict, total=False):
     #: Reach loopback and private networks (self-hosted systems, local stubs);
     #: refused by default (see :mod:`.addresses`).
     allow_private_hosts: bool
+    #: Called before every request; raises :class:`~.errors.Throttled` when
+    #: the connection's rate limit is used up (see ``integrations/throttle.py``).
+    throttle: Callable[[], None] | None
 
 
 class BaseClient:
@@ -331,11 +361,13 @@ class BaseClient:
         headers: dict[str, str] | None = None,
         timeout: float = 10.0,
         allow_private_hosts: bool = False,
+        throttle: Callable[[], None] | None = None,
     ) -> None:
         if not base_url or not base_url.startswith(("http://", "https://")):
             raise ConfigurationError(f"{self.kind or type(self).__name__}: invalid base URL")
         self.base_url = base_url
         self.timeout = timeout
+        self.throttle = throttle
         self._http = make_http_client(
             base_url, headers=headers, timeout=timeout, allow_private_hosts=allow_private_hosts
         )
@@ -361,6 +393,8 @@ class BaseClient:
         return f"<{type(self).__name__} {self.base_url}>"
 
     def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        if self.throttle is not None:
+            self.throttle()
         return send(self._http, method, url, **kwargs)
 
 

@@ -81,3 +81,18 @@ class ReceiverGone(DeliveryError):
 
     def __init__(self, message: str) -> None:
         super().__init__(message, permanent=False, status_code=410)
+
+
+class Throttled(DeliveryError):
+    """Not sent: the connection used up its rate limit (ours, before the
+    remote says 429). Nothing reached the remote, so the attempt does not
+    count; the pipeline pauses the connection for ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, permanent=False, retry_after=retry_after, status_code=None)
+
+
+def pauses_connection(error: DeliveryError) -> bool:
+    """The remote (429) or our own limit asks the whole connection to wait:
+    every delivery to it waits, and the attempt is not counted."""
+    return isinstance(error, Throttled) or error.status_code == 429

@@ -60,6 +60,9 @@ class Vendor:
     #: The address field's label and help, when the column's do not fit.
     base_url_label: str | None = None
     base_url_help: str | None = None
+    #: (requests, seconds) the remote allows one API key, as documented by the
+    #: vendor; a connection may set its own. None: no limit of ours.
+    rate_limit: tuple[int, float] | None = None
 
     def __post_init__(self) -> None:
         if not KIND.fullmatch(self.kind):

@@ -23,7 +23,7 @@ from dataclasses import replace
 from typing import Any, ClassVar, Protocol
 
 from integrations.http.base import Person
-from integrations.http.errors import ReceiverGone
+from integrations.http.errors import DeliveryError, ReceiverGone
 
 #: The status remotes are told for a member who is gone (or an address they left).
 REMOVED = "removed"
@@ -74,6 +74,16 @@ class CrmClient(Protocol):
     def erase(self, email: str, *, idempotency_key: str) -> None: ...
 
 
+class BatchCrmClient(CrmClient, Protocol):
+    """A CRM whose API upserts many contacts by email in one call (HubSpot)."""
+
+    #: Contacts per call.
+    batch_size: int
+
+    def push_many(self, people: Sequence[tuple[Person, str]]) -> dict[str, DeliveryError]:
+        """Upsert (person, idempotency key) pairs; the errors of those that failed, by key."""
+
+
 class AccessClient(Protocol):
     def push(self, person: Person, *, idempotency_key: str) -> None:
         """Converge: access if the person is active, none otherwise."""
@@ -99,11 +109,23 @@ class Category:
         """Send; return a note when there was nothing to send (the delivery is skipped)."""
         raise NotImplementedError
 
+    def plan(self, client: Any, attempts: Sequence[Attempt]) -> list[list[Attempt]]:
+        """How a batch of attempts (one per member) goes out: parts of one go
+        through :meth:`push`, longer ones through :meth:`push_batch`."""
+        return [[attempt] for attempt in attempts]
+
+    def push_batch(
+        self, client: Any, attempts: Sequence[Attempt]
+    ) -> dict[Attempt, str | None | DeliveryError]:
+        """Send several in one call; each attempt's note or error. Raises
+        :class:`DeliveryError` when the call as a whole failed."""
+        raise NotImplementedError
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__}>"
 
 
-class _KeyedByEmail(Category):
+class KeyedByEmail(Category):
     """Systems that hold the member under their email address, so every
     address sent is remembered before it is sent: should the remote act and
     the answer be lost, what it holds is still known (R3.3)."""
@@ -118,7 +140,7 @@ class _KeyedByEmail(Category):
         raise NotImplementedError
 
 
-class Crm(_KeyedByEmail):
+class Crm(KeyedByEmail):
     """A CRM keeps one contact per member: a changed email moves that contact
     (from whichever earlier address holds it) instead of creating a second
     one, and a deleted account deletes it under every address sent there
@@ -144,15 +166,34 @@ class Crm(_KeyedByEmail):
             return None
         return NO_EMAIL
 
+    def plan(self, client: Any, attempts: Sequence[Attempt]) -> list[list[Attempt]]:
+        """Members whose address has not changed go in batch upserts where the
+        client has them; a move, an erase or a missing email one by one."""
+        size = getattr(client, "batch_size", 0)
+        if size < 2:
+            return super().plan(client, attempts)
+        plain = [a for a in attempts if a.person.email and not a.earlier_addresses()]
+        alone = [[a] for a in attempts if a not in plain]
+        return [list(plain[i : i + size]) for i in range(0, len(plain), size)] + alone
 
-class Access(_KeyedByEmail):
+    def push_batch(
+        self, client: BatchCrmClient, attempts: Sequence[Attempt]
+    ) -> dict[Attempt, str | None | DeliveryError]:
+        for attempt in attempts:
+            attempt.remember(attempt.person.email)
+        errors = client.push_many([(a.person, a.idempotency_key) for a in attempts])
+        return {a: errors.get(a.idempotency_key) for a in attempts}
+
+
+class Access(KeyedByEmail):
     """Door and print accounts are keyed by email: whatever an earlier
     address holds goes before anything is granted to the current one."""
 
     name = "access"
 
     def converge(self, client: AccessClient, attempt: Attempt, earlier: list[str]) -> str | None:
-        person, key = attempt.person, attempt.idempotency_key
+        person = _leaving_previous_groups(attempt.person, attempt.previous)
+        key = attempt.idempotency_key
         for index, email in enumerate(earlier):
             suffix = "-previous" if index == 0 else f"-previous-{index}"
             client.push(replace(person, email=email, status=REMOVED), idempotency_key=key + suffix)
@@ -165,6 +206,19 @@ class Access(_KeyedByEmail):
             return NO_EMAIL
         client.push(person, idempotency_key=key)
         return None
+
+
+def _leaving_previous_groups(person: Person, previous: dict[str, Any] | None) -> Person:
+    """A location whose group changed sends its members with the old one in
+    ``previous``: access there is taken back like another location's."""
+    door, printing = (previous or {}).get("door_group"), (previous or {}).get("printing_group")
+    if not door and not printing:
+        return person
+    return replace(
+        person,
+        other_door_groups=(*person.other_door_groups, *([door] if door else [])),
+        other_printing_groups=(*person.other_printing_groups, *([printing] if printing else [])),
+    )
 
 
 class Webhook(Category):

@@ -15,6 +15,9 @@ from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
+from companies.models import ContactLocation
+from companies.policy import new_member_refusal
+from members.actions.records import ARCHIVED_LOCATION
 from members.actions.roles import company_set_roles
 from members.actions.status import member_change_status
 from members.admin_roles import admin_role_of, admin_role_refusal
@@ -181,8 +184,10 @@ def member_remove_from_location(
 def member_transfer(*, member: Member, to_location: Location, actor=None) -> LocationTransfer:
     """Move a member's home to another location of the organization (R4.7).
 
-    A company belongs to one location, so a member whose company is
-    elsewhere leaves it (and any role in it): the transfer records which.
+    A member of a company is at one of its locations, so a member whose
+    company is not a customer at the new location leaves it (and any role
+    and location link in it): the transfer records which. An archived
+    company is left too.
     """
     member = (
         Member.objects.select_for_update(of=("self",))
@@ -202,10 +207,13 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
                 % {"full_name": member.full_name, "to_location": to_location}
             }
         )
+    if to_location.is_archived:
+        raise ValidationError({"to_location": ARCHIVED_LOCATION % {"name": to_location.name}})
     company = member.company
     cleared = ""
-    if company is not None and company.location_id != to_location.pk:
+    if company is not None and new_member_refusal(company, to_location) is not None:
         cleared = company.name
+        ContactLocation.objects.filter(member=member).delete()
         if member.pk in (company.contact_person_id, company.billing_person_id):
             company_set_roles(
                 company=company,

@@ -30,6 +30,7 @@ from accounts.models import User
 from audit import log
 from audit.models import Verb, Via
 from companies.models import Company
+from companies.policy import new_member_refusal
 from members.actions.records import member_create, member_link_user
 from members.invitation_emails import hash_token, invitations_queue
 from members.models import Invitation, Member, MemberStatus, PortalAccess
@@ -236,13 +237,9 @@ def member_invite_new(
     """Invite one person (R4.1): a new pending member, optionally an admin too."""
     if not can_manage_location(actor, location):
         raise PermissionDenied(_("You do not manage customers at this location."))
-    if company is not None and company.location_id != location.pk:
-        raise ValidationError(
-            {
-                "company": _("%(company)s is not at %(location)s.")
-                % {"company": company.name, "location": location.name}
-            }
-        )
+    refusal = new_member_refusal(company, location)
+    if refusal:
+        raise ValidationError({"company": refusal})
     if not email.strip():
         raise ValidationError({"email": _("An invitation needs an email address.")})
     member = member_create(

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from audit import log
 from audit.models import Verb, Via
 from members.actions.invitations import member_invite
-from members.actions.records import member_create
+from members.actions.records import ARCHIVED_LOCATION, member_create
 from members.models import JoinRequest, Member, MemberStatus, PortalAccess
 from members.policy import members_with_email
 from organizations.models import Location
@@ -29,6 +29,8 @@ def join_request_submit(
     """Record a request and tell the location's admins. A second request
     from the same address while one waits returns the waiting one, so the
     form never reveals whether an address is already known."""
+    if location.is_archived:
+        raise ValidationError(ARCHIVED_LOCATION % {"name": location.name})
     email = email.strip().lower()
     waiting = JoinRequest.objects.filter(
         location=location, email__iexact=email, state=JoinRequest.State.PENDING

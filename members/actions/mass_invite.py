@@ -17,12 +17,15 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
-from companies.models import Company
+from companies.models import Company, CompanyLocation
+from companies.policy import new_member_refusal
+from companies.selectors import companies_for_admin
 from members.actions.invitations import ensure_users
 from members.fields import column_max_length, single_line, single_line_errors
 from members.invitation_emails import invitations_queue
@@ -175,13 +178,43 @@ def check_paste_length(text: str) -> None:
 def id_lookups(*, user, organization: Organization) -> tuple[list[Company], list[Plan]]:
     """The companies and plans whose IDs ``user`` may paste, by name."""
     companies = (
-        Company.objects.filter(
-            organization=organization, location__in=admin_locations(user, organization)
+        companies_for_admin(user=user, organization=organization)
+        .prefetch_related(
+            Prefetch(
+                "company_locations",
+                queryset=CompanyLocation.objects.filter(
+                    location__in=admin_locations(user, organization).filter(
+                        archived_at__isnull=True
+                    )
+                ).select_related("location"),
+            )
         )
-        .select_related("location")
         .order_by("name", "pk")
     )
-    return list(companies), list(plans_for_admin(user=user, organization=organization))
+    # Archived plans (and those of archived locations) take no new memberships.
+    plans = plans_for_admin(user=user, organization=organization).filter(
+        archived_at__isnull=True, location__archived_at__isnull=True
+    )
+    return list(companies), list(plans)
+
+
+def _location_in_company(company: Company, location: Location | None):
+    """Where a row joining ``company`` lands: the location chosen above when
+    the company is a customer there, else the company's one location at
+    the admin's locations (``company_locations`` holds only those)."""
+    if company.is_archived:
+        return None, new_member_refusal(company, location)
+    here = {row.location_id: row.location for row in company.company_locations.all()}
+    if location is not None:
+        if location.pk in here:
+            return location, None
+        return None, new_member_refusal(company, location)
+    if len(here) == 1:
+        return next(iter(here.values())), None
+    return None, (
+        _("%(company)s is at several of your locations: choose the location above.")
+        % {"company": company.name}
+    )
 
 
 def parse_rows(
@@ -282,8 +315,12 @@ def parse_rows(
                     _("Unknown company ID “%(company_ref)s”.")
                     % {"company_ref": row.company_ref[:40]}
                 )
-        row.location = row.company.location if row.company else location
-        if row.location is None:
+        row.location = location
+        if row.company is not None:
+            row.location, refusal = _location_in_company(row.company, location)
+            if refusal:
+                row.errors.append(refusal)
+        elif row.location is None:
             row.errors.append(_("No location: give a company ID or choose a location above."))
         if row.plan_ref:
             try:

@@ -20,7 +20,14 @@ from accounts.sessions import end_sessions
 from audit import log
 from audit.erasure import erase_actor_from_log, erase_member_from_log, erasing
 from audit.models import Verb, Via
-from members.models import Attachment, Invitation, JoinRequest, Member, PortalAccess
+from members.models import (
+    Attachment,
+    Invitation,
+    JoinRequest,
+    Member,
+    PortalAccess,
+    StatusRequest,
+)
 from members.photo_files import delete_photos, prepare_photo, store_photo
 from members.policy import DELETED_NAME, EMAIL_TAKEN, members_with_email, read_only_refusal
 from uploads.checks import check_upload
@@ -272,6 +279,9 @@ def account_delete(*, user) -> list[Member]:
         JoinRequest.objects.filter(member=member).update(
             first_name=DELETED_NAME, last_name="", email="", phone="", company_name="", message=""
         )
+        # What a contact person or an admin wrote about them when asking
+        # for their approval, or deciding it (R8.2).
+        StatusRequest.objects.filter(member=member).update(reason="", decision_reason="")
         # The connected systems remove the person, the admins are told and
         # team access follows (audit reactions).
         log.record(

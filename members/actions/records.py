@@ -9,10 +9,12 @@ members.
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit import log
 from audit.models import Verb, Via
 from companies.models import Company
+from companies.policy import new_member_refusal
 from members.models import Member, MemberStatus, PortalAccess
 from members.policy import EMAIL_TAKEN, members_with_email
 from organizations.models import Location, Organization
@@ -34,6 +36,11 @@ def member_create(
     via: str = Via.ADMIN,
 ) -> Member:
     _check_same_organization(organization, location, company)
+    if location.is_archived:
+        raise ValidationError({"location": ARCHIVED_LOCATION % {"name": location.name}})
+    refusal = new_member_refusal(company, location)
+    if refusal:
+        raise ValidationError({"company": refusal})
     email = email.strip().lower()
     if email and members_with_email(organization.pk, email).exists():
         raise ValidationError({"email": EMAIL_TAKEN})
@@ -117,6 +124,10 @@ def member_delete(*, member: Member, actor=None, via: str = Via.SUPPORT) -> None
         before={"company_id": member.company_id, "status": member.status},
     )
     member.delete()
+
+
+#: A location kept for its records only (members/actions/locations.py).
+ARCHIVED_LOCATION = gettext_lazy("%(name)s is archived: choose another location.")
 
 
 def _check_same_organization(organization: Organization, *objects) -> None:

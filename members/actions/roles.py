@@ -10,9 +10,12 @@ from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
-from companies.models import Company
+from companies.models import TEAM_ROLE_HOLDER, Company, ContactLocation
+from companies.policy import location_ids_of
+from companies.selectors import linked_location_ids
 from members.models import Member, PortalAccess
 from members.policy import read_only_refusal
+from organizations.models import Location
 
 
 def _check_in_company(company: Company, **members: Member | None) -> None:
@@ -63,6 +66,14 @@ def _save_roles(
     company.contact_person = contact_person
     company.billing_person = billing_person
     company.save(update_fields=["contact_person", "billing_person", "updated_at"])
+    _forget_links_of_former_holders(company)
+
+
+def _forget_links_of_former_holders(company: Company) -> None:
+    """Whoever holds no role any more keeps no location link: given a role
+    again, they start linked to the whole company, as the admin sees it."""
+    holders = Member.objects.filter(company=company).filter(TEAM_ROLE_HOLDER)
+    ContactLocation.objects.filter(company=company).exclude(member__in=holders).delete()
 
 
 @transaction.atomic
@@ -104,6 +115,7 @@ def company_set_manager(
             raise ValidationError({"is_manager": refusal})
         member.is_manager = is_manager
         member.save(update_fields=["is_manager", "updated_at"])
+        _forget_links_of_former_holders(company)
         log.record(
             verb=Verb.COMPANY_ROLE_CHANGED,
             via=via,
@@ -153,6 +165,7 @@ def company_update_roles(
     now = timezone.now()  # .update() does not touch auto_now fields
     team.filter(pk__in=wanted, is_manager=False).update(is_manager=True, updated_at=now)
     team.filter(is_manager=True).exclude(pk__in=wanted).update(is_manager=False, updated_at=now)
+    _forget_links_of_former_holders(company)
     log.record(
         verb=Verb.COMPANY_ROLE_CHANGED,
         via=via,
@@ -162,3 +175,61 @@ def company_update_roles(
         after={**_roles(company), "manager_ids": sorted(wanted)},
     )
     return company
+
+
+@transaction.atomic
+def contact_set_locations(
+    *, company: Company, member: Member, locations, actor=None, via: str = Via.ADMIN
+) -> Member:
+    """Seed 004, "Link to Specific Properties": link a contact person,
+    billing person or manager to these locations of the company (they see
+    and manage the team there only), or with none to the whole company.
+
+    Who may decide is the caller's rule (the admin portal: an admin of
+    every location of the company; My team: ``TeamPolicy.link_refusal``)."""
+    member = Member.objects.select_for_update(of=("self",)).get(pk=member.pk)
+    _check_in_company(company, member=member)
+    if not company.holds_team_role(member):
+        raise ValidationError(
+            {
+                "member": _("%(member)s holds no role in %(company)s.")
+                % {"member": member.full_name, "company": company.name}
+            }
+        )
+    locations: list[Location] = list(dict.fromkeys(locations))
+    places = location_ids_of(company)
+    for location in locations:
+        if location.pk not in places:
+            raise ValidationError(
+                {
+                    "locations": _("%(company)s is not a customer at %(location)s.")
+                    % {"company": company.name, "location": location.name}
+                }
+            )
+    before = sorted(linked_location_ids(member_id=member.pk))
+    wanted = sorted(location.pk for location in locations)
+    if before == wanted:
+        return member
+    ContactLocation.objects.filter(member=member).exclude(location_id__in=wanted).delete()
+    ContactLocation.objects.bulk_create(
+        [
+            ContactLocation(
+                organization_id=company.organization_id,
+                company=company,
+                member=member,
+                location_id=pk,
+            )
+            for pk in wanted
+            if pk not in before
+        ]
+    )
+    log.record(
+        verb=Verb.CONTACT_LOCATIONS_CHANGED,
+        via=via,
+        actor=actor,
+        subject=company,
+        member=member,
+        before={"location_ids": before},
+        after={"location_ids": wanted},
+    )
+    return member

@@ -10,13 +10,14 @@ from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
 from members.admin_roles import admin_role_of, admin_role_refusal
 from members.login_access import end_sessions_if_no_access_left
-from members.models import Member, MemberStatus, StatusChange
+from members.models import Member, MemberStatus, StatusChange, StatusRequest
 
 
 @transaction.atomic
@@ -51,6 +52,8 @@ def member_change_status(
     previous = locked.status
     locked.status = status
     locked.save(update_fields=["status", "updated_at"])
+    # Before the entry: its outbox event's snapshot no longer "awaits".
+    _withdraw_open_requests(locked, actor=actor, via=via)
     # The connected systems hear of it; a contact/billing person or manager
     # who stops being active stops managing the team (R2.5), one who comes
     # back gets it back (audit reactions).
@@ -70,3 +73,31 @@ def member_change_status(
         # them (issue 10), once the change is committed.
         transaction.on_commit(partial(end_sessions_if_no_access_left, locked.user_id))
     return StatusChange.of(entry)
+
+
+def _withdraw_open_requests(member: Member, *, actor, via: str) -> None:
+    """A request awaiting approval (R8.2) was about the status the member
+    had; once it changed some other way, approving it would undo that
+    change, so it is withdrawn (approving marks its request decided first)."""
+    for status_request in StatusRequest.objects.filter(
+        member=member, decision=StatusRequest.Decision.PENDING
+    ):
+        status_request.decision = StatusRequest.Decision.WITHDRAWN
+        status_request.decided_by = actor
+        status_request.decided_at = timezone.now()
+        status_request.decision_reason = (
+            f"The status changed to {member.get_status_display()} before an admin decided."
+        )
+        status_request.save(
+            update_fields=["decision", "decided_by", "decided_at", "decision_reason"]
+        )
+        log.record(
+            verb=Verb.APPROVAL_WITHDRAWN,
+            via=via,
+            actor=actor,
+            subject=status_request,
+            member=member,
+            before={"decision": StatusRequest.Decision.PENDING},
+            after={"decision": StatusRequest.Decision.WITHDRAWN, "status": member.status},
+            reason=status_request.decision_reason,
+        )

@@ -1,10 +1,12 @@
 """Forms for inviting one person or many (R4.1, R4.3)."""
 
 from django import forms
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from companies.models import Company
+from companies.models import Company, CompanyLocation
+from companies.policy import new_member_refusal
 from members.actions.mass_invite import COLUMNS, MAX_ROWS, check_paste_length
 from organizations.models import Location
 from organizations.permissions import MANAGE_CUSTOMERS, MANAGE_SETTINGS
@@ -58,14 +60,21 @@ class InviteForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = locations
         self.fields["admin_locations"].queryset = locations
-        self.fields["company"].queryset = companies.select_related("location")
-        self.fields["company"].label_from_instance = lambda c: f"{c.name} ({c.location.name})"
+        self.fields["company"].queryset = companies.prefetch_related(
+            Prefetch(
+                "company_locations", queryset=CompanyLocation.objects.select_related("location")
+            )
+        )
+        self.fields["company"].label_from_instance = lambda c: (
+            f"{c.name} ({', '.join(row.location.name for row in c.company_locations.all())})"
+        )
 
     def clean(self):
         data = super().clean()
         company, location = data.get("company"), data.get("location")
-        if company and location and company.location_id != location.pk:
-            self.add_error("company", f"{company.name} is at {company.location.name}, not here.")
+        refusal = new_member_refusal(company, location) if company and location else None
+        if refusal:
+            self.add_error("company", refusal)
         if data.get("is_manager") and not company:
             self.add_error("is_manager", _("Only a member of a company can be its manager."))
         if data.get("as_admin") and not (
@@ -88,7 +97,10 @@ class MassInviteForm(forms.Form):
     location = forms.ModelChoiceField(
         queryset=Location.objects.none(),
         required=False,
-        help_text=gettext_lazy("Where people without a company ID land."),
+        help_text=gettext_lazy(
+            "Where people without a company ID land, and those of a company at several "
+            "of your locations."
+        ),
     )
 
     def __init__(self, *args, locations=None, **kwargs):

@@ -6,6 +6,9 @@ and shows its refusal; without one (admin portal) it does not (R2.4)."""
 from django import forms
 from django.utils.translation import gettext_lazy
 
+from companies.policy import new_member_refusal
+from organizations.models import Location
+
 from ..fields import column_field
 from ..models import Member, MemberStatus
 from ..policy import NEW_MEMBER_STATUSES, TeamPolicy, new_member_email_refusal
@@ -30,17 +33,43 @@ class NewTeamMemberForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, company, policy: TeamPolicy | None = None, **kwargs):
+    location = forms.ModelChoiceField(
+        queryset=Location.objects.none(),
+        label=gettext_lazy("Location"),
+        help_text=gettext_lazy("Where they work: one of the company's locations."),
+    )
+
+    def __init__(self, *args, company, locations, policy: TeamPolicy | None = None, **kwargs):
+        """``locations``: the company's locations where the person filling
+        the form may add someone (a queryset)."""
         super().__init__(*args, **kwargs)
         self.company = company
         self.policy = policy
+        field = self.fields["location"]
+        field.queryset = locations
+        field.empty_label = None
+        places = list(locations[:2])
+        # One location to choose from: nothing to ask.
+        self.only_location = places[0] if len(places) == 1 else None
+        if self.only_location is not None:
+            field.required = False
+            field.widget = forms.HiddenInput()
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("location") is None and self.only_location is not None:
+            cleaned["location"] = self.only_location
         if self.policy is not None:
-            refusal = self.policy.add_member_refusal(self.company, cleaned.get("status"))
+            refusal = self.policy.add_member_refusal(
+                self.company, cleaned.get("status"), cleaned.get("location")
+            )
             if refusal:
                 raise forms.ValidationError(refusal)
+        location = cleaned.get("location")
+        if location is not None:
+            refusal = new_member_refusal(self.company, location)
+            if refusal:
+                self.add_error("location", refusal)
         refusal = new_member_email_refusal(status=cleaned.get("status"), email=cleaned.get("email"))
         if refusal and "email" not in self.errors:
             self.add_error("email", refusal)

@@ -5,7 +5,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from members.privacy import visible_contact
-from members.selectors import history_prefetches
+from members.selectors import history_prefetches, memberships_of
 
 from ..decorators import portal_view
 
@@ -19,7 +19,13 @@ def home(request):
         [member], *history_prefetches(organization=request.organization, names=True)
     )
     return render(
-        request, "portal/home.html", {"member": member, "company_people": _company_people(member)}
+        request,
+        "portal/home.html",
+        {
+            "member": member,
+            "company_people": _company_people(member),
+            "memberships": list(memberships_of(member)),
+        },
     )
 
 

@@ -29,7 +29,10 @@ def _rate_limited(request, location) -> bool:
 
 @never_cache
 def join_location(request, location_slug):
-    location = get_in_org_or_404(Location, request.organization, slug=location_slug)
+    # An archived location takes no requests: its page is gone.
+    location = get_in_org_or_404(
+        Location, request.organization, slug=location_slug, archived_at__isnull=True
+    )
     form = JoinRequestForm(request.POST or None)
     if request.method == "POST":
         if _rate_limited(request, location):

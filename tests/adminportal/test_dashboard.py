@@ -15,7 +15,7 @@ from notifications.models import Notification
 from tests import factories as f
 
 HREF = re.compile(r'href="([^"#]+)"')
-MEMBER_LINK = re.compile(r'href="/o/[^/]+/admin/members/(\d+)/"')
+MEMBER_LINK = re.compile(r'href="/o/[^/]+/admin/members/(\d+)/(?:\?[^"]*)?"')
 
 
 def _dashboard(client, cast, user, org=None):
@@ -225,4 +225,4 @@ def test_dashboard_queries_do_not_grow_with_members(
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
-    assert counts[1] <= 14, counts
+    assert counts[1] <= 15, counts  # one of them the header's organization switcher

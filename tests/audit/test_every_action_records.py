@@ -35,6 +35,7 @@ from members.invitation_emails import hash_token
 from members.models import Invitation, JoinRequest, Member, MemberStatus, PortalAccess
 from notifications.models import Notification
 from organizations.logo_files import prepare_logo
+from organizations.permissions import MANAGE_CUSTOMERS
 from tests import factories as f
 from tests.branding_helpers import logo_upload
 
@@ -61,6 +62,7 @@ NOT_ACTIONS = {
         "ends the 'New' label at a login: a fact about the login, which allauth records"
     ),
     "members.actions.invitations.resend_note": "words for a message",
+    "members.actions.admins.grants_json": "how an entry keeps grants",
     "members.actions.mass_invite.check_paste_length": "a check",
     "members.actions.mass_invite.errors_csv": "a download",
     "members.actions.mass_invite.id_lookups": "a query",
@@ -71,10 +73,8 @@ NOT_ACTIONS = {
     ),
     "integrations.services.allow_private_hosts": "a setting",
     "integrations.services.partial_enqueue_due": "builds an on-commit callback",
-    "integrations.services.delivery_attempt": (
-        "the pipeline's own work, recorded on the Delivery row (attempts, last error)"
-    ),
     "integrations.services.outbox_fan_out": "the pipeline: creates the Delivery rows",
+    "integrations.services.outbox_fan_out_many": "the pipeline: creates the Delivery rows",
     "integrations.services.register_outbox_kind": "registers the outbox kind at start-up",
 }
 
@@ -346,6 +346,23 @@ ACTIONS = {
         },
         Expect(Verb.COMPANY_ROLE_CHANGED, Via.ADMIN, "admin"),
     ),
+    "members.actions.approvals.status_request_open": (
+        lambda c: {
+            "member": f.MemberFactory(location=c.harbour, company=c.acme, status="contact"),
+            "to_status": MemberStatus.ACTIVE,
+            "actor": c.contact.user,
+            "kind": "status",
+        },
+        Expect(Verb.APPROVAL_REQUESTED, Via.PORTAL, "contact.user"),
+    ),
+    "members.actions.approvals.status_request_approve": (
+        lambda c: {"status_request": _status_request(c), "actor": c.admin},
+        Expect(Verb.APPROVAL_APPROVED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.approvals.status_request_reject": (
+        lambda c: {"status_request": _status_request(c), "actor": c.admin, "reason": "No desk"},
+        Expect(Verb.APPROVAL_REJECTED, Via.ADMIN, "admin"),
+    ),
     "members.actions.team.team_add_member": (
         lambda c: (
             _team_on(c)
@@ -375,6 +392,38 @@ ACTIONS = {
         ),
         Expect(Verb.INVITATION_SENT, Via.PORTAL, "contact.user"),
     ),
+    "members.actions.admins.admin_invite": (
+        lambda c: {
+            "organization": c.org,
+            "actor": c.owner,
+            "location": c.harbour,
+            "first_name": "Ada",
+            "email": "ada@example.test",
+            "grants": {(MANAGE_CUSTOMERS, c.mill.pk)},
+        },
+        Expect(Verb.ADMIN_PERMISSIONS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_set_permissions": (
+        lambda c: {
+            "role": _role(c.mill_admin),
+            "actor": c.owner,
+            "locations": [c.harbour, c.mill],
+            "grants": {(MANAGE_CUSTOMERS, c.harbour.pk)},
+        },
+        Expect(Verb.ADMIN_PERMISSIONS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_suspend": (
+        lambda c: {"role": _role(c.mill_admin), "actor": c.owner},
+        Expect(Verb.ADMIN_SUSPENDED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_restore": (
+        lambda c: {"role": _role(c.mill_admin, suspended=True), "actor": c.owner},
+        Expect(Verb.ADMIN_PERMISSIONS_CHANGED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.admins.admin_remove": (
+        lambda c: {"role": _role(c.mill_admin), "actor": c.owner},
+        Expect(Verb.ADMIN_REMOVED, Via.ADMIN, "owner"),
+    ),
     "companies.actions.company_create": (
         lambda c: {
             "organization": c.org,
@@ -383,6 +432,41 @@ ACTIONS = {
             "actor": c.admin,
         },
         Expect(Verb.COMPANY_CREATED, Via.ADMIN, "admin"),
+    ),
+    "companies.actions.company_update": (
+        lambda c: {
+            "company": c.acme,
+            "actor": c.admin,
+            "tax_id": "DE123",
+            "locations": [c.harbour, c.mill],
+        },
+        Expect(Verb.COMPANY_UPDATED, Via.ADMIN, "admin"),
+    ),
+    "companies.actions.company_archive": (
+        lambda c: {"company": f.CompanyFactory(location=c.harbour), "actor": c.admin},
+        Expect(Verb.COMPANY_ARCHIVED, Via.ADMIN, "admin"),
+    ),
+    "companies.actions.company_restore": (
+        lambda c: {
+            "company": f.CompanyFactory(location=c.harbour, archived_at=timezone.now()),
+            "actor": c.admin,
+        },
+        Expect(Verb.COMPANY_ARCHIVED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.roles.contact_set_locations": (
+        lambda c: (
+            _second_place(c)
+            or {"company": c.acme, "member": c.contact, "locations": [c.harbour], "actor": c.admin}
+        ),
+        Expect(Verb.CONTACT_LOCATIONS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.team.team_link_contact": (
+        lambda c: (
+            _team_on(c)
+            or _second_place(c)
+            or {"actor": c.contact.user, "member": c.billing, "locations": [c.harbour]}
+        ),
+        Expect(Verb.CONTACT_LOCATIONS_CHANGED, Via.PORTAL, "contact.user"),
     ),
     "organizations.services.organization_update_settings": (
         lambda c: {"organization": c.org, "actor": c.owner, "members_see_phone": True},
@@ -429,7 +513,71 @@ ACTIONS = {
         lambda c: {"connection": _connection(c), "actor": c.admin},
         Expect(Verb.CONNECTION_RESYNCED, Via.ADMIN, "admin"),
     ),
+    "members.actions.locations.location_create": (
+        lambda c: {"organization": c.org, "actor": c.owner, "name": "Dock"},
+        Expect(Verb.LOCATION_CREATED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.locations.location_update": (
+        lambda c: {"location": c.harbour, "actor": c.admin, "door_group": "7"},
+        Expect(Verb.LOCATION_UPDATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.locations.location_archive": (
+        lambda c: {"location": f.LocationFactory(organization=c.org), "actor": c.owner},
+        Expect(Verb.LOCATION_ARCHIVED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.plans.plan_create": (
+        lambda c: {"organization": c.org, "location": c.harbour, "actor": c.admin, "name": "Desk"},
+        Expect(Verb.PLAN_CREATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.plans.plan_update": (
+        lambda c: {"plan": _plan(c), "actor": c.admin, "gives_door_access": False},
+        Expect(Verb.PLAN_UPDATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.plans.plan_archive": (
+        lambda c: {"plan": _plan(c), "actor": c.admin},
+        Expect(Verb.PLAN_ARCHIVED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.memberships.membership_create": (
+        lambda c: {
+            "plan": _plan(c),
+            "member": c.teammate,
+            "start_date": timezone.localdate(),
+            "actor": c.admin,
+        },
+        Expect(Verb.MEMBERSHIP_CREATED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.memberships.membership_change": (
+        lambda c: {"membership": _membership(c), "actor": c.admin, "seats": 3},
+        Expect(Verb.MEMBERSHIP_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.memberships.membership_end": (
+        lambda c: {"membership": _membership(c, member=c.teammate), "actor": c.admin},
+        Expect(Verb.MEMBERSHIP_ENDED, Via.ADMIN, "admin"),
+    ),
 }
+
+
+def _plan(c):
+    return f.PlanFactory(organization=c.org, location=c.harbour)
+
+
+def _membership(c, member=None):
+    return f.MembershipFactory(
+        member=member,
+        company=None if member else c.acme,
+        organization=c.org,
+        plan=_plan(c),
+    )
+
+
+def _role(user, *, suspended=False):
+    from organizations.models import OrganizationAdmin
+
+    role = OrganizationAdmin.objects.get(user=user)
+    if suspended:
+        OrganizationAdmin.objects.filter(pk=role.pk).update(suspended_at=timezone.now())
+        role.refresh_from_db()
+    return role
 
 
 def _deactivated(member):
@@ -438,10 +586,26 @@ def _deactivated(member):
     return member
 
 
+def _second_place(c):
+    """Acme is a customer at the Old Mill too."""
+    from companies.models import CompanyLocation
+
+    CompanyLocation.objects.create(organization=c.org, company=c.acme, location=c.mill)
+
+
 def _team_on(c):
     from organizations.services import organization_update_settings
 
     organization_update_settings(organization=c.org, actor=None, contacts_manage_team=True)
+
+
+def _status_request(c):
+    from members.actions.approvals import status_request_open
+
+    contact = f.MemberFactory(location=c.harbour, company=c.acme, status=MemberStatus.CONTACT)
+    return status_request_open(
+        member=contact, to_status=MemberStatus.ACTIVE, actor=c.contact.user, kind="status"
+    )
 
 
 def _membership_ended(c):

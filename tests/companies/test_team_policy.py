@@ -105,6 +105,7 @@ def test_an_active_member_without_email_is_refused_at_the_email_field(team):
             {"first_name": "Nia", "status": "active", "email": ""},
             company=cast.acme,
             policy=form_policy,
+            locations=cast.acme.locations.all(),
         )
         assert not form.is_valid()
         assert form.errors == {"email": [ACTIVE_NEEDS_EMAIL]}

@@ -179,6 +179,8 @@ WORKER_SETTINGS = {
     # Beat's sweep (which tests send through the broker) leaves changes
     # younger than this to their own task.
     "INTEGRATIONS_SWEEP_GRACE": 1,
+    # The stubs have no rate limit; tests of the limit give a connection one.
+    "INTEGRATIONS_VENDOR_RATE_LIMITS": "false",
 }
 
 
@@ -218,8 +220,7 @@ def worker_factory(transactional_db, tmp_path):
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "FIELD_ENCRYPTION_KEY": _encryption_key(),
             "LOG_LEVEL": "WARNING",
-            **{name: str(value) for name, value in WORKER_SETTINGS.items()},
-            **overrides,
+            **{name: str(value) for name, value in {**WORKER_SETTINGS, **overrides}.items()},
         }
         log = tmp_path / f"worker-{len(workers)}.log"
         worker = Worker(env, log, concurrency=concurrency).start()

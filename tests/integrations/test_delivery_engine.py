@@ -61,8 +61,8 @@ def test_a_switched_off_connection_keeps_changes_and_sends_them_when_on(cast, ru
     assert kisi.has_access(cast.teammate.email)
     assert not kisi.has_access(cast.billing.email)
     looked_up = [r.query["query"] for r in kisi.requests_to("GET", "/users")]
-    # The teammate's two changes in order, then the billing person's.
-    assert looked_up == [cast.teammate.email, cast.teammate.email, cast.billing.email]
+    # Each change once; the teammate's two in order (access stayed: Active last).
+    assert sorted(looked_up) == sorted([cast.teammate.email] * 2 + [cast.billing.email])
 
 
 def _leased_out(delivery, *, attempts):
@@ -118,19 +118,59 @@ def test_a_delivery_that_kills_its_worker_every_time_ends_dead(
     assert kisi.has_access(cast.teammate.email)
 
 
-def test_retry_after_is_capped(cast, run, hubspot, settings):
+def test_retry_after_is_capped(cast, run, hubspot, kisi, settings):
     settings.INTEGRATIONS_BACKOFF_MAX = 300
     assert backoff(DELIVERIES, 1, retry_after=86400) == timedelta(seconds=300)
     assert backoff(DELIVERIES, 1, retry_after=120) >= timedelta(seconds=120)
 
     connect(cast.org, hubspot)
-    hubspot.fail_next(429, retry_after=86400)
+    hubspot.fail_next(503, retry_after=86400)
     settings.INTEGRATIONS_BACKOFF_MAX = 300  # run's fast_pipeline lowered it
     run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
     delivery = Delivery.objects.get()
     assert delivery.status == DeliveryStatus.FAILED
     # Both written with the same "now" when the attempt failed: exact.
     assert delivery.next_attempt_at - delivery.last_failed_at == timedelta(seconds=300)
+
+
+def test_a_429_pauses_the_whole_connection_without_burning_attempts(
+    cast, run, hubspot, kisi, settings
+):
+    """HubSpot says 429, Retry-After 120: nothing more goes to HubSpot for two
+    minutes (the teammate's and the billing person's changes both wait, none
+    counted as an attempt), while Kisi gets every change at once."""
+    settings.INTEGRATIONS_BACKOFF_MAX = 300  # caps a pause too
+    hubspot_connection = connect(cast.org, hubspot)
+    connect(cast.org, kisi)
+    hubspot.fail_next(429, retry_after=120)
+    run(member_change_status, member=cast.teammate, status=MemberStatus.FORMER, via="admin")
+    run(member_change_status, member=cast.billing, status=MemberStatus.FORMER, via="admin")
+
+    to_hubspot = Delivery.objects.filter(connection=hubspot_connection)
+    assert [r.fault.status for r in hubspot.requests] == [429]  # the second never went
+    assert set(to_hubspot.values_list("status", "attempts")) == {(DeliveryStatus.PENDING, 0)}
+    hubspot_connection.refresh_from_db()
+    pause = hubspot_connection.paused_until - timezone.now()
+    assert timedelta(seconds=100) < pause <= timedelta(seconds=120)
+    assert "429" in to_hubspot.get(member_ref=cast.teammate.pk).last_error
+    assert not kisi.has_access(cast.teammate.email) and not kisi.has_access(cast.billing.email)
+    assert (
+        Delivery.objects.exclude(connection=hubspot_connection)
+        .filter(status=DeliveryStatus.SUCCEEDED)
+        .count()
+        == 2
+    )
+
+    run(sweep_due, DELIVERIES, grace=0)  # still paused: nothing goes
+    assert len(hubspot.requests) == 1
+
+    Connection.objects.filter(pk=hubspot_connection.pk).update(
+        paused_until=timezone.now() - timedelta(seconds=1)
+    )
+    to_hubspot.update(next_attempt_at=timezone.now() - timedelta(seconds=1))
+    run(sweep_due, DELIVERIES, grace=0)
+    assert set(to_hubspot.values_list("status", "attempts")) == {(DeliveryStatus.SUCCEEDED, 1)}
+    assert hubspot.contact(cast.billing.email)["member_status"] == "former"
 
 
 def test_the_webhook_is_told_each_change_not_the_latest_state_twice(cast, run, webhook):

@@ -181,9 +181,11 @@ def received(stubs):
         )
     for r in stubs["hubspot"].requests:
         if r.fault is None and r.method == "POST" and r.path == UPSERT_PATH:
-            delivery = deliveries[r.header("idempotency-key")]
-            status = r.body["inputs"][0]["properties"]["member_status"]
-            out["hubspot"][delivery.member_ref].append((delivery.event_id, status))
+            # A batch upsert names each input's delivery (objectWriteTraceId).
+            for item in r.body["inputs"]:
+                delivery = deliveries[item.get("objectWriteTraceId") or r.header("idempotency-key")]
+                status = item["properties"]["member_status"]
+                out["hubspot"][delivery.member_ref].append((delivery.event_id, status))
     for r in stubs["capsule"].requests:
         # Search, then one write (create or update) per push; the status tag
         # is only in a write that changes it, so entries name the change only.
@@ -294,14 +296,11 @@ def worker_killed(cast, stubs, worker_factory):
     stuck = Delivery.objects.filter(status=DeliveryStatus.IN_FLIGHT)
 
     def all_stuck():
-        # Every pool process hangs in a request for a doomed member: nothing
-        # else is half-sent when the worker dies.
-        refs = list(stuck.values_list("member_ref", flat=True))
-        return (
-            hanging(stubs) >= worker.concurrency
-            and len(refs) == worker.concurrency
-            and set(refs) <= {m.pk for m in doomed}
-        )
+        # Every pool process hangs in a request for a doomed member (one
+        # request at a time each): nothing else is half-sent when the worker
+        # dies. The rest of their batches is claimed, not sent.
+        refs = set(stuck.values_list("member_ref", flat=True))
+        return hanging(stubs) >= worker.concurrency and {m.pk for m in doomed} <= refs
 
     wait_until(
         all_stuck,
@@ -310,7 +309,7 @@ def worker_killed(cast, stubs, worker_factory):
         message="every pool process to be stuck",
     )
     worker.kill()
-    assert stuck.count() == worker.concurrency
+    assert stuck.count() >= worker.concurrency
 
     for member in doomed:
         member_change_status(member=member, status=MemberStatus.CONTACT, via="admin")
@@ -326,14 +325,17 @@ HANG = 2 * KILLED_LEASE  # longer than anything could wait for it
 
 def remote_429_then_500(cast, stubs, worker_factory):
     """Every stub answers every member's first push with 429 (Retry-After:
-    1), then 500, then takes it."""
+    1), then 500, then takes it. One delivery per task: a batch upsert of
+    many members would meet every member's faults, and this scenario counts
+    each member's own attempts (random faults meet batches in
+    test_delivery_at_scale.py)."""
     members = f.MemberFactory.create_batch(24, location=cast.harbour)
     for stub in stubs.values():
         for member in members:
             stub.fail_next(contains=member.email, **RETRY_AFTER)
             stub.fail_next(contains=member.email, **SERVER_ERROR)
     make_changes(members)
-    worker_factory()
+    worker_factory(INTEGRATIONS_DELIVERY_BATCH=1)
     return members
 
 
@@ -369,11 +371,12 @@ def test_every_change_reaches_every_stub_once_in_order(cast, stubs, worker_facto
     assert_remote_state_is_current(stubs, members)
     if scenario is remote_429_then_500:
         assert_retry_after_was_honoured(stubs, members)
+        # The 429 paused the connection and did not count: the 500 did.
         assert set(
             Delivery.objects.filter(event__payload__status="former").values_list(
                 "attempts", flat=True
             )
-        ) == {3}
+        ) == {2}
 
 
 def test_a_hung_broker_does_not_hold_up_the_commit(cast, stubs, worker_factory):

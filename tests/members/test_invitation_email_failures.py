@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core import mail
+from django.core.mail.backends import locmem
 from django.utils import timezone
 
 from members.actions.invitations import invitation_resend, member_invite
@@ -27,8 +28,6 @@ def invitations_send_unsent(**kwargs):
 
 pytestmark = pytest.mark.django_db
 
-LOCMEM = "django.core.mail.backends.locmem.EmailBackend.send_messages"
-
 
 def _owed(cast, email="zz@example.test"):
     """A pending member whose invitation row is written but not sent."""
@@ -43,7 +42,9 @@ def _owed(cast, email="zz@example.test"):
 def _fail(invitation, times):
     """``times`` failed sends, each when the row's retry is due (a claim
     before that is refused: outbox.engine.claim)."""
-    with mock.patch(LOCMEM, side_effect=smtplib.SMTPException("refused")):
+    with mock.patch.object(
+        locmem.EmailBackend, "send_messages", side_effect=smtplib.SMTPException("refused")
+    ):
         for _ in range(times):
             invitation.refresh_from_db()
             with (
@@ -117,7 +118,7 @@ def test_a_task_stopped_half_way_keeps_what_went_out(cast, error):
             raise error
         return real(self, messages)
 
-    with mock.patch(LOCMEM, send), pytest.raises(type(error)):
+    with mock.patch.object(locmem.EmailBackend, "send_messages", send), pytest.raises(type(error)):
         invitations_send([a.pk, b.pk, c.pk])
     a.refresh_from_db()
     b.refresh_from_db()

@@ -157,5 +157,6 @@ def test_a_kind_is_registered_for_each_outbox(cast):
         timing.INTEGRATION_DELIVERY,
         timing.INVITATION_EMAIL,
         timing.NOTIFICATION_EMAIL,
+        timing.APPROVAL_DECISION_EMAIL,
     }
     assert f  # the factories load the registry's models

@@ -39,7 +39,7 @@ def test_a_soft_limit_not_below_the_hard_one_fails():
 
 def test_a_sweep_slower_than_a_lease_fails(settings):
     settings.OUTBOX_SWEEP_EVERY = 600
-    assert _ids() == ["outbox.E003"] * 3
+    assert _ids() == ["outbox.E003"] * 4
 
 
 def test_start_up_stops_on_them(settings):

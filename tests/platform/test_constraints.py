@@ -72,8 +72,9 @@ def test_member_location_must_be_in_the_members_organization():
 
 @postgres_only
 def test_contact_person_must_belong_to_the_company():
-    company = f.CompanyFactory()
-    outsider = f.MemberFactory(location=company.location)  # same org, no company
+    place = f.LocationFactory()
+    company = f.CompanyFactory(location=place)
+    outsider = f.MemberFactory(location=place)  # same org, no company
 
     def make_contact():
         company.contact_person = outsider
@@ -84,9 +85,10 @@ def test_contact_person_must_belong_to_the_company():
 
 @postgres_only
 def test_billing_person_must_belong_to_the_company():
-    company = f.CompanyFactory()
-    other = f.CompanyFactory(location=company.location)
-    someone_else = f.MemberFactory(location=company.location, company=other)
+    place = f.LocationFactory()
+    company = f.CompanyFactory(location=place)
+    other = f.CompanyFactory(location=place)
+    someone_else = f.MemberFactory(location=place, company=other)
 
     def make_billing():
         company.billing_person = someone_else
@@ -98,6 +100,35 @@ def test_billing_person_must_belong_to_the_company():
 @postgres_only
 def test_company_location_must_be_in_the_companys_organization():
     rejected(lambda: f.CompanyFactory(organization=f.OrganizationFactory()))
+
+
+@postgres_only
+def test_a_companys_member_works_at_one_of_its_locations():
+    place = f.LocationFactory()
+    company = f.CompanyFactory(location=place)
+    elsewhere = f.LocationFactory(organization=place.organization)
+    f.MemberFactory(location=place, company=company)
+    rejected(lambda: f.MemberFactory(location=elsewhere, company=company))
+
+
+@postgres_only
+def test_a_contact_is_linked_only_to_their_companys_locations():
+    from companies.models import ContactLocation
+
+    place = f.LocationFactory()
+    company = f.CompanyFactory(location=place)
+    elsewhere = f.LocationFactory(organization=place.organization)
+    member = f.MemberFactory(location=place, company=company)
+    outsider = f.MemberFactory(location=place)
+
+    def link(who, where):
+        return lambda: ContactLocation.objects.create(
+            organization=place.organization, company=company, member=who, location=where
+        )
+
+    link(member, place)()
+    rejected(link(member, elsewhere))
+    rejected(link(outsider, place))
 
 
 @postgres_only

@@ -26,6 +26,12 @@ def test_seed_demo_is_idempotent_and_covers_every_status(db, capsys):
     assert set(Member.objects.values_list("status", flat=True)) == set(MemberStatus.values)
     assert all(c.contact_person and c.billing_person for c in Company.objects.all())
     assert "owner@northwind.test" in capsys.readouterr().out
+    # A company at two locations, with a manager linked to one (seed 004).
+    from companies.models import CompanyLocation, ContactLocation
+
+    acme = Company.objects.get(name="Acme Robotics")
+    assert CompanyLocation.objects.filter(company=acme).count() == 2
+    assert ContactLocation.objects.filter(company=acme).count() == 1
 
 
 PRODUCTION_ENV = {

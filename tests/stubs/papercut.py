@@ -27,6 +27,7 @@ class PaperCutStub(StubServer):
 
     def reset_state(self) -> None:
         self._users: dict[str, dict[str, str]] = {}
+        self._groups: dict[str, set[str]] = {}
         self._next_fault: xmlrpc.client.Fault | None = None
 
     # -- assertions / setup --------------------------------------------------------------
@@ -45,6 +46,10 @@ class PaperCutStub(StubServer):
         """True iff the user exists and ``disabled-print`` is FALSE."""
         props = self.user(username)
         return props is not None and props.get("disabled-print") == "FALSE"
+
+    def groups_of(self, username: str) -> set[str]:
+        with self.lock:
+            return set(self._groups.get(username.casefold(), ()))
 
     def fault_next(self, code: int, message: str) -> None:
         """Answer the next XML-RPC call with this fault (HTTP 200, like PaperCut)."""
@@ -94,6 +99,9 @@ class PaperCutStub(StubServer):
             "api.setUserProperty": self._set_user_property,
             "api.setUserProperties": self._set_user_properties,
             "api.getUserProperty": self._get_user_property,
+            "api.getUserGroups": self._get_user_groups,
+            "api.addUserToGroup": self._add_user_to_group,
+            "api.removeUserFromGroup": self._remove_user_from_group,
         }.get(method)
         if handler is None:
             raise xmlrpc.client.Fault(2, f"No such handler: {method}")
@@ -131,3 +139,17 @@ class PaperCutStub(StubServer):
 
     def _get_user_property(self, username: str, name: str) -> str:
         return self._existing(username).get(name, "")
+
+    def _get_user_groups(self, username: str) -> list[str]:
+        self._existing(username)
+        return sorted(self._groups.get(username.casefold(), ()))
+
+    def _add_user_to_group(self, username: str, group: str) -> bool:
+        self._existing(username)
+        self._groups.setdefault(username.casefold(), set()).add(group)
+        return True
+
+    def _remove_user_from_group(self, username: str, group: str) -> bool:
+        self._existing(username)
+        self._groups.get(username.casefold(), set()).discard(group)
+        return True

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pytest
 
+from members.actions.approvals import status_request_open
 from members.actions.invitations import member_invite_new
 from members.actions.join_requests import join_request_submit
 from members.actions.team import team_change_status
@@ -74,6 +75,21 @@ def world(cast) -> World:
         actor=cast.owner,
     )
     invitation_path, _ = last_link("nina@example.test")
+    # A former teammate the contact person asked to bring back: the
+    # approvals queue has a row, and its Reject page a form (R8.2).
+    status_request_open(
+        member=f.MemberFactory(
+            location=cast.harbour,
+            company=cast.acme,
+            first_name="Remy",
+            last_name="Back",
+            status=MemberStatus.FORMER,
+        ),
+        to_status=MemberStatus.ACTIVE,
+        actor=cast.contact.user,
+        kind="status",
+        reason="Back from leave",
+    )
     return World(cast, colleague, leaver, invitation_path)
 
 

@@ -14,10 +14,10 @@ from guardian.shortcuts import assign_perm
 from accounts.emails import mark_proven
 from accounts.models import User
 from audit.models import Via
-from companies.actions import company_create
+from companies.actions import company_create, company_update
 from companies.models import Company
 from members.actions.records import member_create, member_link_user
-from members.actions.roles import company_set_roles
+from members.actions.roles import company_set_manager, company_set_roles, contact_set_locations
 from members.actions.status import member_change_status
 from members.models import Member, Membership, MemberStatus, Plan
 from organizations.models import Location, Organization, OrganizationAdmin
@@ -56,6 +56,9 @@ ORGANIZATIONS = [
             ("Driftwood Games", "station", ["Kofi Mensah", "Lena Fischer"]),
         ],
         "individuals": [("Mia Rossi", "harbour"), ("Noah Smith", "old-mill")],
+        # A company at a second location: its manager there is linked to
+        # that location only (seed 004), and sees that team in My team.
+        "second_locations": [("Acme Robotics", "old-mill", ["Omar Haddad", "Priya Nair"])],
     },
     {
         "name": "Southgate Coworking",
@@ -122,7 +125,7 @@ class Command(BaseCommand):
         ]
 
         plan, _ = Plan.objects.get_or_create(
-            organization=org, name="Hot desk", defaults={"monthly_price": 250}
+            organization=org, name="Hot desk", defaults={"price": 250}
         )
         for company_name, location_slug, people in spec["companies"]:
             company = Company.objects.filter(organization=org, name=company_name).first()
@@ -138,9 +141,23 @@ class Command(BaseCommand):
                 company_set_roles(company=company, contact_person=team[0], billing_person=team[1])
             logins.append((team[0].email, f"contact person of {company_name}"))
             logins.append((team[1].email, f"billing person of {company_name}"))
+        for company_name, location_slug, people in spec.get("second_locations", []):
+            logins += self._second_location(org, locations, company_name, location_slug, people)
         for i, (name, location_slug) in enumerate(spec["individuals"]):
             self._member(org, locations[location_slug], None, name, INDIVIDUAL_STATES[i])
         return logins
+
+    def _second_location(self, org, locations, company_name, location_slug, people):
+        company = Company.objects.get(organization=org, name=company_name)
+        place = locations[location_slug]
+        if not company.locations.filter(pk=place.pk).exists():
+            company_update(company=company, locations=[*company.locations.all(), place])
+        team = [
+            self._member(org, place, company, name, (MemberStatus.ACTIVE, False)) for name in people
+        ]
+        company_set_manager(company=company, member=team[0], is_manager=True)
+        contact_set_locations(company=company, member=team[0], locations=[place])
+        return [(team[0].email, f"manager of {company_name} at {place.name} only")]
 
     def _member(self, org, location, company, full_name, state):
         first, last = full_name.split(" ", 1)

@@ -10,6 +10,8 @@ VENDOR = Vendor(
     category=CRM,
     client=CapsuleClient,
     default_base_url="https://api.capsulecrm.com",
+    # Capsule: 4,000 requests per hour per user.
+    rate_limit=(4000, 3600.0),
     credentials=(
         Credential(
             "api_token", "API token", "Capsule → My Preferences → API Authentication Tokens."

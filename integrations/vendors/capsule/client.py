@@ -45,7 +45,8 @@ STATUS_TAG_PREFIX = "Member: "
 
 
 def status_tag(status: str) -> str:
-    return STATUS_TAG_PREFIX + status.capitalize()
+    # "awaiting_approval" reads "Member: Awaiting approval".
+    return STATUS_TAG_PREFIX + status.replace("_", " ").capitalize()
 
 
 class CapsuleClient(BaseClient):

@@ -10,6 +10,8 @@ VENDOR = Vendor(
     category=CRM,
     client=HubSpotClient,
     default_base_url="https://api.hubapi.com",
+    # HubSpot private apps: 100 requests per 10 seconds (burst limit).
+    rate_limit=(100, 10.0),
     credentials=(
         Credential(
             "access_token",

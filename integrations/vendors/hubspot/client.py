@@ -43,6 +43,8 @@ CONTACTS_PATH = "/crm/v3/objects/contacts"
 
 class HubSpotClient(BaseClient):
     kind: ClassVar[str] = "hubspot"
+    #: Inputs HubSpot takes per batch call.
+    batch_size: ClassVar[int] = 100
 
     def __init__(
         self,
@@ -107,6 +109,47 @@ class HubSpotClient(BaseClient):
             )
         return left
 
+    def push_many(self, people: Sequence[tuple[Person, str]]) -> dict[str, DeliveryError]:
+        """Upsert up to :attr:`batch_size` contacts in one call, for members whose
+        address has not changed (no contact to move). Each input carries its
+        delivery's key as ``objectWriteTraceId``, which HubSpot quotes in the
+        error of an input it rejects (207 Multi-Status); returns those errors
+        by key. A failure of the whole call raises, as :meth:`push` does."""
+        if len(people) > self.batch_size:
+            raise ValueError(f"at most {self.batch_size} contacts per call")
+        return self._upsert_many(people)
+
+    @unexpected_shape_is_transient
+    def _upsert_many(self, people: Sequence[tuple[Person, str]]) -> dict[str, DeliveryError]:
+        inputs, sent, failed = [], [], {}
+        for person, key in people:
+            try:  # one unusable address must not fail the others
+                inputs.append({**contact_input(person), "objectWriteTraceId": key})
+            except DeliveryError as error:
+                failed[key] = error
+            else:
+                sent.append((person, key))
+        if not inputs:
+            return failed
+        response = self._send("POST", UPSERT_PATH, json={"inputs": inputs})
+        body = json_body(response)
+        errors = (body.get("errors") if isinstance(body, dict) else None) or []
+        if response.status_code != 207 and not errors:
+            return failed
+        done = {
+            str(result.get("properties", {}).get("email", "")).casefold()
+            for result in (body.get("results") or [])
+        }
+        for person, key in sent:
+            mine = [e for e in errors if _trace_id(e) == key]
+            if mine or person.email.casefold() not in done:
+                failed[key] = DeliveryError(
+                    f"HubSpot rejected contact for member {person.member_id}: {mine or errors}",
+                    permanent=True,
+                    status_code=response.status_code,
+                )
+        return failed
+
     @unexpected_shape_is_transient
     def erase(self, email: str, *, idempotency_key: str) -> None:
         """Archive the contact under ``email``; nothing there is done already."""
@@ -139,8 +182,23 @@ def contact_properties(person: Person) -> dict[str, str]:
     }
 
 
-def contact_payload(person: Person) -> dict[str, Any]:
+def contact_input(person: Person) -> dict[str, Any]:
     email = require_email(person)
-    return {
-        "inputs": [{"idProperty": "email", "id": email, "properties": contact_properties(person)}]
-    }
+    return {"idProperty": "email", "id": email, "properties": contact_properties(person)}
+
+
+def contact_payload(person: Person) -> dict[str, Any]:
+    return {"inputs": [contact_input(person)]}
+
+
+def _trace_id(error: Any) -> str | None:
+    """The ``objectWriteTraceId`` a batch error names (top level or in its context)."""
+    if not isinstance(error, dict):
+        return None
+    found = error.get("objectWriteTraceId")
+    context = error.get("context")
+    if found is None and isinstance(context, dict):
+        found = context.get("objectWriteTraceId")
+        if isinstance(found, list):
+            found = found[0] if found else None
+    return found

@@ -10,6 +10,8 @@ VENDOR = Vendor(
     category=ACCESS,
     client=KisiClient,
     default_base_url="https://api.kisi.io",
+    # Kisi: about 5 requests a second.
+    rate_limit=(5, 1.0),
     credentials=(
         Credential("api_key", "API key", "Kisi → Organization → API keys."),
         Credential(

@@ -5,10 +5,14 @@ replaying a change ("grant", "revoke"). That makes it idempotent by construction
 that is retried after a timeout first looks at what the previous attempt already did, so
 it never creates a second role assignment, and a revoke that finds nothing is done.
 
-- active: ensure the user exists (``GET /users?query=`` → ``POST /users``) and holds
-  exactly one role assignment in the group, with the connection's role
-  (``GET /role_assignments`` → ``POST`` if none has it → ``DELETE`` the others).
-- any other status: delete every role assignment the user has in the group. The Kisi
+- active (and their plans give door access): ensure the user exists (``GET /users?query=``
+  → ``POST /users``) and holds exactly one role assignment in their location's group
+  (``Person.door_group``; the connection's group when the location names none), with the
+  connection's role (``GET /role_assignments`` → ``POST`` if none has it → ``DELETE`` the
+  others), and none in the groups the organization's other locations name (a member who
+  moved leaves their old location's doors). A user just created is assigned straight
+  away: it holds nothing yet.
+- otherwise: delete every role assignment the user has in any of those groups. The Kisi
   user itself is left alone (it may hold access to other groups we do not manage).
 
 Users are matched by email, case-insensitively. If a member's email changes, the user
@@ -50,8 +54,8 @@ class KisiClient(BaseClient):
     ) -> None:
         key = require_credential(self.kind, "api_key", api_key)
         group = require_credential(self.kind, "group_id", group_id).strip()
-        # Kisi ids are integers in JSON; accept "42" from a credentials form as well.
-        self.group_id: int | str = int(group) if group.isascii() and group.isdigit() else group
+        # The group of locations that name none of their own.
+        self.group_id: int | str = self._group(group)
         self.role_id = (role_id or "").strip() or DEFAULT_ROLE
         super().__init__(
             base_url,
@@ -63,14 +67,30 @@ class KisiClient(BaseClient):
     def push(self, person: Person, *, idempotency_key: str) -> None:
         # idempotency_key is not needed: every step checks the remote state first.
         email = require_email(person)
-        if person.is_active:
-            user = self.find_user(email) or self.create_user(person, email)
-            self.ensure_assignment(user["id"])
+        group = self._group(person.door_group) if person.door_group else self.group_id
+        others = [self._group(g) for g in person.other_door_groups] + [self.group_id]
+        others = list(dict.fromkeys(g for g in others if str(g) != str(group)))
+        if person.may_open_doors:
+            user = self.find_user(email)
+            if user is None:
+                # A user made just now holds no assignment: no need to list or revoke.
+                self.assign(self.create_user(person, email)["id"], group)
+                return
+            self.ensure_assignment(user["id"], group)
+            for other in others:
+                self.revoke_all(user["id"], other)
         else:
             # Every user with this email, should the remote hold case-variant duplicates:
             # a revoke that misses one leaves a door open.
             for user in self.find_users(email):
-                self.revoke_all(user["id"])
+                for each in (group, *others):
+                    self.revoke_all(user["id"], each)
+
+    @staticmethod
+    def _group(value: int | str) -> int | str:
+        # Kisi ids are integers in JSON; accept "42" from a form as well.
+        text = str(value).strip()
+        return int(text) if text.isascii() and text.isdigit() else text
 
     # -- users ---------------------------------------------------------------------------
 
@@ -97,8 +117,8 @@ class KisiClient(BaseClient):
 
     # -- role assignments ----------------------------------------------------------------
 
-    def assignments(self, user_id: int | str) -> list[dict[str, Any]]:
-        params = {"user_id": user_id, "group_id": self.group_id}
+    def assignments(self, user_id: int | str, group_id: int | str) -> list[dict[str, Any]]:
+        params = {"user_id": user_id, "group_id": group_id}
         items = _items(json_body(self._send("GET", "/role_assignments", params=params)))
         # Filter again locally: trusting a server-side filter would let a remote that
         # ignores it make us delete assignments in other groups.
@@ -106,10 +126,10 @@ class KisiClient(BaseClient):
             item
             for item in items
             if str(item.get("user_id")) == str(user_id)
-            and str(item.get("group_id")) == str(self.group_id)
+            and str(item.get("group_id")) == str(group_id)
         ]
 
-    def ensure_assignment(self, user_id: int | str) -> None:
+    def ensure_assignment(self, user_id: int | str, group_id: int | str) -> None:
         """Exactly one assignment in the group, with the connection's role.
 
         A role changed on the connection (or one an earlier version set) is
@@ -117,25 +137,28 @@ class KisiClient(BaseClient):
         member's doors never close in between; a retry after a failure halfway
         finds the new one and only deletes what is left over.
         """
-        current = self.assignments(user_id)
+        current = self.assignments(user_id, group_id)
         keep = next((a for a in current if str(a.get("role_id")) == self.role_id), None)
         if keep is None:
-            body = {
-                "role_assignment": {
-                    "user_id": user_id,
-                    "group_id": self.group_id,
-                    "role_id": self.role_id,
-                }
-            }
-            self._send("POST", "/role_assignments", json=body)
+            self.assign(user_id, group_id)
         for assignment in current:
             if assignment is not keep:
                 self._send(
                     "DELETE", f"/role_assignments/{assignment['id']}", ok_statuses=frozenset({404})
                 )
 
-    def revoke_all(self, user_id: int | str) -> None:
-        for assignment in self.assignments(user_id):
+    def assign(self, user_id: int | str, group_id: int | str) -> None:
+        body = {
+            "role_assignment": {
+                "user_id": user_id,
+                "group_id": group_id,
+                "role_id": self.role_id,
+            }
+        }
+        self._send("POST", "/role_assignments", json=body)
+
+    def revoke_all(self, user_id: int | str, group_id: int | str) -> None:
+        for assignment in self.assignments(user_id, group_id):
             # 404: already gone (a previous attempt, or an admin in Kisi) — that is done.
             self._send(
                 "DELETE", f"/role_assignments/{assignment['id']}", ok_statuses=frozenset({404})

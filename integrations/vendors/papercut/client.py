@@ -8,11 +8,14 @@ transport, so timeouts, retries and error classification match the other clients
 The PaperCut username is the member's email, lower-cased (PaperCut usernames are
 case-insensitive; lower-casing keeps one account if the member's email changes case).
 
-- active: ``api.isUserExists`` → ``api.addNewUser`` if missing → ``api.setUserProperties``
-  (``email``, ``full-name``) → ``api.setUserProperty(..., "disabled-print", "FALSE")``.
-- otherwise: ``api.setUserProperty(..., "disabled-print", "TRUE")`` if the user exists;
-  a missing user already cannot print. Accounts are disabled rather than deleted so the
-  print history and balance stay for billing.
+- active (and their plans give printing): ``api.isUserExists`` → ``api.addNewUser`` if
+  missing → ``api.setUserProperties`` (``email``, ``full-name``) →
+  ``api.setUserProperty(..., "disabled-print", "FALSE")``; then, when the organization's
+  locations name printing groups, ``api.getUserGroups`` → ``api.addUserToGroup`` for their
+  location's group and ``api.removeUserFromGroup`` for the other locations' ones.
+- otherwise: ``api.setUserProperty(..., "disabled-print", "TRUE")`` if the user exists,
+  and out of the locations' groups; a missing user already cannot print. Accounts are
+  disabled rather than deleted so the print history and balance stay for billing.
 
 Every step sets an absolute value, so a retried push is harmless.
 """
@@ -74,7 +77,7 @@ class PaperCutClient(BaseClient):
         # idempotency_key is not needed: every call sets an absolute value.
         username = require_email(person).casefold()
         exists = bool(self.call("api.isUserExists", username))
-        if person.is_active:
+        if person.may_print:
             if not exists:
                 self.call("api.addNewUser", username)
             properties = [["email", username]]
@@ -82,8 +85,24 @@ class PaperCutClient(BaseClient):
                 properties.append(["full-name", person.full_name])
             self.call("api.setUserProperties", username, properties)
             self.call("api.setUserProperty", username, "disabled-print", "FALSE")
+            self.converge_groups(username, person.printing_group, person.other_printing_groups)
         elif exists:
             self.call("api.setUserProperty", username, "disabled-print", "TRUE")
+            self.converge_groups(
+                username, "", (person.printing_group, *person.other_printing_groups)
+            )
+
+    def converge_groups(self, username: str, wanted: str, others) -> None:
+        """In ``wanted`` (if any), in none of ``others``; groups we do not
+        manage are left alone. Nothing is asked when no location names one."""
+        others = {group for group in others if group and group != wanted}
+        if not wanted and not others:
+            return
+        held = set(self.call("api.getUserGroups", username) or ())
+        if wanted and wanted not in held:
+            self.call("api.addUserToGroup", username, wanted)
+        for group in sorted(others & held):
+            self.call("api.removeUserFromGroup", username, group)
 
     def call(self, method: str, *params: Any) -> Any:
         """Invoke one XML-RPC method with the auth token prepended; return its result."""

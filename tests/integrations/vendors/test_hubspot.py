@@ -146,3 +146,52 @@ def test_erase_archives_the_contact_and_is_idempotent(hubspot):
         client.erase(OLD, idempotency_key="k2")  # a retry: nothing left, done
     assert hubspot.contacts == {}
     assert [c["properties"]["email"] for c in hubspot.archived] == [OLD]
+
+
+# -- many contacts in one call ------------------------------------------------------
+
+
+def test_push_many_upserts_a_hundred_contacts_in_one_call(hubspot):
+    people = [
+        (make_person(member_id=i, email=f"m{i}@example.com"), f"delivery-{i}") for i in range(100)
+    ]
+    with client_for(hubspot) as client:
+        assert client.push_many(people) == {}
+        with pytest.raises(ValueError):
+            client.push_many([*people, (make_person(email="one@too.many"), "delivery-x")])
+    (request,) = hubspot.requests
+    assert [item["objectWriteTraceId"] for item in request.body["inputs"]] == [
+        key for _, key in people
+    ]
+    assert hubspot.created_count == 100
+
+
+def test_push_many_fails_only_the_inputs_hubspot_rejected(hubspot):
+    """207 Multi-Status: the error names its input by objectWriteTraceId."""
+    hubspot.fail_next(
+        status=207,
+        body={
+            "status": "COMPLETE",
+            "results": [{"id": "1", "properties": {"email": "good@example.com"}}],
+            "errors": [
+                {
+                    "status": "error",
+                    "category": "VALIDATION_ERROR",
+                    "message": "Invalid phone",
+                    "context": {"objectWriteTraceId": ["delivery-2"]},
+                }
+            ],
+        },
+    )
+    people = [
+        (make_person(email="good@example.com"), "delivery-1"),
+        (make_person(email="bad@example.com"), "delivery-2"),
+        (make_person(email="nope"), "delivery-3"),  # never sent
+    ]
+    with client_for(hubspot) as client:
+        errors = client.push_many(people)
+    assert set(errors) == {"delivery-2", "delivery-3"}
+    assert all(error.permanent for error in errors.values())
+    assert "Invalid phone" in str(errors["delivery-2"])
+    (request,) = hubspot.requests
+    assert len(request.body["inputs"]) == 2

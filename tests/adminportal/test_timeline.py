@@ -1,0 +1,140 @@
+"""The activity timeline of a member and of a company (issue 13, item 5):
+the audit log's entries about them, newest first, 20 at a time, never
+another organization's, and for a location-limited admin only what
+concerns the members at their locations."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import AuditEntry, Verb, Via
+from members.actions.status import member_change_status
+from members.selectors import TIMELINE_PAGE_SIZE
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def _entry(member=None, *, org, at, verb=Verb.MEMBER_UPDATED, subject=None, **fields):
+    from django.contrib.contenttypes.models import ContentType
+
+    subject = subject or member
+    return AuditEntry.objects.create(
+        organization=org,
+        member=member,
+        verb=verb,
+        via=Via.ADMIN,
+        subject_type=ContentType.objects.get_for_model(subject) if subject else None,
+        subject_id=subject.pk if subject else None,
+        created_at=at,
+        **fields,
+    )
+
+
+def _url(cast, name, pk, **query):
+    url = reverse(f"adminportal:{name}", args=[cast.org.slug, pk])
+    return url + (f"?before={query['before']}" if query else "")
+
+
+def _shown(response) -> list[int]:
+    return [entry.pk for entry in response.context["timeline"]]
+
+
+def test_the_member_page_shows_what_happened_newest_first(client, cast):
+    member = cast.teammate
+    member_change_status(
+        member=member, status="contact", actor=cast.admin, via=Via.ADMIN, reason="left"
+    )
+    member_change_status(member=member, status="active", actor=cast.admin, via=Via.ADMIN)
+    client.force_login(cast.admin)
+    response = client.get(reverse("adminportal:member", args=[cast.org.slug, member.pk]))
+    html = response.content.decode()
+    timeline = html[html.index('id="timeline"') :]
+    assert "Status changed" in timeline
+    assert timeline.index("Status: contact → active") < timeline.index("Status: active → contact")
+    assert "Reason: left" in timeline
+
+
+def test_a_member_timeline_pages_by_twenty_with_no_gaps_or_repeats(client, cast):
+    member = cast.teammate
+    AuditEntry.objects.filter(member=member).delete()
+    start = timezone.now() - datetime.timedelta(days=1)
+    # Some at the very same instant: the id breaks the tie.
+    made = [
+        _entry(member, org=cast.org, at=start + datetime.timedelta(seconds=n // 3))
+        for n in range(45)
+    ]
+    expected = [e.pk for e in sorted(made, key=lambda e: (e.created_at, e.pk), reverse=True)]
+    client.force_login(cast.admin)
+    page = client.get(reverse("adminportal:member", args=[cast.org.slug, member.pk]))
+    seen = _shown(page)
+    more = page.context["timeline_more"]
+    while more:
+        response = client.get(more, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert len(response.context["timeline"]) <= TIMELINE_PAGE_SIZE
+        seen += _shown(response)
+        more = response.context["timeline_more"]
+    assert seen == expected
+
+
+def test_no_other_organizations_entries_and_no_forged_cursor(client, cast):
+    member = cast.teammate
+    now = timezone.now()
+    ours = _entry(member, org=cast.org, at=now)
+    # An entry of another organization naming this member's id (the log
+    # keeps no constraint on it): never shown here.
+    theirs = _entry(member, org=cast.other_org, at=now + datetime.timedelta(seconds=1))
+    client.force_login(cast.admin)
+    response = client.get(_url(cast, "member_timeline", member.pk))
+    assert ours.pk in _shown(response) and theirs.pk not in _shown(response)
+    forged = client.get(_url(cast, "member_timeline", member.pk, before=theirs.pk))
+    assert _shown(forged) == []
+    assert client.get(_url(cast, "member_timeline", member.pk, before="x")).status_code == 200
+    # Another organization's member, by id: a 404.
+    assert client.get(_url(cast, "member_timeline", cast.other_member.pk)).status_code == 404
+    client.force_login(cast.other_admin)
+    assert client.get(_url(cast, "member_timeline", member.pk)).status_code == 404
+
+
+def test_a_company_timeline_has_the_company_and_its_members_at_your_locations(client, cast):
+    company = f.CompanyFactory(location=cast.harbour, also_at=[cast.mill], name="Umbrella")
+    here = f.MemberFactory(location=cast.harbour, company=company)
+    there = f.MemberFactory(location=cast.mill, company=company)
+    stranger = f.MemberFactory(location=cast.harbour)
+    now = timezone.now()
+    about_company = _entry(org=cast.org, at=now, verb=Verb.COMPANY_UPDATED, subject=company)
+    about_here = _entry(here, org=cast.org, at=now)
+    about_there = _entry(there, org=cast.org, at=now)
+    about_stranger = _entry(stranger, org=cast.org, at=now)
+    role_there = _entry(
+        there, org=cast.org, at=now, verb=Verb.COMPANY_ROLE_CHANGED, subject=company
+    )
+    other_org = _entry(org=cast.other_org, at=now, verb=Verb.COMPANY_UPDATED, subject=company)
+
+    client.force_login(cast.owner)
+    page = client.get(reverse("adminportal:company", args=[cast.org.slug, company.pk]))
+    assert set(_shown(page)) >= {about_company.pk, about_here.pk, about_there.pk, role_there.pk}
+    assert not {about_stranger.pk, other_org.pk} & set(_shown(page))
+
+    client.force_login(cast.admin)  # the harbour only
+    shown = set(_shown(client.get(_url(cast, "company_timeline", company.pk))))
+    assert {about_company.pk, about_here.pk} <= shown
+    assert not {about_there.pk, role_there.pk, about_stranger.pk, other_org.pk} & shown
+
+
+@pytest.mark.parametrize("size", [5, 60])
+def test_timelines_keep_their_queries(client, cast, size, django_assert_max_num_queries):
+    now = timezone.now()
+    for n in range(size):
+        _entry(cast.teammate, org=cast.org, at=now - datetime.timedelta(minutes=n))
+        _entry(org=cast.org, at=now, verb=Verb.COMPANY_UPDATED, subject=cast.acme)
+    client.force_login(cast.admin)
+    with django_assert_max_num_queries(9):
+        response = client.get(_url(cast, "member_timeline", cast.teammate.pk))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(11):
+        response = client.get(_url(cast, "company_timeline", cast.acme.pk), HTTP_HX_REQUEST="true")
+    assert response.status_code == 200

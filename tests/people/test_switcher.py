@@ -1,0 +1,94 @@
+"""The organization switcher in both portals' header (issue 13, item 6):
+the organizations where this login is an active admin or a member with
+portal access, in one query; hidden when there is only one."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from members.models import MemberStatus, PortalAccess
+from members.selectors import organizations_of_login
+from tests import factories as f
+
+
+def _org(name):
+    organization = f.OrganizationFactory(name=name, slug=name.lower())
+    return organization, f.LocationFactory(organization=organization)
+
+
+@pytest.fixture
+def spread(db):
+    """One login across six organizations, in every kind of standing."""
+    user = f.UserFactory(email="roamer@example.test")
+    orgs = {}
+    orgs["admin"], _ = _org("Alpha")  # owner
+    f.OrganizationAdminFactory(organization=orgs["admin"], user=user, is_owner=True)
+    orgs["member"], place = _org("Bravo")  # member with portal access
+    f.MemberFactory(location=place, user=user, portal_access=PortalAccess.ACTIVE)
+    orgs["both"], place = _org("Charlie")  # admin and member
+    f.OrganizationAdminFactory(organization=orgs["both"], user=user)
+    f.MemberFactory(location=place, user=user, portal_access=PortalAccess.ACTIVE)
+    orgs["suspended"], _ = _org("Delta")  # suspended admin role
+    f.OrganizationAdminFactory(
+        organization=orgs["suspended"], user=user, suspended_at=timezone.now()
+    )
+    orgs["no_access"], place = _org("Echo")  # member without portal access
+    f.MemberFactory(location=place, user=user, portal_access=PortalAccess.NONE)
+    orgs["former"], place = _org("Foxtrot")  # accepted, but no longer active
+    f.MemberFactory(
+        location=place, user=user, portal_access=PortalAccess.ACTIVE, status=MemberStatus.FORMER
+    )
+    orgs["deactivated"], place = _org("Golf")
+    f.MemberFactory(location=place, user=user, portal_access=PortalAccess.DEACTIVATED)
+    # Someone else's organization.
+    _org("Hotel")
+    return user, orgs
+
+
+def _switcher(page: str) -> list[str]:
+    found = re.search(r'<details class="switcher">(.*?)</details>', page, re.S)
+    return re.findall(r'<a href="([^"]+)"', found.group(1)) if found else []
+
+
+def test_it_lists_exactly_the_organizations_this_login_may_open(spread):
+    user, orgs = spread
+    listed = {o.slug: (o.is_admin, o.is_member) for o in organizations_of_login(user)}
+    assert listed == {"alpha": (True, False), "bravo": (False, True), "charlie": (True, True)}
+
+
+def test_both_portals_show_it_leading_to_the_right_portal(client, spread):
+    user, orgs = spread
+    client.force_login(user)
+    admin_page = client.get(reverse("adminportal:home", args=["alpha"])).content.decode()
+    assert _switcher(admin_page) == ["/o/alpha/admin/", "/o/bravo/portal/", "/o/charlie/admin/"]
+    member_page = client.get(reverse("portal:home", args=["bravo"])).content.decode()
+    # From the member portal, an organization where they are both opens as a member.
+    assert _switcher(member_page) == ["/o/alpha/admin/", "/o/bravo/portal/", "/o/charlie/portal/"]
+    assert 'href="/o/bravo/portal/" aria-current="page"' in member_page
+
+
+def test_it_is_hidden_for_a_login_of_one_organization(client, cast):
+    client.force_login(cast.teammate.user)
+    assert (
+        _switcher(client.get(reverse("portal:home", args=[cast.org.slug])).content.decode()) == []
+    )
+    client.force_login(cast.owner)
+    page = client.get(reverse("adminportal:home", args=[cast.org.slug])).content.decode()
+    assert 'class="switcher"' not in page
+
+
+@pytest.mark.parametrize("portal", ["adminportal:home", "portal:home"])
+def test_it_costs_one_query_however_many_organizations(client, spread, portal):
+    user, orgs = spread
+    client.force_login(user)
+    url = reverse(portal, args=["charlie"])
+    client.get(url)  # the session and per-process lookups, warmed
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert len(_switcher(page)) == 3
+    switcher = [q for q in queries.captured_queries if '"is_admin"' in q["sql"]]
+    assert len(switcher) == 1
