@@ -45,19 +45,18 @@ def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None)
     if actor_role is not None and actor_role.is_owner:
         return None
     if role.is_owner:
-        return (
-            f"{member.full_name} is an owner of {member.organization.name}: only an owner can "
-            "change their access."
-        )
+        return _(
+            "%(full_name)s is an owner of %(organization)s: only an owner can change their access."
+        ) % {"full_name": member.full_name, "organization": member.organization.name}
     for perm in ADMIN_PERMISSIONS:
         if (
             actor_role is None
             or role_locations(role, perm).exclude(pk__in=role_locations(actor_role, perm)).exists()
         ):
-            return (
-                f"{member.full_name} is also an administrator, with permissions you do not "
+            return _(
+                "%(full_name)s is also an administrator, with permissions you do not "
                 "hold: an owner, or an admin who holds them, can change their access."
-            )
+            ) % {"full_name": member.full_name}
     return None
 
 

@@ -24,6 +24,7 @@ from functools import cached_property
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from companies.models import Company, ContactLocation
@@ -144,10 +145,10 @@ def read_only_refusal(member: Member) -> str | None:
     person cannot, and gets TeamPolicy's own message instead.
     """
     if member.portal_access == PortalAccess.DEACTIVATED:
-        return (
-            f"{member.full_name}'s portal access is deactivated, so the record is read-only. "
+        return _(
+            "%(full_name)s's portal access is deactivated, so the record is read-only. "
             "Activate it first."
-        )
+        ) % {"full_name": member.full_name}
     return None
 
 
