@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from members.models import Member
+from outbox.broker import BULK
 
 
 class MemberEvent:
@@ -137,8 +138,6 @@ def dispatch_after_commit(event_ids: list[int], *, bulk: bool = False) -> None:
     ``bulk`` (a mass invite, a resync): the events and their deliveries queue
     behind single changes, so one organization's thousands of changes do not
     hold up another's one (docs/integrations.md, "Fairness")."""
-    from outbox.broker import BULK
-
     from .tasks import enqueue
 
     if bulk:

@@ -11,7 +11,7 @@ from django.db.models import Q
 from audit.erasure import erasing
 from audit.log import reaction
 from audit.models import Verb
-from members.models import Member
+from members.models import Member, Membership
 
 from .outbox import (
     MemberEvent,
@@ -103,8 +103,6 @@ def queue_location_members(entries) -> None:
 @reaction(Verb.PLAN_UPDATED)
 def queue_plan_holders(entries) -> None:
     """A plan's door or printing switch changed: everyone on it now is sent again."""
-    from members.models import Membership
-
     for entry in entries:
         if not any(key in (entry.after or {}) for key in _PLAN_SWITCHES):
             continue

@@ -7,6 +7,8 @@ need plans, which are members' records.
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from companies.models import Company, CompanyLocation
+from organizations.models import Location
 from organizations.permissions import (
     can_manage_location_settings,
     can_manage_organization_settings,
@@ -41,13 +43,22 @@ def plan_manager_check(user, organization):
     return check
 
 
+def holder_locations(holder) -> QuerySet:
+    """Where a membership of ``holder`` may be: a member's location, or
+    each location a company is a customer at (issue 13, item 2)."""
+    if isinstance(holder, Company):
+        at = CompanyLocation.objects.filter(company_id=holder.pk).values("location_id")
+        return Location.objects.filter(pk__in=at)
+    return Location.objects.filter(pk=holder.location_id)
+
+
 def plans_offered(holder, *, keeping: int | None = None) -> QuerySet:
     """Plans a new membership of ``holder`` (a member or a company) may be
     on: not archived, at the holder's location (or offered everywhere).
     ``keeping``: a plan a membership is on already, offered whatever it is now."""
     offered = Q(archived_at__isnull=True) & (
         Q(location__isnull=True)
-        | Q(location_id=holder.location_id, location__archived_at__isnull=True)
+        | Q(location__in=holder_locations(holder), location__archived_at__isnull=True)
     )
     if keeping is not None:
         offered |= Q(pk=keeping)
@@ -65,7 +76,10 @@ def plan_refusal(plan: Plan | None, holder) -> str | None:
         return _("Choose one of the plans offered here.")
     if plan.is_archived:
         return _("The plan %(name)s is archived.") % {"name": plan.name}
-    if plan.location_id is not None and plan.location_id != holder.location_id:
+    if (
+        plan.location_id is not None
+        and not holder_locations(holder).filter(pk=plan.location_id).exists()
+    ):
         return _("The plan %(name)s is offered at another location.") % {"name": plan.name}
     if plan.location_id is not None and plan.location.is_archived:
         return _("%(name)s is archived.") % {"name": plan.location.name}

@@ -66,6 +66,8 @@ def back_query(tab: str, params) -> str:
     that the member's page leads back to the tab as it was: filters, sort
     and page."""
     query = params.urlencode()
+    if tab == "members" and not query:
+        return ""  # the way back by default
     back = QueryDict(mutable=True)
     back["back"] = f"{tab}?{query}" if query else tab
     return back.urlencode()

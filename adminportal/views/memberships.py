@@ -15,7 +15,7 @@ from members.actions.memberships import membership_change, membership_create, me
 from members.forms.setup import MembershipEndForm, MembershipForm
 from members.models import Membership
 from members.selectors import members_for_admin
-from members.space_policy import plans_offered
+from members.space_policy import holder_locations, plans_offered
 from organizations.decorators import admin_portal_view
 from tenancy.scoping import scoped
 
@@ -72,8 +72,19 @@ def _create(request, holder, *, company: bool):
     return render(
         request,
         "adminportal/membership_form.html",
-        {"form": form, "holder": holder, "is_company": company, "membership": None},
+        _form_context(form, holder, company, membership=None),
     )
+
+
+def _form_context(form, holder, company: bool, *, membership):
+    places = ", ".join(location.name for location in holder_locations(holder))
+    return {
+        "form": form,
+        "holder": holder,
+        "holder_places": places,
+        "is_company": company,
+        "membership": membership,
+    }
 
 
 @admin_portal_view
@@ -121,7 +132,7 @@ def membership_edit(request, pk):
     return render(
         request,
         "adminportal/membership_form.html",
-        {"form": form, "holder": holder, "is_company": company, "membership": membership},
+        _form_context(form, holder, company, membership=membership),
     )
 
 
@@ -152,5 +163,5 @@ def membership_end_view(request, pk):
     return render(
         request,
         "adminportal/membership_end.html",
-        {"form": form, "holder": holder, "is_company": company, "membership": membership},
+        _form_context(form, holder, company, membership=membership),
     )

@@ -13,6 +13,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 BEFORE = {
     "companies": "0005_company_search_trigrams",
     "members": "0013_invitation_email_outbox_engine",
+    # Its approval requests (issue 14) point at members 0018.
+    "notifications": "0006_notification_email_outbox",
 }
 
 
