@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint format lock worker beat
+.PHONY: run test install lint format lock worker beat messages
 
 $(INSTALLED): requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -45,3 +45,13 @@ lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
 		--python-version 3.11 -o requirements.lock
+
+# Translations (needs GNU gettext): collect every translatable string into
+# locale/{de,es}/LC_MESSAGES/django.po, then compile the .mo files, which are
+# committed so that `make run` works without gettext. Translate each new
+# msgid in the .po files between the two steps (run it again to compile);
+# tests/i18n fails on an untranslated or fuzzy entry.
+MAKEMESSAGES_IGNORE := --ignore='.venv/*' --ignore='tests/*' --ignore='bench/*' --ignore='static/*'
+messages: install
+	$(BIN)/python manage.py makemessages -l de -l es --no-location $(MAKEMESSAGES_IGNORE)
+	$(BIN)/python manage.py compilemessages --ignore='.venv/*'

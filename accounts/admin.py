@@ -5,6 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .emails import address_record
 from .models import LoginSession, User
@@ -50,7 +51,7 @@ class UserAdmin(BaseUserAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(live_session_count=_live_sessions())
 
-    @admin.display(description="Live sessions")
+    @admin.display(description=_("Live sessions"))
     def live_sessions(self, obj):
         count = getattr(obj, "live_session_count", None)
         if count is None:  # the change page of a row read without the annotation
@@ -59,7 +60,7 @@ class UserAdmin(BaseUserAdmin):
             ).count()
         return count
 
-    @admin.action(description="End all sessions of the selected logins")
+    @admin.action(description=_("End all sessions of the selected logins"))
     def end_all_sessions(self, request, queryset):
         total = 0
         for user in queryset:
@@ -67,7 +68,7 @@ class UserAdmin(BaseUserAdmin):
             total += ended
             # Django admin's history is the record of what support did.
             self.log_change(request, user, f"Ended {_sessions(ended)}.")
-        messages.success(request, f"Ended {_sessions(total)}.")
+        messages.success(request, _("Ended %(sessions)s.") % {"sessions": _sessions(total)})
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,12 +1,13 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.utils.translation import gettext_lazy
 
 from .crypto import fernet
 
 
 class AccountsConfig(AppConfig):
     name = "accounts"
-    verbose_name = "Accounts (users)"
+    verbose_name = gettext_lazy("Accounts (users)")
 
     def ready(self):
         checks.register(check_encryption_key, checks.Tags.security)

@@ -18,8 +18,9 @@ the password and sessions of logins whose address was switched that way.
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy
 
-ADDRESS_TAKEN = (
+ADDRESS_TAKEN = gettext_lazy(
     "This address belongs to another login. If it is yours, log in with it instead "
     "(ask for a sign-in code by email); support can help if you need the two joined."
 )

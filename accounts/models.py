@@ -4,6 +4,7 @@ from django.contrib.auth.models import PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy
 from guardian.mixins import GuardianUserMixin
 
 
@@ -37,9 +38,12 @@ class User(GuardianUserMixin, AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(unique=True)
     is_active = models.BooleanField(
-        default=True, help_text="Support can switch a login off across every organization."
+        default=True,
+        help_text=gettext_lazy("Support can switch a login off across every organization."),
     )
-    is_staff = models.BooleanField(default=False, help_text="Support staff: may use Django admin.")
+    is_staff = models.BooleanField(
+        default=False, help_text=gettext_lazy("Support staff: may use Django admin.")
+    )
     date_joined = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Blank: the language of the organization whose portal is open.

@@ -6,6 +6,8 @@ import django_filters
 from django import forms
 from django.db.models import Q, Value
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.directory import (
     COMPANY_SEARCH,
@@ -23,39 +25,39 @@ from tenancy.scoping import scoped
 #: Sort choices: (label, ordering, expressions the ordering needs). Every
 #: ordering ends with the id and keeps one direction (keyset paging).
 MEMBER_SORTS = {
-    "name": ("Name A–Z", ["first_name", "last_name", "id"], {}),
-    "-name": ("Name Z–A", ["-first_name", "-last_name", "-id"], {}),
-    "email": ("Email", ["email", "id"], {}),
+    "name": (gettext_lazy("Name A–Z"), ["first_name", "last_name", "id"], {}),
+    "-name": (gettext_lazy("Name Z–A"), ["-first_name", "-last_name", "-id"], {}),
+    "email": (gettext_lazy("Email"), ["email", "id"], {}),
     "company": (
-        "Company",
+        gettext_lazy("Company"),
         ["company_sort", "first_name", "last_name", "id"],
         {"company_sort": Coalesce("company__name", Value(""))},
     ),
-    "location": ("Location", ["location__name", "first_name", "last_name", "id"], {}),
-    "-added": ("Newest first", ["-created_at", "-id"], {}),
-    "added": ("Oldest first", ["created_at", "id"], {}),
+    "location": (gettext_lazy("Location"), ["location__name", "first_name", "last_name", "id"], {}),
+    "-added": (gettext_lazy("Newest first"), ["-created_at", "-id"], {}),
+    "added": (gettext_lazy("Oldest first"), ["created_at", "id"], {}),
 }
 COMPANY_SORTS = {
-    "name": ("Name A–Z", ["name", "id"], {}),
-    "-name": ("Name Z–A", ["-name", "-id"], {}),
-    "-added": ("Newest first", ["-created_at", "-id"], {}),
+    "name": (gettext_lazy("Name A–Z"), ["name", "id"], {}),
+    "-name": (gettext_lazy("Name Z–A"), ["-name", "-id"], {}),
+    "-added": (gettext_lazy("Newest first"), ["-created_at", "-id"], {}),
 }
 USER_SORTS = {
-    "email": ("Email", ["email", "id"], {}),
-    "-email": ("Email Z–A", ["-email", "-id"], {}),
-    "-joined": ("Newest first", ["-date_joined", "-id"], {}),
+    "email": (gettext_lazy("Email"), ["email", "id"], {}),
+    "-email": (gettext_lazy("Email Z–A"), ["-email", "-id"], {}),
+    "-joined": (gettext_lazy("Newest first"), ["-date_joined", "-id"], {}),
 }
 
 ROLE_CHOICES = [
-    ("contact", "Contact person"),
-    ("billing", "Billing person"),
-    ("manager", "Manager"),
-    ("admin", "Admin"),
+    ("contact", gettext_lazy("Contact person")),
+    ("billing", gettext_lazy("Billing person")),
+    ("manager", gettext_lazy("Manager")),
+    ("admin", gettext_lazy("Admin")),
 ]
 MEMBERSHIP_CHOICES = [
-    ("active", "Active"),
-    ("ending", "Ending within 30 days"),
-    ("none", "None"),
+    ("active", gettext_lazy("Active")),
+    ("ending", gettext_lazy("Ending within 30 days")),
+    ("none", gettext_lazy("None")),
 ]
 
 
@@ -87,7 +89,7 @@ def _sort_filter(sorts):
         choices=[(key, label) for key, (label, _, _) in sorts.items()],
         method="keep",
         empty_label=None,
-        label="Sort by",
+        label=_("Sort by"),
     )
 
 
@@ -119,26 +121,32 @@ class SortedFilterSet(django_filters.FilterSet):
 class MemberFilter(SortedFilterSet):
     SORTS = MEMBER_SORTS
 
-    q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.ChoiceFilter(choices=MemberStatus.choices, empty_label="Any status")
+    q = django_filters.CharFilter(method="search", label=gettext_lazy("Search"))
+    status = django_filters.ChoiceFilter(
+        choices=MemberStatus.choices, empty_label=gettext_lazy("Any status")
+    )
     # By id: a select of every company would be thousands of options. The
     # Companies tab links here; the search box finds members by company name.
     company = ModelChoiceFilter(
-        queryset=None, widget=forms.NumberInput(attrs={"min": 1}), label="Company ID"
+        queryset=None, widget=forms.NumberInput(attrs={"min": 1}), label=gettext_lazy("Company ID")
     )
-    location = ModelChoiceFilter(queryset=None, empty_label="All my locations")
+    location = ModelChoiceFilter(queryset=None, empty_label=gettext_lazy("All my locations"))
     role = django_filters.ChoiceFilter(
-        choices=ROLE_CHOICES, method="by_role", empty_label="Any role"
+        choices=ROLE_CHOICES, method="by_role", empty_label=gettext_lazy("Any role")
     )
     portal_access = django_filters.ChoiceFilter(
-        choices=PortalAccess.choices, empty_label="Any portal access"
+        choices=PortalAccess.choices, empty_label=gettext_lazy("Any portal access")
     )
-    plan = ModelChoiceFilter(queryset=None, method="by_plan", empty_label="Any plan")
+    plan = ModelChoiceFilter(queryset=None, method="by_plan", empty_label=gettext_lazy("Any plan"))
     membership = django_filters.ChoiceFilter(
-        choices=MEMBERSHIP_CHOICES, method="by_membership", empty_label="Any membership"
+        choices=MEMBERSHIP_CHOICES,
+        method="by_membership",
+        empty_label=gettext_lazy("Any membership"),
     )
     new = django_filters.BooleanFilter(
-        method="only_new", widget=forms.CheckboxInput, label="New (invited, last 14 days)"
+        method="only_new",
+        widget=forms.CheckboxInput,
+        label=gettext_lazy("New (invited, last 14 days)"),
     )
     sort = _sort_filter(MEMBER_SORTS)
 
@@ -186,13 +194,13 @@ class MemberFilter(SortedFilterSet):
 class CompanyFilter(SortedFilterSet):
     SORTS = COMPANY_SORTS
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=gettext_lazy("Search"))
     # A company at several locations is one row whichever is chosen.
     location = ModelChoiceFilter(
-        queryset=None, field_name="locations", empty_label="All my locations"
+        queryset=None, field_name="locations", empty_label=gettext_lazy("All my locations")
     )
     archived = django_filters.BooleanFilter(
-        method="by_archived", widget=forms.CheckboxInput, label="Archived only"
+        method="by_archived", widget=forms.CheckboxInput, label=gettext_lazy("Archived only")
     )
     sort = _sort_filter(COMPANY_SORTS)
 
@@ -211,9 +219,9 @@ class CompanyFilter(SortedFilterSet):
 class UserFilter(SortedFilterSet):
     SORTS = USER_SORTS
 
-    q = django_filters.CharFilter(method="search", label="Search")
+    q = django_filters.CharFilter(method="search", label=gettext_lazy("Search"))
     admin = django_filters.BooleanFilter(
-        method="admins_only", widget=forms.CheckboxInput, label="Admins only"
+        method="admins_only", widget=forms.CheckboxInput, label=gettext_lazy("Admins only")
     )
     sort = _sort_filter(USER_SORTS)
 

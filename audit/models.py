@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from tenancy.scoping import tenant_manager
 
@@ -18,69 +19,88 @@ from tenancy.scoping import tenant_manager
 class Via(models.TextChoices):
     """Through which door a change came in."""
 
-    PORTAL = "portal", "Member portal"
-    ADMIN = "admin", "Admin portal"
-    SUPPORT = "support", "Django admin"
-    PUBLIC = "public", "Public form"
-    API = "api", "API"
-    SYSTEM = "system", "System"
+    PORTAL = "portal", gettext_lazy("Member portal")
+    ADMIN = "admin", gettext_lazy("Admin portal")
+    SUPPORT = "support", gettext_lazy("Django admin")
+    PUBLIC = "public", gettext_lazy("Public form")
+    API = "api", gettext_lazy("API")
+    SYSTEM = "system", gettext_lazy("System")
 
 
 class Verb(models.TextChoices):
-    MEMBER_CREATED = "member.created", "Member added"
-    MEMBER_UPDATED = "member.updated", "Details changed"
-    MEMBER_ADMIN_DETAILS_CHANGED = "member.admin_details_changed", "Billing or notes changed"
-    MEMBER_STATUS_CHANGED = "member.status_changed", "Status changed"
-    MEMBER_PORTAL_ACCESS_CHANGED = "member.portal_access_changed", "Portal access changed"
-    MEMBER_LOGIN_LINKED = "member.login_linked", "Login linked"
-    MEMBER_LEFT_LOCATION = "member.left_location", "Removed from the location"
-    MEMBER_TRANSFERRED = "member.transferred", "Moved to another location"
-    MEMBER_REMOVED = "member.removed", "Removed"
-    MEMBER_ERASED = "member.erased", "Account deleted"
-    MEMBER_RESYNCED = "member.resynced", "Sent again to connected systems"
-    MEMBER_PHOTO_CHANGED = "member.photo_changed", "Photo changed"
-    MEMBER_PRIVACY_CHANGED = "member.privacy_changed", "Privacy changed"
-    ATTACHMENT_ADDED = "attachment.added", "File attached"
-    ATTACHMENT_DELETED = "attachment.deleted", "File deleted"
-    INVITATION_SENT = "invitation.sent", "Invited"
-    INVITATION_RESENT = "invitation.resent", "Invitation sent again"
-    INVITATION_ACCEPTED = "invitation.accepted", "Invitation accepted"
-    INVITATION_REVOKED = "invitation.revoked", "Invitation withdrawn"
-    JOIN_REQUEST_SUBMITTED = "join_request.submitted", "Asked to join"
-    JOIN_REQUEST_APPROVED = "join_request.approved", "Request to join approved"
-    JOIN_REQUEST_REJECTED = "join_request.rejected", "Request to join rejected"
-    COMPANY_CREATED = "company.created", "Company created"
-    COMPANY_ROLE_CHANGED = "company.role_changed", "Company roles changed"
-    COMPANY_UPDATED = "company.updated", "Company details changed"
-    COMPANY_ARCHIVED = "company.archived", "Company archived or restored"
-    CONTACT_LOCATIONS_CHANGED = "company.contact_locations_changed", "Contact linked to locations"
-    TEAM_MEMBER_ADDED = "team.member_added", "Added by the contact person"
-    APPROVAL_REQUESTED = "approval.requested", "Awaiting an admin's approval"
-    APPROVAL_APPROVED = "approval.approved", "Approved by an admin"
-    APPROVAL_REJECTED = "approval.rejected", "Rejected by an admin"
-    APPROVAL_WITHDRAWN = "approval.withdrawn", "Request for approval withdrawn"
-    ADMIN_PERMISSIONS_CHANGED = "admin.permissions_changed", "Admin role changed"
-    ADMIN_SUSPENDED = "admin.suspended", "Admin role suspended"
-    ADMIN_REMOVED = "admin.removed", "Admin role removed"
-    ORGANIZATION_SETTINGS_CHANGED = "organization.settings_changed", "Settings changed"
-    ORGANIZATION_BRAND_CHANGED = "organization.brand_changed", "Name, logo or colour changed"
-    CONNECTION_CREATED = "connection.created", "Connection added"
-    CONNECTION_UPDATED = "connection.updated", "Connection changed"
-    CONNECTION_DELETED = "connection.deleted", "Connection removed"
-    CONNECTION_RESYNCED = "connection.resynced", "Every member sent again"
-    CONNECTION_SWITCHED_OFF = "connection.switched_off", "Connection switched off by its remote"
-    DELIVERY_RETRIED = "delivery.retried", "Delivery retried"
-    EXPORT_CREATED = "export.created", "Export created"
-    NOTIFICATION_RESOLVED = "notification.resolved", "Notice confirmed or reverted"
-    LOCATION_CREATED = "location.created", "Location created"
-    LOCATION_UPDATED = "location.updated", "Location changed"
-    LOCATION_ARCHIVED = "location.archived", "Location archived"
-    PLAN_CREATED = "plan.created", "Plan created"
-    PLAN_UPDATED = "plan.updated", "Plan changed"
-    PLAN_ARCHIVED = "plan.archived", "Plan archived"
-    MEMBERSHIP_CREATED = "membership.created", "Membership added"
-    MEMBERSHIP_CHANGED = "membership.changed", "Membership changed"
-    MEMBERSHIP_ENDED = "membership.ended", "Membership ended"
+    MEMBER_CREATED = "member.created", gettext_lazy("Member added")
+    MEMBER_UPDATED = "member.updated", gettext_lazy("Details changed")
+    MEMBER_ADMIN_DETAILS_CHANGED = (
+        "member.admin_details_changed",
+        gettext_lazy("Billing or notes changed"),
+    )
+    MEMBER_STATUS_CHANGED = "member.status_changed", gettext_lazy("Status changed")
+    MEMBER_PORTAL_ACCESS_CHANGED = (
+        "member.portal_access_changed",
+        gettext_lazy("Portal access changed"),
+    )
+    MEMBER_LOGIN_LINKED = "member.login_linked", gettext_lazy("Login linked")
+    MEMBER_LEFT_LOCATION = "member.left_location", gettext_lazy("Removed from the location")
+    MEMBER_TRANSFERRED = "member.transferred", gettext_lazy("Moved to another location")
+    MEMBER_REMOVED = "member.removed", gettext_lazy("Removed")
+    MEMBER_ERASED = "member.erased", gettext_lazy("Account deleted")
+    MEMBER_RESYNCED = "member.resynced", gettext_lazy("Sent again to connected systems")
+    MEMBER_PHOTO_CHANGED = "member.photo_changed", gettext_lazy("Photo changed")
+    MEMBER_PRIVACY_CHANGED = "member.privacy_changed", gettext_lazy("Privacy changed")
+    LANGUAGE_CHANGED = "account.language_changed", gettext_lazy("Language changed")
+    ATTACHMENT_ADDED = "attachment.added", gettext_lazy("File attached")
+    ATTACHMENT_DELETED = "attachment.deleted", gettext_lazy("File deleted")
+    INVITATION_SENT = "invitation.sent", gettext_lazy("Invited")
+    INVITATION_RESENT = "invitation.resent", gettext_lazy("Invitation sent again")
+    INVITATION_ACCEPTED = "invitation.accepted", gettext_lazy("Invitation accepted")
+    INVITATION_REVOKED = "invitation.revoked", gettext_lazy("Invitation withdrawn")
+    JOIN_REQUEST_SUBMITTED = "join_request.submitted", gettext_lazy("Asked to join")
+    JOIN_REQUEST_APPROVED = "join_request.approved", gettext_lazy("Request to join approved")
+    JOIN_REQUEST_REJECTED = "join_request.rejected", gettext_lazy("Request to join rejected")
+    COMPANY_CREATED = "company.created", gettext_lazy("Company created")
+    COMPANY_ROLE_CHANGED = "company.role_changed", gettext_lazy("Company roles changed")
+    COMPANY_UPDATED = "company.updated", gettext_lazy("Company details changed")
+    COMPANY_ARCHIVED = "company.archived", gettext_lazy("Company archived or restored")
+    CONTACT_LOCATIONS_CHANGED = (
+        "company.contact_locations_changed",
+        gettext_lazy("Contact linked to locations"),
+    )
+    TEAM_MEMBER_ADDED = "team.member_added", gettext_lazy("Added by the contact person")
+    APPROVAL_REQUESTED = "approval.requested", gettext_lazy("Awaiting an admin's approval")
+    APPROVAL_APPROVED = "approval.approved", gettext_lazy("Approved by an admin")
+    APPROVAL_REJECTED = "approval.rejected", gettext_lazy("Rejected by an admin")
+    APPROVAL_WITHDRAWN = "approval.withdrawn", gettext_lazy("Request for approval withdrawn")
+    ADMIN_PERMISSIONS_CHANGED = "admin.permissions_changed", gettext_lazy("Admin role changed")
+    ADMIN_SUSPENDED = "admin.suspended", gettext_lazy("Admin role suspended")
+    ADMIN_REMOVED = "admin.removed", gettext_lazy("Admin role removed")
+    ORGANIZATION_SETTINGS_CHANGED = (
+        "organization.settings_changed",
+        gettext_lazy("Settings changed"),
+    )
+    ORGANIZATION_BRAND_CHANGED = (
+        "organization.brand_changed",
+        gettext_lazy("Name, logo or colour changed"),
+    )
+    CONNECTION_CREATED = "connection.created", gettext_lazy("Connection added")
+    CONNECTION_UPDATED = "connection.updated", gettext_lazy("Connection changed")
+    CONNECTION_DELETED = "connection.deleted", gettext_lazy("Connection removed")
+    CONNECTION_RESYNCED = "connection.resynced", gettext_lazy("Every member sent again")
+    CONNECTION_SWITCHED_OFF = (
+        "connection.switched_off",
+        gettext_lazy("Connection switched off by its remote"),
+    )
+    DELIVERY_RETRIED = "delivery.retried", gettext_lazy("Delivery retried")
+    EXPORT_CREATED = "export.created", gettext_lazy("Export created")
+    NOTIFICATION_RESOLVED = "notification.resolved", gettext_lazy("Notice confirmed or reverted")
+    LOCATION_CREATED = "location.created", gettext_lazy("Location created")
+    LOCATION_UPDATED = "location.updated", gettext_lazy("Location changed")
+    LOCATION_ARCHIVED = "location.archived", gettext_lazy("Location archived")
+    PLAN_CREATED = "plan.created", gettext_lazy("Plan created")
+    PLAN_UPDATED = "plan.updated", gettext_lazy("Plan changed")
+    PLAN_ARCHIVED = "plan.archived", gettext_lazy("Plan archived")
+    MEMBERSHIP_CREATED = "membership.created", gettext_lazy("Membership added")
+    MEMBERSHIP_CHANGED = "membership.changed", gettext_lazy("Membership changed")
+    MEMBERSHIP_ENDED = "membership.ended", gettext_lazy("Membership ended")
 
 
 class AuditEntry(models.Model):
@@ -134,7 +154,7 @@ class AuditEntry(models.Model):
             models.Index(fields=["organization", "-created_at"], name="audit_org_timeline"),
             models.Index(fields=["subject_type", "subject_id"], name="audit_subject"),
         ]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = gettext_lazy("audit entries")
 
     def __str__(self):
         return f"{self.verb} {self.subject_id} ({self.via})"

@@ -1,5 +1,7 @@
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from organizations.models import Location, Organization, TimeStamped
@@ -44,9 +46,9 @@ class Company(TimeStamped):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    billing_name = models.CharField("Legal business name", max_length=200, blank=True)
+    billing_name = models.CharField(gettext_lazy("Legal business name"), max_length=200, blank=True)
     billing_address = models.TextField(blank=True)
-    tax_id = models.CharField("Tax ID", max_length=60, blank=True)
+    tax_id = models.CharField(gettext_lazy("Tax ID"), max_length=60, blank=True)
     internal_notes = models.TextField(blank=True)
     #: Set when an admin archives the company: hidden from default lists,
     #: it takes no new members (companies/actions.py company_archive).
@@ -55,7 +57,7 @@ class Company(TimeStamped):
     objects = tenant_manager()
 
     class Meta:
-        verbose_name_plural = "companies"
+        verbose_name_plural = gettext_lazy("companies")
         ordering = ["name"]
         permissions = [("manage_team", "Manage the company's member directory")]
         constraints = [
@@ -79,11 +81,11 @@ class Company(TimeStamped):
             return []
         roles = []
         if member.pk == self.contact_person_id:
-            roles.append("Contact person")
+            roles.append(_("Contact person"))
         if member.pk == self.billing_person_id:
-            roles.append("Billing person")
+            roles.append(_("Billing person"))
         if member.is_manager:
-            roles.append("Manager")
+            roles.append(_("Manager"))
         return roles
 
     def holds_team_role(self, member) -> bool:

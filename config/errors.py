@@ -11,6 +11,8 @@ import re
 
 from django.http import HttpResponse
 from django.template import loader
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_ratelimit.exceptions import Ratelimited
 
 logger = logging.getLogger(__name__)
@@ -19,15 +21,18 @@ logger = logging.getLogger(__name__)
 # The portal a path is in, read from the path alone (the database may be
 # what failed): an error there offers that portal's start page.
 PORTAL_PATH = re.compile(r"^/o/(?P<org>[-a-zA-Z0-9_]+)/(?P<portal>admin|portal)/")
-PORTAL_NAMES = {"admin": "the admin portal", "portal": "the member portal"}
+PORTAL_WAY_BACK = {
+    "admin": gettext_lazy("Back to the admin portal"),
+    "portal": gettext_lazy("Back to the member portal"),
+}
 
 
 def way_back(path: str) -> tuple[str, str]:
     """(address, words) of the link back from an error page at ``path``."""
     match = PORTAL_PATH.match(path or "")
     if match is None:
-        return "/", "Back to the start page"
-    return match.group(0), f"Back to {PORTAL_NAMES[match['portal']]}"
+        return "/", _("Back to the start page")
+    return match.group(0), str(PORTAL_WAY_BACK[match["portal"]])
 
 
 def render_error(request, template: str, status: int, **context) -> HttpResponse:

@@ -14,6 +14,7 @@ action (a button) is not run at all: it gets the 413 page.
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.utils.translation import gettext as _
 
 from .errors import render_error
 
@@ -33,7 +34,7 @@ def refusal_message(request, refused: Exception) -> str:
             f"{_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)} at once, so nothing was saved. "
             "Send less at a time, e.g. split a long paste into several."
         )
-    return (
+    return _(
         "What you sent has too many fields or files to read, so nothing was saved. "
         "Reload the page and send it again."
     )

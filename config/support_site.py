@@ -17,9 +17,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import resolve_url
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext_lazy
 from django_scopes import scopes_disabled
 
-SET_UP_MFA = (
+SET_UP_MFA = gettext_lazy(
     "The support site needs a second factor: set up an authenticator app "
     "(a time-based code) to continue. Keep the recovery codes shown next somewhere safe."
 )
@@ -33,8 +34,8 @@ def has_totp(user) -> bool:
 
 
 class SupportSite(admin.AdminSite):
-    site_header = "Flex Community support"
-    site_title = "Flex Community support"
+    site_header = gettext_lazy("Flex Community support")
+    site_title = gettext_lazy("Flex Community support")
 
     def login(self, request, extra_context=None):
         if not request.user.is_authenticated:

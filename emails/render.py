@@ -8,6 +8,11 @@ An email is three templates under one prefix, as allauth names its own:
 location, the call to action (``cta_url`` in the context; the label is the
 child's ``cta_label`` block) and when the link or code stops working
 (``expires_at``), in the reader's time zone.
+
+Each email is written in its reader's language (``reader``: the login it
+goes to; their own choice, else the organization's default) and shows its
+times in the location's time zone (else the organization's), whatever the
+request or task that sends it runs in.
 """
 
 import re
@@ -17,19 +22,24 @@ from datetime import datetime
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from organizations.branding import brand_of, one_line
+from organizations.locale import language_of, zone_of
 
 _BLANK_LINES = re.compile(r"\n[ \t]*(?:\n[ \t]*)+\n")
 
 
 def reader_time_zone(organization=None, location=None) -> zoneinfo.ZoneInfo:
-    """The time zone an email's times are shown in. Organizations and
-    locations have no time zone of their own yet (issue 16, item 5 adds
-    them, and this is the one place to read them): until then every email
-    shows the installation's, settings.TIME_ZONE, and names it."""
-    return zoneinfo.ZoneInfo(settings.TIME_ZONE)
+    """The time zone an email's times are shown in, and named: the
+    location's, else the organization's default, else settings.TIME_ZONE."""
+    return zone_of(organization, location)
+
+
+def reader_language(reader=None, organization=None) -> str:
+    """The language an email to ``reader`` (a User, or None for an address
+    without a login) is written in."""
+    return language_of(reader, organization) or settings.LANGUAGE_CODE
 
 
 def render_email(
@@ -39,6 +49,7 @@ def render_email(
     organization=None,
     location=None,
     expires_at: datetime | None = None,
+    reader=None,
 ) -> tuple[str, str, str]:
     """(subject, plain text, HTML) of the email ``prefix`` in
     ``organization``'s brand (the product's own without one)."""
@@ -50,7 +61,7 @@ def render_email(
         "expires_at": expires_at,
         "time_zone": zone.key,
     }
-    with timezone.override(zone):
+    with translation.override(reader_language(reader, organization)), timezone.override(zone):
         # A header is one line, whatever a name in it holds.
         subject = one_line(render_to_string(f"{prefix}_subject.txt", full))
         text = render_to_string(f"{prefix}_message.txt", full)
@@ -67,12 +78,18 @@ def branded_email(
     organization=None,
     location=None,
     expires_at: datetime | None = None,
+    reader=None,
     connection=None,
 ) -> EmailMultiAlternatives:
     """The email ``prefix`` to ``to``, text with an HTML alternative, from
     "<operator's name> <DEFAULT_FROM_EMAIL's address>"."""
     subject, text, html = render_email(
-        prefix, context, organization=organization, location=location, expires_at=expires_at
+        prefix,
+        context,
+        organization=organization,
+        location=location,
+        expires_at=expires_at,
+        reader=reader,
     )
     message = EmailMultiAlternatives(
         subject=subject,

@@ -1,15 +1,18 @@
 import django_filters
 from django.db.models import Q
+from django.utils.translation import gettext_lazy
 
 from .models import Connection, DeliveryStatus
 
 
 class DeliveryFilter(django_filters.FilterSet):
     connection = django_filters.ModelChoiceFilter(
-        queryset=Connection.objects.none(), empty_label="All connections"
+        queryset=Connection.objects.none(), empty_label=gettext_lazy("All connections")
     )
-    status = django_filters.ChoiceFilter(choices=DeliveryStatus.choices, empty_label="Any status")
-    member = django_filters.CharFilter(method="filter_member", label="Member")
+    status = django_filters.ChoiceFilter(
+        choices=DeliveryStatus.choices, empty_label=gettext_lazy("Any status")
+    )
+    member = django_filters.CharFilter(method="filter_member", label=gettext_lazy("Member"))
 
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,9 +1,12 @@
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.fields import column_field, single_line
 
 from .models import Connection
+from .vendor_words import vendor_text
 from .vendors import registry
 
 
@@ -16,7 +19,7 @@ class ConnectionForm(forms.Form):
     enabled = forms.BooleanField(
         required=False,
         initial=True,
-        help_text="Off: changes wait here and are sent once it is switched on again.",
+        help_text=gettext_lazy("Off: changes wait here and are sent once it is switched on again."),
     )
 
     def __init__(self, *args, kind: str, connection: Connection | None = None, **kwargs):
@@ -25,25 +28,25 @@ class ConnectionForm(forms.Form):
         self.connection = connection
         vendor = registry.get(kind)
         if vendor.base_url_label:
-            self.fields["base_url"].label = vendor.base_url_label
+            self.fields["base_url"].label = vendor_text(vendor.base_url_label)
         if vendor.base_url_help:
-            self.fields["base_url"].help_text = vendor.base_url_help
+            self.fields["base_url"].help_text = vendor_text(vendor.base_url_help)
         if connection is None:
             self.initial.setdefault("base_url", vendor.default_base_url)
         hints = connection.credential_hints() if connection else {}
         self.credential_fields = []
         for credential in vendor.credentials:
-            key, help_text = credential.key, credential.help_text
+            key, help_text = credential.key, vendor_text(credential.help_text)
             offered = connection is None and credential.suggest is not None
             if connection is not None and key in hints:
                 if credential.secret:
-                    help_text = f"Stored: {hints[key]}. Leave empty to keep it."
+                    help_text = _("Stored: %(key)s. Leave empty to keep it.") % {"key": hints[key]}
                 else:
                     self.initial.setdefault(key, hints[key])
             if offered:
                 self.initial.setdefault(key, credential.suggest())
             self.fields[key] = forms.CharField(
-                label=credential.label,
+                label=vendor_text(credential.label),
                 help_text=help_text,
                 required=not credential.optional and (connection is None or not credential.secret),
                 widget=(

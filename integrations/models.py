@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.crypto import decrypt_json, encrypt_json
 from organizations.models import Organization, TimeStamped
@@ -36,7 +37,9 @@ class Connection(TimeStamped):
     kind = models.CharField(max_length=16, choices=kind_choices)
     name = models.CharField(max_length=100)
     base_url = models.URLField(
-        "API address", max_length=500, help_text="Leave as is unless the system is self-hosted."
+        gettext_lazy("API address"),
+        max_length=500,
+        help_text=gettext_lazy("Leave as is unless the system is self-hosted."),
     )
     # Fernet token of a JSON dict; never rendered, never logged (R3.5).
     credentials_encrypted = models.TextField(blank=True, editable=False)
@@ -111,7 +114,9 @@ class OutboxEvent(models.Model):
         on_delete=models.SET_NULL,
         related_name="outbox_events",
     )
-    member_ref = models.BigIntegerField(db_index=True, help_text="The member's id, kept forever.")
+    member_ref = models.BigIntegerField(
+        db_index=True, help_text=gettext_lazy("The member's id, kept forever.")
+    )
     event = models.CharField(max_length=40)
     # Counts this member's events (1, 2, 3 …) in the order they were
     # recorded, under the member's row lock: a receiver that gets an older
@@ -149,12 +154,12 @@ class OutboxEvent(models.Model):
 
 
 class DeliveryStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    IN_FLIGHT = "in_flight", "Sending"
-    SUCCEEDED = "succeeded", "Delivered"
-    FAILED = "failed", "Failed, will retry"
-    DEAD = "dead", "Dead (gave up)"
-    SKIPPED = "skipped", "Skipped"
+    PENDING = "pending", gettext_lazy("Pending")
+    IN_FLIGHT = "in_flight", gettext_lazy("Sending")
+    SUCCEEDED = "succeeded", gettext_lazy("Delivered")
+    FAILED = "failed", gettext_lazy("Failed, will retry")
+    DEAD = "dead", gettext_lazy("Dead (gave up)")
+    SKIPPED = "skipped", gettext_lazy("Skipped")
 
 
 #: A delivery in one of these states still has to happen; later deliveries
@@ -196,7 +201,7 @@ class Delivery(OutboxItem):
 
     class Meta:
         ordering = ["-id"]
-        verbose_name_plural = "deliveries"
+        verbose_name_plural = gettext_lazy("deliveries")
         constraints = [
             models.UniqueConstraint(fields=["event", "connection"], name="one_delivery_per_event"),
             models.CheckConstraint(

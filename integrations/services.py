@@ -38,6 +38,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Now
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -101,13 +102,13 @@ def connection_save(
     (Kisi's role) is shown back in full, so empty means "back to the default".
     """
     if connection is not None and connection.organization_id != organization.pk:
-        raise ValidationError("This connection belongs to another organization.")
+        raise ValidationError(_("This connection belongs to another organization."))
     if (
         Connection.objects.filter(organization=organization, name=name)
         .exclude(pk=connection.pk if connection else None)
         .exists()
     ):
-        raise ValidationError({"name": "Another connection already has this name."})
+        raise ValidationError({"name": _("Another connection already has this name.")})
     is_new = connection is None
     # Checked when the address is new or changed, or the connection is being
     # switched on; not on every save: a host that no longer resolves (or now

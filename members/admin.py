@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Q
 from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext as _
 
 from companies.models import Company
 from members.actions.records import member_delete, member_edited
@@ -49,8 +50,11 @@ class MemberAdminForm(forms.ModelForm):
                 # The database refuses a contact/billing person outside the
                 # company; say so here instead of failing at commit.
                 raise forms.ValidationError(
-                    f"{self.instance.full_name} is the contact or billing person of {held.name}. "
-                    f"Choose someone else for {held.name} first."
+                    _(
+                        "%(full_name)s is the contact or billing person of %(held)s. "
+                        "Choose someone else for %(held)s first."
+                    )
+                    % {"full_name": self.instance.full_name, "held": held.name}
                 )
         return company
 

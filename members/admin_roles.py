@@ -7,6 +7,8 @@ away (issue 10, item 3): an owner, or an admin holding everything they
 hold; and nobody does it to themselves.
 """
 
+from django.utils.translation import gettext as _
+
 from members.models import Member
 from organizations.models import OrganizationAdmin
 from organizations.permissions import ADMIN_PERMISSIONS, admin_role, role_locations
@@ -35,7 +37,7 @@ def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None)
     if role is None or actor is None:
         return None
     if role.user_id == actor.pk:
-        return (
+        return _(
             "This is your own record: another admin must deactivate or remove you, or "
             "change your status."
         )
@@ -43,19 +45,18 @@ def admin_role_refusal(*, actor, member: Member, role: OrganizationAdmin | None)
     if actor_role is not None and actor_role.is_owner:
         return None
     if role.is_owner:
-        return (
-            f"{member.full_name} is an owner of {member.organization.name}: only an owner can "
-            "change their access."
-        )
+        return _(
+            "%(full_name)s is an owner of %(organization)s: only an owner can change their access."
+        ) % {"full_name": member.full_name, "organization": member.organization.name}
     for perm in ADMIN_PERMISSIONS:
         if (
             actor_role is None
             or role_locations(role, perm).exclude(pk__in=role_locations(actor_role, perm)).exists()
         ):
-            return (
-                f"{member.full_name} is also an administrator, with permissions you do not "
+            return _(
+                "%(full_name)s is also an administrator, with permissions you do not "
                 "hold: an owner, or an admin who holds them, can change their access."
-            )
+            ) % {"full_name": member.full_name}
     return None
 
 

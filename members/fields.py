@@ -21,10 +21,17 @@ import unicodedata
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import gettext_lazy
 
-SINGLE_LINE_MESSAGE = "Keep this on one line: no line breaks, tabs or other control characters."
-MULTI_LINE_MESSAGE = "Remove the control characters (anything but text, line breaks and tabs)."
-INVISIBLE_MESSAGE = "Type at least one visible character: this holds only spaces or invisible ones."
+SINGLE_LINE_MESSAGE = gettext_lazy(
+    "Keep this on one line: no line breaks, tabs or other control characters."
+)
+MULTI_LINE_MESSAGE = gettext_lazy(
+    "Remove the control characters (anything but text, line breaks and tabs)."
+)
+INVISIBLE_MESSAGE = gettext_lazy(
+    "Type at least one visible character: this holds only spaces or invisible ones."
+)
 
 # The C0 and C1 controls (Unicode category Cc: U+0000-U+001F, U+007F-U+009F);
 # in single-line text also the line and paragraph separators, which break a

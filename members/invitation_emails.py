@@ -109,6 +109,8 @@ def invitation_email(
         organization=member.organization,
         location=member.location,
         expires_at=invitation.expires_at,
+        # A linked login's own language; a new person reads the organization's.
+        reader=member.user,
         connection=connection,
     )
 
@@ -138,7 +140,7 @@ def _claim(invitation_ids: list[int]) -> list[tuple[Invitation, str]]:
         engine.claimable(KIND, now)
         .filter(pk__in=invitation_ids)
         .annotate(superseded=Exists(newer))
-        .select_related("member", "member__organization", "member__location")
+        .select_related("member", "member__organization", "member__location", "member__user")
         .order_by("pk")
     )
     withdrawn = [r.pk for r in rows if r.superseded or not _sendable(r.member)]

@@ -9,6 +9,7 @@ login (password, emailed code, invitation link) rather than by flipping
 everywhere and which would have to be recomputed on every change of access.
 """
 
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from accounts.models import User
@@ -59,8 +60,8 @@ def sessions_note(user) -> str:
     if user is None:
         return ""
     if has_usable_access(user):
-        return (
+        return _(
             " They keep their login for the access they hold elsewhere; this portal is "
             "closed to them at once."
         )
-    return " Their member portal sessions have ended."
+    return _(" Their member portal sessions have ended.")

@@ -4,8 +4,10 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.functional import cached_property
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import AuditEntry, Verb, Via
 from organizations.models import Location, Organization, TimeStamped
@@ -15,16 +17,16 @@ from tenancy.scoping import RefusedQuerySet, tenant_manager
 
 
 class MemberStatus(models.TextChoices):
-    ACTIVE = "active", "Active"
-    CONTACT = "contact", "Contact"
-    FORMER = "former", "Former"
+    ACTIVE = "active", gettext_lazy("Active")
+    CONTACT = "contact", gettext_lazy("Contact")
+    FORMER = "former", gettext_lazy("Former")
 
 
 class PortalAccess(models.TextChoices):
-    NONE = "none", "No access"
-    PENDING = "pending", "Pending"
-    ACTIVE = "active", "Active"
-    DEACTIVATED = "deactivated", "Deactivated"
+    NONE = "none", gettext_lazy("No access")
+    PENDING = "pending", gettext_lazy("Pending")
+    ACTIVE = "active", gettext_lazy("Active")
+    DEACTIVATED = "deactivated", gettext_lazy("Deactivated")
 
 
 class Member(TimeStamped):
@@ -32,7 +34,10 @@ class Member(TimeStamped):
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(
-        Location, on_delete=models.PROTECT, related_name="members", verbose_name="home location"
+        Location,
+        on_delete=models.PROTECT,
+        related_name="members",
+        verbose_name=gettext_lazy("home location"),
     )
     company = models.ForeignKey(
         "companies.Company",
@@ -42,9 +47,9 @@ class Member(TimeStamped):
         related_name="members",
     )
     is_manager = models.BooleanField(
-        "company manager",
+        gettext_lazy("company manager"),
         default=False,
-        help_text="Manages the company's details with its contacts.",
+        help_text=gettext_lazy("Manages the company's details with its contacts."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -62,21 +67,27 @@ class Member(TimeStamped):
     status = models.CharField(max_length=10, choices=MemberStatus, default=MemberStatus.ACTIVE)
     portal_access = models.CharField(max_length=12, choices=PortalAccess, default=PortalAccess.NONE)
 
-    billing_name = models.CharField("Legal business name", max_length=200, blank=True)
+    billing_name = models.CharField(gettext_lazy("Legal business name"), max_length=200, blank=True)
     billing_address = models.TextField(blank=True)
-    tax_id = models.CharField("Tax ID", max_length=60, blank=True)
+    tax_id = models.CharField(gettext_lazy("Tax ID"), max_length=60, blank=True)
     internal_notes = models.TextField(blank=True)
 
     # Invitations and personal data (R4, R5). Set only by members/invitations.py
     # and members/personal.py.
     invited_at = models.DateTimeField(null=True, blank=True)
     first_login_at = models.DateTimeField(
-        null=True, blank=True, help_text="Until this is set, an invited person carries “New”."
+        null=True,
+        blank=True,
+        help_text=gettext_lazy("Until this is set, an invited person carries “New”."),
     )
     photo = models.FileField(upload_to="member-photos/", blank=True)
     # None follows the organization's default (R5.2).
-    show_email = models.BooleanField("show my email to other members", null=True, blank=True)
-    show_phone = models.BooleanField("show my phone to other members", null=True, blank=True)
+    show_email = models.BooleanField(
+        gettext_lazy("show my email to other members"), null=True, blank=True
+    )
+    show_phone = models.BooleanField(
+        gettext_lazy("show my phone to other members"), null=True, blank=True
+    )
     account_deleted_at = models.DateTimeField(null=True, blank=True)
 
     # Who added the record, and through which door (R2.6: the history starts
@@ -293,8 +304,8 @@ def _status_label(value: str) -> str:
 
 
 class BillingPeriod(models.TextChoices):
-    MONTHLY = "monthly", _("Monthly")
-    YEARLY = "yearly", _("Yearly")
+    MONTHLY = "monthly", gettext_lazy("Monthly")
+    YEARLY = "yearly", gettext_lazy("Yearly")
 
 
 class PlanQuerySet(models.QuerySet):
@@ -320,20 +331,20 @@ class Plan(TimeStamped):
         decimal_places=2,
         default=0,
         validators=[MinValueValidator(0)],
-        help_text=_("Per billing period, in the currency you bill in."),
+        help_text=gettext_lazy("Per billing period, in the currency you bill in."),
     )
     billing_period = models.CharField(
         max_length=10, choices=BillingPeriod, default=BillingPeriod.MONTHLY
     )
     gives_door_access = models.BooleanField(
-        _("Gives door access"),
+        gettext_lazy("Gives door access"),
         default=True,
-        help_text=_("Active members on this plan get the location's door-access group."),
+        help_text=gettext_lazy("Active members on this plan get the location's door-access group."),
     )
     gives_printing_access = models.BooleanField(
-        _("Gives printing access"),
+        gettext_lazy("Gives printing access"),
         default=True,
-        help_text=_("Active members on this plan may print."),
+        help_text=gettext_lazy("Active members on this plan may print."),
     )
     # Archived: its memberships run on; no new ones.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -498,25 +509,30 @@ class Invitation(OutboxItem):
     def state(self) -> str:
         """One line for the admin portal."""
         if self.used_at:
-            return f"Used {timezone.localtime(self.used_at):%-d %b %Y %H:%M}"
+            return _("Used %(when)s") % {"when": _when(self.used_at)}
         if self.revoked_at:
-            return f"Replaced or withdrawn {timezone.localtime(self.revoked_at):%-d %b %Y %H:%M}"
+            return _("Replaced or withdrawn %(when)s") % {"when": _when(self.revoked_at)}
         if self.send_failed:
-            return "The email could not be sent; check the address and resend"
+            return _("The email could not be sent; check the address and resend")
         if self.sent_at is None:
-            return "Email being sent"
+            return _("Email being sent")
         if self.is_usable():
-            return f"Valid until {timezone.localtime(self.expires_at):%-d %b %Y %H:%M}"
-        return f"Expired {timezone.localtime(self.expires_at):%-d %b %Y %H:%M}"
+            return _("Valid until %(when)s") % {"when": _when(self.expires_at)}
+        return _("Expired %(when)s") % {"when": _when(self.expires_at)}
+
+
+def _when(moment) -> str:
+    """A time in the reader's zone, written the way their language writes it."""
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 class JoinRequest(models.Model):
     """Someone asked to join a location from its public page (R4.5)."""
 
     class State(models.TextChoices):
-        PENDING = "pending", "Waiting for an admin"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
+        PENDING = "pending", gettext_lazy("Waiting for an admin")
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="join_requests")
@@ -580,7 +596,9 @@ class LocationTransfer(models.Model):
     from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     to_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     company_cleared = models.CharField(
-        max_length=200, blank=True, help_text="The company left behind at the old location."
+        max_length=200,
+        blank=True,
+        help_text=gettext_lazy("The company left behind at the old location."),
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -612,14 +630,14 @@ class StatusRequest(OutboxItem):
     """
 
     class Kind(models.TextChoices):
-        ADDED = "added", _("Added as a new member")
-        STATUS = "status", _("Status change")
+        ADDED = "added", gettext_lazy("Added as a new member")
+        STATUS = "status", gettext_lazy("Status change")
 
     class Decision(models.TextChoices):
-        PENDING = "", _("Awaiting approval")
-        APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
-        WITHDRAWN = "withdrawn", _("Withdrawn")
+        PENDING = "", gettext_lazy("Awaiting approval")
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="status_requests")
@@ -630,7 +648,7 @@ class StatusRequest(OutboxItem):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    reason = models.CharField(_("reason"), max_length=500, blank=True)
+    reason = models.CharField(gettext_lazy("reason"), max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     decision = models.CharField(max_length=10, choices=Decision, blank=True, default="")
@@ -638,7 +656,7 @@ class StatusRequest(OutboxItem):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.CharField(_("reason"), max_length=500, blank=True)
+    decision_reason = models.CharField(gettext_lazy("reason"), max_length=500, blank=True)
     #: The email telling ``requested_by`` the decision went out (outbox).
     decision_emailed_at = models.DateTimeField(null=True, blank=True)
 

@@ -24,63 +24,69 @@ from functools import cached_property
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from companies.models import Company, ContactLocation
 from companies.selectors import companies_managed_by
 from members.models import Member, Membership, MemberStatus, PortalAccess
 from organizations.models import Organization, OrganizationAdmin
 
-SETTING_OFF = (
+SETTING_OFF = gettext_lazy(
     "Team management is switched off at {organization}. "
     "Ask an admin of {organization} to add members or change their status."
 )
-NOT_A_TEAM_MANAGER = (
+NOT_A_TEAM_MANAGER = gettext_lazy(
     "Only your company's contact person, billing person and managers can manage its team."
 )
-NOT_IN_YOUR_COMPANY = "{member} is not a member of your company."
-OWN_STATUS = (
+NOT_IN_YOUR_COMPANY = gettext_lazy("{member} is not a member of your company.")
+OWN_STATUS = gettext_lazy(
     "You cannot change your own status. Ask an admin of {organization} if it should change."
 )
-ACTIVE_MEMBERSHIP = (
+ACTIVE_MEMBERSHIP = gettext_lazy(
     "{member} has an active membership, so only an admin of {organization} can change their status."
 )
-DEACTIVATED_TEAMMATE = (
+DEACTIVATED_TEAMMATE = gettext_lazy(
     "{member}'s portal access is deactivated; only an admin of {organization} "
     "can change their record."
 )
-ADMIN_TEAMMATE = (
+ADMIN_TEAMMATE = gettext_lazy(
     "{member} is also an administrator of {organization}, so only its owners and admins "
     "can change their status."
 )
 #: What an erased record is called (R5.3).
-DELETED_NAME = "Deleted user"
-UNKNOWN_STATUS = "Choose Active, Contact or Former."
-INVITE_NOT_ACTIVE = "Only active members use the member portal: set {member} to Active first."
-INVITE_NO_EMAIL = (
+DELETED_NAME = "Deleted user"  # stored as the erased record's first name: never translated
+UNKNOWN_STATUS = gettext_lazy("Choose Active, Contact or Former.")
+INVITE_NOT_ACTIVE = gettext_lazy(
+    "Only active members use the member portal: set {member} to Active first."
+)
+INVITE_NO_EMAIL = gettext_lazy(
     "{member} has no email address to send the invitation to. "
     "Ask an admin of {organization} to add one."
 )
-INVITE_ALREADY_IN = "{member} already uses the member portal."
-NOT_AT_YOUR_LOCATIONS = "{member} is not at the locations you manage for your company."
-LOCATION_NOT_YOURS = "Choose one of the locations you manage for your company."
-LINK_ONLY_CONTACT = (
+INVITE_ALREADY_IN = gettext_lazy("{member} already uses the member portal.")
+NOT_AT_YOUR_LOCATIONS = gettext_lazy(
+    "{member} is not at the locations you manage for your company."
+)
+LOCATION_NOT_YOURS = gettext_lazy("Choose one of the locations you manage for your company.")
+LINK_ONLY_CONTACT = gettext_lazy(
     "Only your company's contact person, linked to the whole company, decides who manages "
     "which locations."
 )
-LINK_OWN = "Ask an admin of {organization} to change your own link."
-LINK_NO_ROLE = "{member} holds no role in your company: make them a manager first."
-ACTIVE_NEEDS_EMAIL = "An active member needs an email address to log in."
+LINK_OWN = gettext_lazy("Ask an admin of {organization} to change your own link.")
+LINK_NO_ROLE = gettext_lazy("{member} holds no role in your company: make them a manager first.")
+ACTIVE_NEEDS_EMAIL = gettext_lazy("An active member needs an email address to log in.")
 NEW_MEMBER_STATUSES = (MemberStatus.ACTIVE, MemberStatus.CONTACT)
-NEW_MEMBER_STATUS = "A new member starts as Active or Contact."
+NEW_MEMBER_STATUS = gettext_lazy("A new member starts as Active or Contact.")
 
 
 class Uninvitable(models.TextChoices):
     """Why a member may not be invited to the member portal (R4.1)."""
 
-    NO_EMAIL = "no_email", "Add an email address to invite {first_name}."
-    NOT_ACTIVE = "not_active", "Only active members can be invited."
-    DEACTIVATED = "deactivated", "Portal access is deactivated: activate it instead."
-    ALREADY_IN = "already_in", "{first_name} already uses the member portal."
+    NO_EMAIL = "no_email", gettext_lazy("Add an email address to invite {first_name}.")
+    NOT_ACTIVE = "not_active", gettext_lazy("Only active members can be invited.")
+    DEACTIVATED = "deactivated", gettext_lazy("Portal access is deactivated: activate it instead.")
+    ALREADY_IN = "already_in", gettext_lazy("{first_name} already uses the member portal.")
 
 
 #: What a contact person is told (``TeamPolicy.invite_refusal``).
@@ -113,7 +119,7 @@ def invite_hint(member: Member) -> str:
     return reason.label.format(first_name=member.first_name) if reason else ""
 
 
-EMAIL_TAKEN = "A member with this email already exists."
+EMAIL_TAKEN = gettext_lazy("A member with this email already exists.")
 
 
 def members_with_email(organization_id: int, *emails: str, exclude: Member | None = None):
@@ -139,10 +145,10 @@ def read_only_refusal(member: Member) -> str | None:
     person cannot, and gets TeamPolicy's own message instead.
     """
     if member.portal_access == PortalAccess.DEACTIVATED:
-        return (
-            f"{member.full_name}'s portal access is deactivated, so the record is read-only. "
+        return _(
+            "%(full_name)s's portal access is deactivated, so the record is read-only. "
             "Activate it first."
-        )
+        ) % {"full_name": member.full_name}
     return None
 
 

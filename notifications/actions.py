@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -53,7 +54,8 @@ def _lock_open(notification: Notification) -> Notification:
     if resolved is not None:
         who = resolved.resolved_by.email if resolved.resolved_by else "another admin"
         raise ValidationError(
-            f"This change was already {resolved.get_resolution_display().lower()} by {who}."
+            _("This change was already %(resolution)s by %(who)s.")
+            % {"resolution": resolved.get_resolution_display().lower(), "who": who}
         )
     return current
 
@@ -73,21 +75,27 @@ def notification_revert(*, notification: Notification, actor) -> StatusChange:
     _lock_open(notification)
     change = notification.status_change
     if change is None:
-        raise ValidationError("There is no status change to revert here.")
+        raise ValidationError(_("There is no status change to revert here."))
     member = Member.objects.select_for_update().select_related("location").get(pk=change.member_id)
     refusal = read_only_refusal(member)
     if refusal:
         raise ValidationError(refusal)
     if not can_manage_location(actor, member.location):
         raise ValidationError(
-            f"{member} is now at {member.location.name}, which you do not manage: "
-            "an admin there can change their status."
+            _(
+                "%(member)s is now at %(location)s, which you do not manage: "
+                "an admin there can change their status."
+            )
+            % {"member": member, "location": member.location.name}
         )
     if member.status != change.to_status:
         raise ValidationError(
-            f"{member} is now {member.get_status_display()}: the status changed again after "
-            "this notice, so reverting it would undo a later change. "
-            "Change the status from the member's page instead."
+            _(
+                "%(member)s is now %(status)s: the status changed again after"
+                " this notice, so reverting it would undo a later change. "
+                "Change the status from the member's page instead."
+            )
+            % {"member": member, "status": member.get_status_display()}
         )
     by = change.actor.email if change.actor else "the member portal"
     when = timezone.localtime(change.created_at).strftime("%-d %b %Y %H:%M")
@@ -96,7 +104,8 @@ def notification_revert(*, notification: Notification, actor) -> StatusChange:
         status=change.from_status,
         actor=actor,
         via=Via.ADMIN,
-        reason=f"Reverted the change to {change.get_to_status_display()} made by {by} on {when}.",
+        reason=_("Reverted the change to %(to_status)s made by %(by)s on %(when)s.")
+        % {"to_status": change.get_to_status_display(), "by": by, "when": when},
     )
     _resolve(notification, actor=actor, resolution=Resolution.REVERTED)
     return revert

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 
 from organizations.models import Location, Organization
 from outbox.models import OutboxItem
@@ -14,21 +15,24 @@ class Notification(OutboxItem):
     """
 
     class Kind(models.TextChoices):
-        STATUS_CHANGED = "status_changed", "Contact person changed the status of a company member"
-        MEMBER_ADDED = "member_added", "Contact person added a new company member"
-        ACCOUNT_DELETED = "account_deleted", "A user deleted their account"
-        JOIN_REQUEST = "join_request", "New request to join"
-        CONNECTION_OFF = "connection_off", "An integration was switched off"
-        APPROVAL = "approval", "A member added by a contact person awaits approval"
+        STATUS_CHANGED = (
+            "status_changed",
+            gettext_lazy("Contact person changed the status of a company member"),
+        )
+        MEMBER_ADDED = "member_added", gettext_lazy("Contact person added a new company member")
+        ACCOUNT_DELETED = "account_deleted", gettext_lazy("A user deleted their account")
+        JOIN_REQUEST = "join_request", gettext_lazy("New request to join")
+        CONNECTION_OFF = "connection_off", gettext_lazy("An integration was switched off")
+        APPROVAL = "approval", gettext_lazy("A member added by a contact person awaits approval")
 
     class Resolution(models.TextChoices):
-        OPEN = "", "Open"
-        CONFIRMED = "confirmed", "Confirmed"
-        REVERTED = "reverted", "Reverted"
+        OPEN = "", gettext_lazy("Open")
+        CONFIRMED = "confirmed", gettext_lazy("Confirmed")
+        REVERTED = "reverted", gettext_lazy("Reverted")
         # An approval notice (R8.2) closes with the request's decision.
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        APPROVED = "approved", gettext_lazy("Approved")
+        REJECTED = "rejected", gettext_lazy("Rejected")
+        WITHDRAWN = "withdrawn", gettext_lazy("Withdrawn")
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="+")

@@ -72,6 +72,7 @@ def send_notification_email(notification_id: int) -> bool:
             to=[notification.recipient.email],
             organization=notification.organization,
             location=notification.location,
+            reader=notification.recipient,
         ).send()
     except Exception as exc:  # noqa: BLE001 - any mail failure: retried with backoff
         logger.warning("Notification %s email failed: %s", notification_id, exc)

@@ -15,6 +15,7 @@ so what is drawn with it is computed, not trusted:
 import re
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 HEX_COLOUR = re.compile(r"^#[0-9a-f]{6}$")
 AA_TEXT = 4.5
@@ -27,7 +28,7 @@ LIGHT_BACKGROUNDS = ("#ffffff", "#f6f7fa", "#e8eefc")
 def validate_hex_colour(value: str) -> None:
     if not HEX_COLOUR.match(value or ""):
         raise ValidationError(
-            "Enter a colour as # and six hexadecimal digits, for example #2f5bd3.",
+            _("Enter a colour as # and six hexadecimal digits, for example #2f5bd3."),
             code="invalid_colour",
         )
 

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
 from tenancy.scoping import tenant_manager
@@ -20,39 +21,45 @@ class Organization(TimeStamped):
     """One operator: the tenant. Everything else belongs to exactly one."""
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(unique=True, help_text="Appears in every URL: /o/<slug>/…")
+    slug = models.SlugField(
+        unique=True, help_text=gettext_lazy("Appears in every URL: /o/<slug>/…")
+    )
 
     # Settings (R2.1, R4.3, R4.7). Off by default: each one hands power to
     # someone other than the operator's admins, so the operator opts in.
     contacts_manage_team = models.BooleanField(
-        "Allow contact persons to manage their company's member directory",
+        gettext_lazy("Allow contact persons to manage their company's member directory"),
         default=False,
-        help_text="Contact persons, billing persons and managers can add their company's "
-        "members and change their status from the member portal.",
+        help_text=gettext_lazy(
+            "Contact persons, billing persons and managers can add their company's "
+            "members and change their status from the member portal."
+        ),
     )
     # Only read by members/policy.py (approval_needed): with it on, a member a
     # contact person adds as Active, or moves to Active, waits for an admin
     # (R8.2) before any invitation, door or printing access.
     contact_additions_need_approval = models.BooleanField(
-        "New members added by contact persons need an admin's approval",
+        gettext_lazy("New members added by contact persons need an admin's approval"),
         default=False,
-        help_text="Off: they are active at once (invitation, door and printing access). On: "
-        "a member a contact person adds as Active, or moves from Contact or Former to "
-        "Active, waits as “Awaiting approval” until an admin of the location approves.",
+        help_text=gettext_lazy(
+            "Off: they are active at once (invitation, door and printing access). On: "
+            "a member a contact person adds as Active, or moves from Contact or Former to "
+            "Active, waits as “Awaiting approval” until an admin of the location approves."
+        ),
     )
     invitation_reminders = models.BooleanField(
-        "Send an invitation reminder after 3 days", default=False
+        gettext_lazy("Send an invitation reminder after 3 days"), default=False
     )
     auto_former_on_membership_end = models.BooleanField(
-        "Set members to Former when their membership ends", default=False
+        gettext_lazy("Set members to Former when their membership ends"), default=False
     )
     # Privacy defaults (R5.2): what members see of each other; each user may
     # override them on their account page.
     members_see_email = models.BooleanField(
-        "Members see each other's email by default", default=True
+        gettext_lazy("Members see each other's email by default"), default=True
     )
     members_see_phone = models.BooleanField(
-        "Members see each other's phone by default", default=False
+        gettext_lazy("Members see each other's phone by default"), default=False
     )
 
     # The operator's brand on both portals and every email
@@ -60,26 +67,34 @@ class Organization(TimeStamped):
     # (organizations/logo_files.py) and served by config's logo view.
     logo = models.ImageField(upload_to="organization-logos/", blank=True)
     accent_colour = models.CharField(
-        "Accent colour",
+        gettext_lazy("Accent colour"),
         max_length=7,
         blank=True,
         validators=[validate_hex_colour],
-        help_text="Buttons, links and the focus ring, as #rrggbb. Text on it is white or "
-        "black, whichever reads; as link text it is darkened where it would be too light.",
+        help_text=gettext_lazy(
+            "Buttons, links and the focus ring, as #rrggbb. Text on it is white or "
+            "black, whichever reads; as link text it is darkened where it would be too light."
+        ),
     )
 
     # Language and time zone (issue 16): what a person sees unless their own
     # account says otherwise, and where a location does not say otherwise.
     language = models.CharField(
-        "Default language", max_length=8, choices=settings.LANGUAGES, default="en", db_default="en"
+        gettext_lazy("Default language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="en",
+        db_default="en",
     )
     time_zone = models.CharField(
-        "Default time zone",
+        gettext_lazy("Default time zone"),
         max_length=64,
         default="UTC",
         db_default="UTC",
         validators=[validate_time_zone],
-        help_text="An IANA name such as Europe/Berlin; each location may set its own.",
+        help_text=gettext_lazy(
+            "An IANA name such as Europe/Berlin; each location may set its own."
+        ),
     )
 
     class Meta:
@@ -109,24 +124,30 @@ class Location(TimeStamped):
         default="",
         db_default="",
         validators=[validate_time_zone],
-        help_text="An IANA name such as Europe/Berlin; blank uses the organization's.",
+        help_text=gettext_lazy(
+            "An IANA name such as Europe/Berlin; blank uses the organization's."
+        ),
     )
     # What an active member here gets from the connected door-access and
     # printing systems (integrations/snapshots.py sends them with the
     # member). Blank: the connection's own group, if it names one.
     door_group = models.CharField(
-        "Door-access group",
+        gettext_lazy("Door-access group"),
         max_length=100,
         blank=True,
-        help_text="The door-access system's group whose doors active members here may open "
-        "(a Kisi group ID). Blank uses the group set on the connection.",
+        help_text=gettext_lazy(
+            "The door-access system's group whose doors active members here may open "
+            "(a Kisi group ID). Blank uses the group set on the connection."
+        ),
     )
     printing_group = models.CharField(
-        "Printing group",
+        gettext_lazy("Printing group"),
         max_length=100,
         blank=True,
-        help_text="The printing system's group active members here are put in (a PaperCut "
-        "group name). Blank puts them in none; they may still print.",
+        help_text=gettext_lazy(
+            "The printing system's group active members here are put in (a PaperCut "
+            "group name). Blank puts them in none; they may still print."
+        ),
     )
     # Archived: kept for the records that point at it, offered for nothing new.
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)

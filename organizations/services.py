@@ -5,6 +5,8 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit import log
 from audit.models import Verb, Via
@@ -26,6 +28,9 @@ SETTINGS = (
     "auto_former_on_membership_end",
     "members_see_email",
     "members_see_phone",
+    # What a person reads unless their account or the location says otherwise (issue 16).
+    "language",
+    "time_zone",
 )
 
 
@@ -43,7 +48,7 @@ def organization_update_settings(
     if unknown:
         raise TypeError(f"Not an organization setting: {', '.join(sorted(unknown))}")
     if actor is not None and not can_manage_organization_settings(actor, organization):
-        raise PermissionDenied("You need the settings permission on every location.")
+        raise PermissionDenied(_("You need the settings permission on every location."))
     locked = Organization.objects.select_for_update().get(pk=organization.pk)
     changed = [name for name, value in changes.items() if getattr(locked, name) != value]
     if not changed:
@@ -71,7 +76,7 @@ def organization_update_settings(
     return changed
 
 
-NAME_ON_ONE_LINE = (
+NAME_ON_ONE_LINE = gettext_lazy(
     "Keep the name on one line, with at least one visible character: it is the sender "
     "name of every email."
 )
@@ -94,7 +99,7 @@ def organization_update_brand(
     fields that changed. The replaced logo's file is deleted after commit.
     """
     if actor is not None and not can_manage_organization_settings(actor, organization):
-        raise PermissionDenied("You need the settings permission on every location.")
+        raise PermissionDenied(_("You need the settings permission on every location."))
     changes = {}
     if name is not None:
         name = name.strip()

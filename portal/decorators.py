@@ -3,9 +3,11 @@ from functools import wraps
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 
 from members.policy import policy_for
 from members.selectors import member_for_user
+from organizations.locale import zone_of
 
 
 def portal_view(view):
@@ -19,6 +21,9 @@ def portal_view(view):
         request.member = member_for_user(user=request.user, organization=request.organization)
         if request.member is None or not request.member.can_use_portal:
             raise Http404("No member portal access in this organization.")
+        # The member portal is about one location, the member's: its times
+        # are in that location's zone (config/locale.py resets it after).
+        timezone.activate(zone_of(request.organization, request.member.location))
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -19,6 +19,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_POST
@@ -38,11 +40,11 @@ from members.actions.invitations import (
 from members.selectors import invitations_waiting_for
 from organizations.branding import brand_of
 
-EXPIRED_MESSAGE = (
+EXPIRED_MESSAGE = gettext_lazy(
     "This invitation link has expired or was already used. Log in with your email "
     "address: use your password, or ask for a sign-in code by email."
 )
-CHOOSE_MESSAGE = "Choose which account to continue with."
+CHOOSE_MESSAGE = gettext_lazy("Choose which account to continue with.")
 
 
 def _to_login(request, message=EXPIRED_MESSAGE):
@@ -121,7 +123,9 @@ def invitation_accept_view(request, token):
             messages.error(request, str(refused))
             return _page(request, invitation)
         messages.success(
-            request, f"Your login {request.user.email} now opens {member.organization.name} too."
+            request,
+            _("Your login %(user_email)s now opens %(organization)s too.")
+            % {"user_email": request.user.email, "organization": member.organization.name},
         )
         return redirect(_portal(member))
     messages.error(request, CHOOSE_MESSAGE)
@@ -149,10 +153,12 @@ def invitation_accept_waiting(request, pk):
     try:
         member = invitation_accept_by_login(member=member, user=request.user)
     except InvitationInvalid:
-        messages.error(request, "This invitation is no longer open.")
+        messages.error(request, _("This invitation is no longer open."))
         return redirect("invitations_waiting")
     except InvitationRefused as refused:
         messages.error(request, str(refused))
         return redirect("invitations_waiting")
-    messages.success(request, f"Welcome to {member.organization.name}.")
+    messages.success(
+        request, _("Welcome to %(organization)s.") % {"organization": member.organization.name}
+    )
     return redirect(_portal(member))

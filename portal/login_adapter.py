@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from accounts.emails import ADDRESS_TAKEN, held_by_another_login, login_for_address
 from emails.render import branded_email
@@ -15,7 +16,7 @@ from members.actions.invitations import members_logged_in
 from members.login_access import has_usable_access
 from members.selectors import organization_of_login
 
-NO_ACCESS_MESSAGE = (
+NO_ACCESS_MESSAGE = gettext_lazy(
     "Your access to the member portal has been deactivated or removed. "
     "Ask your space's team if you think this is a mistake."
 )
@@ -100,6 +101,7 @@ class AccountAdapter(DefaultAccountAdapter):
             to=[email],
             organization=organization_of_login(user),
             expires_at=timezone.now() + timedelta(seconds=lifetime) if lifetime else None,
+            reader=user,
         ).send()
 
     def confirm_email(self, request, email_address):

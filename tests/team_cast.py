@@ -51,7 +51,7 @@ def said(message: str, member=None) -> str:
 
 
 def shows(response, text: str) -> bool:
-    return escape(text) in response.content.decode()
+    return escape(str(text)) in response.content.decode()
 
 
 def grants(company):

@@ -6,6 +6,7 @@ an HTML page called ``id.pdf`` is refused.
 """
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
@@ -25,20 +26,28 @@ def check_upload(upload, *, kinds=ATTACHMENT_KINDS, max_bytes=MAX_UPLOAD_BYTES) 
     names = ", ".join(sorted({k.upper() for k in kinds if k != "jpeg"}))
     extension = upload.name.rsplit(".", 1)[-1].lower() if "." in upload.name else ""
     if extension not in kinds:
-        raise ValidationError(f"“{upload.name}” is not an allowed file type. Upload {names}.")
+        raise ValidationError(
+            _("“%(upload)s” is not an allowed file type. Upload %(names)s.")
+            % {"upload": upload.name, "names": names}
+        )
     if upload.size > max_bytes:
         raise ValidationError(
-            f"“{upload.name}” is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-            f"{max_bytes // 1024 // 1024} MB."
+            _("“%(upload)s” is %(size)s MB; the limit is %(max_bytes)s MB.")
+            % {
+                "upload": upload.name,
+                "size": format(upload.size / 1024 / 1024, ".1f"),
+                "max_bytes": max_bytes // 1024 // 1024,
+            }
         )
     if upload.size == 0:
-        raise ValidationError(f"“{upload.name}” is empty.")
+        raise ValidationError(_("“%(upload)s” is empty.") % {"upload": upload.name})
     content_type, signatures = KINDS[extension]
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
     if not any(head.startswith(sig) for sig in signatures):
         raise ValidationError(
-            f"“{upload.name}” does not look like a {extension.upper()} file. Upload {names}."
+            _("“%(upload)s” does not look like a %(extension)s file. Upload %(names)s.")
+            % {"upload": upload.name, "extension": extension.upper(), "names": names}
         )
     return content_type

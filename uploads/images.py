@@ -15,6 +15,7 @@ import io
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, JpegImagePlugin, PngImagePlugin
 
 from .checks import IMAGE_KINDS, MAX_UPLOAD_BYTES, check_upload
@@ -45,7 +46,8 @@ def prepare_image(
     content_type = check_upload(upload, kinds=IMAGE_KINDS, max_bytes=max_bytes)
     kind = "png" if content_type == "image/png" else "jpeg"
     unreadable = ValidationError(
-        f"“{upload.name}” could not be read as a {kind.upper()} image. Upload another {what}."
+        _("“%(upload)s” could not be read as a %(kind)s image. Upload another %(what)s.")
+        % {"upload": upload.name, "kind": kind.upper(), "what": what}
     )
     upload.seek(0)
     try:
@@ -55,9 +57,19 @@ def prepare_image(
         raise unreadable from error
     if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
         raise ValidationError(
-            f"“{upload.name}” is {width}×{height} pixels; a {what} may be at most "
-            f"{MAX_SIDE:,} pixels a side and {MAX_PIXELS // 1_000_000} megapixels. "
-            "Upload a smaller copy."
+            _(
+                "“%(upload)s” is %(width)s×%(height)s pixels; a %(what)s may "
+                "be at most %(max_side)s pixels a side and %(max_pixels)s "
+                "megapixels. Upload a smaller copy."
+            )
+            % {
+                "upload": upload.name,
+                "width": width,
+                "height": height,
+                "what": what,
+                "max_side": format(MAX_SIDE, ","),
+                "max_pixels": MAX_PIXELS // 1_000_000,
+            }
         )
     upload.seek(0)
     try:

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.actions.personal_data import attachment_add, attachment_delete
@@ -22,7 +23,7 @@ def attachment_upload(request, pk):
     member = _member(request, pk)
     form = AttachmentForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose a file to attach (PDF, PNG or JPG, up to 10 MB).")
+        messages.error(request, _("Choose a file to attach (PDF, PNG or JPG, up to 10 MB)."))
         return _to_member(request, member)
     try:
         attachment = attachment_add(
@@ -31,7 +32,7 @@ def attachment_upload(request, pk):
     except (ValidationError, PermissionDenied) as refused:
         messages.error(request, _error_text(refused))
     else:
-        messages.success(request, f"Attached {attachment.name}.")
+        messages.success(request, _("Attached %(attachment)s.") % {"attachment": attachment.name})
     return _to_member(request, member)
 
 
@@ -67,5 +68,5 @@ def attachment_delete_view(request, pk):
     except PermissionDenied as denied:
         messages.error(request, str(denied))
     else:
-        messages.success(request, f"Deleted {attachment.name}.")
+        messages.success(request, _("Deleted %(attachment)s.") % {"attachment": attachment.name})
     return _to_member(request, member)

@@ -340,8 +340,12 @@ def company_add_member(request, pk):
         else:
             messages.success(
                 request,
-                f"{member.full_name} is now on {company.name}'s team as "
-                f"{member.get_status_display()}.",
+                _("%(full_name)s is now on %(company)s's team as %(status)s.")
+                % {
+                    "full_name": member.full_name,
+                    "company": company.name,
+                    "status": member.get_status_display(),
+                },
             )
             return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
     return render(
@@ -364,8 +368,11 @@ def company_roles(request, pk):
         else:
             messages.success(
                 request,
-                f"Roles at {company.name} saved. Who may manage the team from the member "
-                "portal changed with them.",
+                _(
+                    "Roles at %(company)s saved. Who may manage the team from the"
+                    " member portal changed with them."
+                )
+                % {"company": company.name},
             )
             return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
     else:

@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import QueryDict, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.models import Via
@@ -34,7 +36,7 @@ from ._shared import PAGE_SIZE, back_query, link_rows
 
 #: Rows read per query while an export streams.
 EXPORT_CHUNK = 2000
-TAB_TITLES = {"members": "Members", "contacts": "Contacts and Former"}
+TAB_TITLES = {"members": gettext_lazy("Members"), "contacts": gettext_lazy("Contacts and Former")}
 
 
 def _member_filter(request, tab, params=None):
@@ -251,12 +253,13 @@ def members_bulk(request, tab):
     members = _selected(request, tab)
     back = redirect(f"{request.path.rsplit('bulk/', 1)[0]}?{request.POST.get('query', '')}")
     if not members:
-        messages.error(request, "Tick the members to change, or choose every member shown.")
+        messages.error(request, _("Tick the members to change, or choose every member shown."))
         return back
     if len(members) > BULK_LIMIT:
         messages.error(
             request,
-            f"That is more than {BULK_LIMIT} members: narrow the filter and try again.",
+            _("That is more than %(bulk_limit)s members: narrow the filter and try again.")
+            % {"bulk_limit": BULK_LIMIT},
         )
         return back
     if action == "status":
@@ -274,7 +277,7 @@ def members_bulk(request, tab):
     elif action == "invite":
         results = members_invite(members=members, actor=request.user, via=Via.ADMIN)
     else:
-        raise PermissionDenied("No such bulk action.")
+        raise PermissionDenied(_("No such bulk action."))
     return render(
         request,
         "adminportal/directory/bulk_result.html",

@@ -9,6 +9,7 @@ from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.models import Via
@@ -79,8 +80,12 @@ def invite(request):
         else:
             messages.success(
                 request,
-                f"Invitation sent to {member.email}. The link works for 24 hours; "
-                "you can resend it from their profile while it is pending.",
+                _(
+                    "Invitation sent to %(member_email)s. The link works for 24 "
+                    "hours; you can resend it from their profile while it is "
+                    "pending."
+                )
+                % {"member_email": member.email},
             )
             return _to_member(request, member)
     return render(request, "adminportal/invite.html", {"form": form})
@@ -95,7 +100,9 @@ def member_invite_view(request, pk):
     except ValidationError as invalid:
         messages.error(request, _error_text(invalid))
     else:
-        messages.success(request, f"Invitation sent to {member.email}.")
+        messages.success(
+            request, _("Invitation sent to %(member_email)s.") % {"member_email": member.email}
+        )
     return _to_member(request, member)
 
 
@@ -184,8 +191,10 @@ def _mass_invite(request, *, company=None):
             if action == "invite" and request.POST.get("previewed") != fingerprint:
                 messages.warning(
                     request,
-                    "The rows changed since the preview, so nobody was invited yet. Check "
-                    "this preview, then press Invite.",
+                    _(
+                        "The rows changed since the preview, so nobody was invited yet. Check "
+                        "this preview, then press Invite."
+                    ),
                 )
             elif action == "invite" and preview.valid:
                 try:
@@ -196,14 +205,20 @@ def _mass_invite(request, *, company=None):
                 except IntegrityError:
                     form.add_error(
                         "rows",
-                        "Someone else added one of these people meanwhile. Preview again "
-                        "to see which rows are still new.",
+                        _(
+                            "Someone else added one of these people meanwhile. Preview again "
+                            "to see which rows are still new."
+                        ),
                     )
                 else:
                     skipped = len(preview.invalid)
-                    text = f"Invited {len(members):,} people; invitation emails are on their way."
+                    text = _("Invited %(count)s people; invitation emails are on their way.") % {
+                        "count": format(len(members), ",")
+                    }
                     if skipped:
-                        text += f" {skipped:,} rows with errors were not invited."
+                        text += _(" %(skipped)s rows with errors were not invited.") % {
+                            "skipped": format(skipped, ",")
+                        }
                     messages.success(request, text)
                     if company:
                         return redirect("adminportal:company", org_slug=org.slug, pk=company.pk)

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.actions.join_requests import join_request_approve, join_request_reject
@@ -39,11 +40,15 @@ def join_request_decide(request, pk, decision):
             member = join_request_approve(join_request=join_request, actor=request.user)
             messages.success(
                 request,
-                f"{member.full_name} is invited; the invitation is on its way to {member.email}.",
+                _("%(full_name)s is invited; the invitation is on its way to %(member_email)s.")
+                % {"full_name": member.full_name, "member_email": member.email},
             )
         else:
             join_request_reject(join_request=join_request, actor=request.user)
-            messages.success(request, f"{join_request.full_name}'s request is rejected.")
+            messages.success(
+                request,
+                _("%(full_name)s's request is rejected.") % {"full_name": join_request.full_name},
+            )
     except (ValidationError, PermissionDenied) as refused:
         messages.error(request, _error_text(refused))
     return redirect("adminportal:join_requests", org_slug=request.organization.slug)

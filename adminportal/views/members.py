@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.models import Via
@@ -63,7 +64,7 @@ def _timeline_more(request, member, cursor) -> str:
 
 def _admin_role_note(member) -> str:
     if admin_role_suspended(member):
-        return " Their admin portal access is suspended too."
+        return _(" Their admin portal access is suspended too.")
     return ""
 
 
@@ -76,10 +77,10 @@ def member_access(request, pk, action):
     try:
         if action == "deactivate":
             member_deactivate_access(member=member, actor=request.user)
-            text = (
-                f"{member.full_name}'s portal access is deactivated and the record is read-only "
-                "until you activate it."
-            )
+            text = _(
+                "%(full_name)s's portal access is deactivated and the record "
+                "is read-only until you activate it."
+            ) % {"full_name": member.full_name}
             text += _admin_role_note(member) + sessions_note(member.user)
             messages.success(request, text)
         else:
@@ -87,11 +88,18 @@ def member_access(request, pk, action):
             if member.portal_access == PortalAccess.NONE:
                 messages.success(
                     request,
-                    f"{member.full_name} is activated. They had not accepted their invitation: "
-                    "invite them again to give them portal access.",
+                    _(
+                        "%(full_name)s is activated. They had not accepted their "
+                        "invitation: invite them again to give them portal access."
+                    )
+                    % {"full_name": member.full_name},
                 )
             else:
-                messages.success(request, f"{member.full_name} can use the member portal again.")
+                messages.success(
+                    request,
+                    _("%(full_name)s can use the member portal again.")
+                    % {"full_name": member.full_name},
+                )
     except ValidationError as invalid:
         messages.error(request, _error_text(invalid))
     return _to_member(request, member)
@@ -112,10 +120,11 @@ def member_remove(request, pk):
     except ValidationError as invalid:
         messages.error(request, _error_text(invalid))
         return _to_member(request, member)
-    text = (
-        f"{member.full_name} is removed from {member.location.name}: now Former, without "
-        "portal access. Their memberships and billing stay on the record."
-    )
+    text = _(
+        "%(full_name)s is removed from %(location)s: now Former, "
+        "without portal access. Their memberships and billing stay on"
+        " the record."
+    ) % {"full_name": member.full_name, "location": member.location.name}
     text += _admin_role_note(member) + sessions_note(member.user)
     messages.success(request, text)
     return _to_member(request, member)
@@ -142,12 +151,15 @@ def member_transfer_view(request, pk):
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
-            text = f"{member.full_name} now belongs to {transfer.to_location.name}."
+            text = _("%(full_name)s now belongs to %(to_location)s.") % {
+                "full_name": member.full_name,
+                "to_location": transfer.to_location.name,
+            }
             if transfer.company_cleared:
-                text += (
-                    f" They left {transfer.company_cleared}, which is at "
-                    f"{transfer.from_location.name}."
-                )
+                text += _(" They left %(company_cleared)s, which is at %(from_location)s.") % {
+                    "company_cleared": transfer.company_cleared,
+                    "from_location": transfer.from_location.name,
+                }
             messages.success(request, text)
             return _to_member(request, member)
     return render(request, "adminportal/member_transfer.html", {"member": member, "form": form})
@@ -180,7 +192,9 @@ def member_edit(request, pk):
             for field, errors in invalid.message_dict.items():
                 form.add_error(field if field in form.fields else None, errors)
         else:
-            messages.success(request, f"{member.full_name}'s record is saved.")
+            messages.success(
+                request, _("%(full_name)s's record is saved.") % {"full_name": member.full_name}
+            )
             return _to_member(request, member)
     return render(
         request, "adminportal/member_edit.html", {"member": member, "form": form}, status=status
@@ -213,9 +227,16 @@ def member_status(request, pk):
             messages.error(request, " ".join(refused.messages))
             return redirect("adminportal:member", org_slug=request.organization.slug, pk=member.pk)
         if change is None:
-            messages.info(request, f"{member.full_name} is already {member.get_status_display()}.")
+            messages.info(
+                request,
+                _("%(full_name)s is already %(status)s.")
+                % {"full_name": member.full_name, "status": member.get_status_display()},
+            )
         else:
-            text = f"{member.full_name} is now {change.get_to_status_display()}."
+            text = _("%(full_name)s is now %(to_status)s.") % {
+                "full_name": member.full_name,
+                "to_status": change.get_to_status_display(),
+            }
             if change.from_status == MemberStatus.ACTIVE and had_portal:
                 # Only those who could log in had sessions to end.
                 text += sessions_note(member.user)

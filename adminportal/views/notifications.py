@@ -5,6 +5,8 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from notifications.actions import notification_confirm, notification_revert, notifications_mark_read
@@ -95,7 +97,7 @@ def notification_confirm_view(request, pk):
     except ValidationError as invalid:
         messages.warning(request, " ".join(invalid.messages))
     else:
-        messages.success(request, f"Confirmed: {notification.message}")
+        messages.success(request, _("Confirmed: %(message)s") % {"message": notification.message})
     return redirect("adminportal:notifications", org_slug=request.organization.slug)
 
 
@@ -110,8 +112,14 @@ def notification_revert_view(request, pk):
     else:
         messages.success(
             request,
-            f"Reverted: {notification.member.full_name} is {revert.get_to_status_display()} "
-            "again. The revert is in their status history.",
+            _(
+                "Reverted: %(full_name)s is %(to_status)s again. The revert "
+                "is in their status history."
+            )
+            % {
+                "full_name": notification.member.full_name,
+                "to_status": revert.get_to_status_display(),
+            },
         )
     return redirect("adminportal:notifications", org_slug=request.organization.slug)
 
@@ -120,5 +128,13 @@ def notification_revert_view(request, pk):
 @admin_portal_view
 def notifications_read(request):
     count = notifications_mark_read(recipient=request.user, organization=request.organization)
-    messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} as read.")
+    messages.success(
+        request,
+        ngettext(
+            "Marked %(count)s notification as read.",
+            "Marked %(count)s notifications as read.",
+            count,
+        )
+        % {"count": count},
+    )
     return redirect("adminportal:notifications", org_slug=request.organization.slug)

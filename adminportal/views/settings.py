@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -15,10 +16,12 @@ from django.views.decorators.http import require_POST
 from members.fields import column_field
 from organizations.branding import DEFAULT_ACCENT
 from organizations.decorators import admin_portal_view
+from organizations.locale import language_of
 from organizations.logo_files import LOGO_MAX_BYTES, LOGO_SIDE, prepare_logo
 from organizations.models import Organization
 from organizations.permissions import can_manage_organization_settings
 from organizations.services import organization_update_brand, organization_update_settings
+from organizations.time_zones import time_zone_names
 
 
 class CommunitySettingsForm(forms.ModelForm):
@@ -36,18 +39,45 @@ class CommunitySettingsForm(forms.ModelForm):
         ]
         # What the defaults do, where they have an effect (members/privacy.py).
         help_texts = {
-            "members_see_email": "Where members see each other in the member portal (their "
-            "company's contact and billing person). Each person may choose otherwise. A "
-            "company's contact person, billing person and managers always see their "
-            "teammates' email.",
-            "members_see_phone": "Same places, and the team page. Each person may choose "
-            "otherwise.",
+            "members_see_email": gettext_lazy(
+                "Where members see each other in the member portal (their "
+                "company's contact and billing person). Each person may choose otherwise. A "
+                "company's contact person, billing person and managers always see their "
+                "teammates' email."
+            ),
+            "members_see_phone": gettext_lazy(
+                "Same places, and the team page. Each person may choose otherwise."
+            ),
         }
 
     def __init__(self, *args, disabled=False, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
             field.disabled = disabled
+
+
+class LocaleSettingsForm(CommunitySettingsForm):
+    """Language and time zone (issue 16): its own card and POST (``form=locale``)."""
+
+    # One of the IANA names, chosen, not typed (the model's validator still checks).
+    time_zone = forms.ChoiceField(
+        label=gettext_lazy("Default time zone"),
+        choices=[(name, name) for name in sorted(time_zone_names())],
+        help_text=gettext_lazy(
+            "Times are shown in it; a location may set its own. Dates are written the "
+            "way each reader's language writes them."
+        ),
+    )
+
+    class Meta:
+        model = Organization
+        fields = ["language", "time_zone"]
+        help_texts = {
+            "language": gettext_lazy(
+                "Of both portals and every email, for each person who has not chosen "
+                "their own on their account page."
+            ),
+        }
 
 
 class BrandForm(forms.Form):
@@ -104,15 +134,20 @@ def _brand_form(organization, data=None, files=None, *, allowed):
     )
 
 
-def _page(request, *, form=None, brand_form=None, allowed):
+def _page(request, *, form=None, brand_form=None, locale_form=None, allowed):
     organization = request.organization
-    if form is None:
-        form = CommunitySettingsForm(
-            instance=Organization.objects.get(pk=organization.pk), disabled=not allowed
-        )
+    if form is None or locale_form is None:
+        copy = Organization.objects.get(pk=organization.pk)
+        form = form or CommunitySettingsForm(instance=copy, disabled=not allowed)
+        locale_form = locale_form or LocaleSettingsForm(instance=copy, disabled=not allowed)
     if brand_form is None:
         brand_form = _brand_form(organization, allowed=allowed)
-    context = {"form": form, "brand_form": brand_form, "allowed": allowed}
+    context = {
+        "form": form,
+        "brand_form": brand_form,
+        "locale_form": locale_form,
+        "allowed": allowed,
+    }
     return render(request, "adminportal/settings.html", context)
 
 
@@ -159,6 +194,8 @@ def settings_page(request):
             {"form": None, "brand_form": None, "allowed": False},
             status=403,
         )
+    if request.method == "POST" and request.POST.get("form") == "locale":
+        return _locale_update(request)
     # A form over a copy, so a rejected POST cannot leave request.organization half-changed.
     form = CommunitySettingsForm(
         request.POST if request.method == "POST" else None,
@@ -170,20 +207,42 @@ def settings_page(request):
             organization=organization, actor=request.user, **form.cleaned_data
         )
         if not changed:
-            messages.info(request, "Nothing changed.")
+            messages.info(request, _("Nothing changed."))
         elif "contacts_manage_team" not in changed:
-            messages.success(request, "Settings saved.")
+            messages.success(request, _("Settings saved."))
         elif organization.contacts_manage_team:
             messages.success(
                 request,
-                "Team management is on: contact persons, billing persons and managers now "
-                "see “My team” in the member portal.",
+                _(
+                    "Team management is on: contact persons, billing persons and managers now "
+                    "see “My team” in the member portal."
+                ),
             )
         else:
             messages.success(
                 request,
-                "Team management is off: contact persons can no longer change their team; "
-                "their access was removed.",
+                _(
+                    "Team management is off: contact persons can no longer change their team; "
+                    "their access was removed."
+                ),
             )
         return redirect("adminportal:settings", org_slug=organization.slug)
     return _page(request, form=form, allowed=allowed)
+
+
+def _locale_update(request):
+    """The Language and time zone card of the Settings page."""
+    organization = request.organization
+    form = LocaleSettingsForm(request.POST, instance=Organization.objects.get(pk=organization.pk))
+    if not form.is_valid():
+        return _page(request, locale_form=form, allowed=True)
+    changed = organization_update_settings(
+        organization=organization, actor=request.user, **form.cleaned_data
+    )
+    if changed:
+        # Said in the language just chosen, unless the admin has their own.
+        with translation.override(language_of(request.user, organization)):
+            messages.success(request, _("Language and time zone saved."))
+    else:
+        messages.info(request, _("Nothing changed."))
+    return redirect("adminportal:settings", org_slug=organization.slug)

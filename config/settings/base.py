@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "organizations.middleware.OrganizationMiddleware",
+    # The reader's language and the organization's time zone (config/locale.py).
+    "config.locale.LocaleMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "portal.middleware.HtmxFullPageMiddleware",
 ]
@@ -211,6 +213,9 @@ GUARDIAN_RAISE_403 = False
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("de", "Deutsch"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# English dates as the product always wrote them ("1 Dec 2026, 14:30");
+# German and Spanish use Django's own formats for those languages.
+FORMAT_MODULE_PATH = ["config.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.models import Member
@@ -13,6 +14,7 @@ from ..forms import ConnectionForm
 from ..models import Connection
 from ..selectors import connections_with_health
 from ..services import connection_save, resync_connection, resync_member
+from ..vendor_words import vendor_text
 from ..vendors import registry
 from ._shared import _background, _log_url, integrations_view
 
@@ -24,7 +26,7 @@ def connections(request):
         "integrations/connections.html",
         {
             "connections": connections_with_health(organization=request.organization),
-            "kinds": registry.choices(),
+            "kinds": [(kind, vendor_text(label)) for kind, label in registry.choices()],
             **_background(),
         },
     )
@@ -75,11 +77,14 @@ def _connection_form(request, *, kind, connection):
             if connection is None:
                 messages.success(
                     request,
-                    f"{saved.name} is connected. New changes go to it from now on; use "
-                    "“Send everyone” to push the members you already have.",
+                    _(
+                        "%(saved)s is connected. New changes go to it from now on; "
+                        "use “Send everyone” to push the members you already have."
+                    )
+                    % {"saved": saved.name},
                 )
             else:
-                messages.success(request, f"{saved.name} was updated.")
+                messages.success(request, _("%(saved)s was updated.") % {"saved": saved.name})
             return redirect("integrations:connections", org_slug=request.organization.slug)
     return render(
         request,
@@ -87,7 +92,7 @@ def _connection_form(request, *, kind, connection):
         {
             "form": form,
             "connection": connection,
-            "kind_label": registry.get(kind).label,
+            "kind_label": vendor_text(registry.get(kind).label),
         },
     )
 
@@ -100,14 +105,20 @@ def connection_resync(request, pk):
     if connection.enabled:
         messages.success(
             request,
-            f"Sending the current state of {count} members to {connection.name}. "
-            "Progress shows in the delivery log.",
+            _(
+                "Sending the current state of %(count)s members to "
+                "%(connection)s. Progress shows in the delivery log."
+            )
+            % {"count": count, "connection": connection.name},
         )
     else:
         messages.warning(
             request,
-            f"Queued {count} members for {connection.name}, but it is switched off: "
-            "they are sent once you switch it on.",
+            _(
+                "Queued %(count)s members for %(connection)s, but it is "
+                "switched off: they are sent once you switch it on."
+            )
+            % {"count": count, "connection": connection.name},
         )
     return redirect("integrations:connections", org_slug=request.organization.slug)
 

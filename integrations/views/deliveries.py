@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from members.models import Member
@@ -53,10 +54,15 @@ def deliveries(request):
 def delivery_retry_view(request, pk):
     delivery = get_in_org_or_404(Delivery, request.organization, pk=pk)
     if delivery_retry(delivery=delivery, actor=request.user):
-        messages.success(request, f"Delivery #{delivery.pk} will be tried again now.")
+        messages.success(
+            request,
+            _("Delivery #%(delivery_pk)s will be tried again now.") % {"delivery_pk": delivery.pk},
+        )
     else:
         messages.info(
-            request, f"Delivery #{delivery.pk} is not failed or dead, so there is nothing to retry."
+            request,
+            _("Delivery #%(delivery_pk)s is not failed or dead, so there is nothing to retry.")
+            % {"delivery_pk": delivery.pk},
         )
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}):

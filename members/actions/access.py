@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -99,8 +100,14 @@ def member_deactivate_access(*, member: Member, actor=None) -> Member:
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.portal_access not in (PortalAccess.ACTIVE, PortalAccess.PENDING):
         raise ValidationError(
-            f"Only active or pending access can be deactivated; {member.full_name}'s is "
-            f"{member.get_portal_access_display().lower()}."
+            _(
+                "Only active or pending access can be deactivated; "
+                "%(full_name)s's is %(portal_access)s."
+            )
+            % {
+                "full_name": member.full_name,
+                "portal_access": member.get_portal_access_display().lower(),
+            }
         )
     _suspend_admin_role(member, actor)
     before = member.portal_access
@@ -120,7 +127,9 @@ def member_activate_access(*, member: Member, actor=None) -> Member:
     nothing (the admin invites again)."""
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.portal_access != PortalAccess.DEACTIVATED:
-        raise ValidationError(f"{member.full_name}'s portal access is not deactivated.")
+        raise ValidationError(
+            _("%(full_name)s's portal access is not deactivated.") % {"full_name": member.full_name}
+        )
     _restore_admin_role(member, actor)
     before = member.portal_access
     member.portal_access = PortalAccess.ACTIVE if member.user_id else PortalAccess.NONE
@@ -190,9 +199,14 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
         # The view checks too; this holds for every caller.
         raise ValidationError(refusal)
     if to_location.organization_id != member.organization_id:
-        raise ValidationError({"to_location": "That location belongs to another organization."})
+        raise ValidationError({"to_location": _("That location belongs to another organization.")})
     if to_location.pk == member.location_id:
-        raise ValidationError({"to_location": f"{member.full_name} is already at {to_location}."})
+        raise ValidationError(
+            {
+                "to_location": _("%(full_name)s is already at %(to_location)s.")
+                % {"full_name": member.full_name, "to_location": to_location}
+            }
+        )
     if to_location.is_archived:
         raise ValidationError({"to_location": ARCHIVED_LOCATION % {"name": to_location.name}})
     company = member.company
@@ -256,7 +270,7 @@ def members_auto_former(*, today=None) -> int:
     changed = 0
     for member in members_whose_membership_ended(today=today).iterator():
         member_remove_from_location(
-            member=member, actor=None, via=Via.SYSTEM, reason="Membership ended"
+            member=member, actor=None, via=Via.SYSTEM, reason=_("Membership ended")
         )
         changed += 1
     return changed

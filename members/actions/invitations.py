@@ -21,6 +21,7 @@ from django.contrib.auth.hashers import make_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 from guardian.shortcuts import assign_perm
 
@@ -100,17 +101,21 @@ def _check_invitable(member: Member) -> None:
     """members/policy.py ``uninvitable`` decides; this says it to an admin."""
     reason = uninvitable(member)
     if reason == Uninvitable.NO_EMAIL:
-        raise ValidationError({"email": "An invitation needs an email address."})
+        raise ValidationError({"email": _("An invitation needs an email address.")})
     if reason == Uninvitable.NOT_ACTIVE:
         raise ValidationError(
-            f"{member.full_name} is {member.get_status_display()}; only active members are invited."
+            _("%(full_name)s is %(status)s; only active members are invited.")
+            % {"full_name": member.full_name, "status": member.get_status_display()}
         )
     if reason == Uninvitable.DEACTIVATED:
         raise ValidationError(
-            f"{member.full_name}'s access is deactivated. Activate it instead of inviting again."
+            _("%(full_name)s's access is deactivated. Activate it instead of inviting again.")
+            % {"full_name": member.full_name}
         )
     if reason == Uninvitable.ALREADY_IN:
-        raise ValidationError(f"{member.full_name} already uses the member portal.")
+        raise ValidationError(
+            _("%(full_name)s already uses the member portal.") % {"full_name": member.full_name}
+        )
 
 
 @transaction.atomic
@@ -159,8 +164,14 @@ def invitation_resend(*, member: Member, actor=None, via: str = Via.ADMIN) -> Me
     member = Member.objects.select_for_update().get(pk=member.pk)
     if member.portal_access != PortalAccess.PENDING:
         raise ValidationError(
-            f"Only pending invitations can be resent; {member.full_name}'s portal access is "
-            f"{member.get_portal_access_display().lower()}."
+            _(
+                "Only pending invitations can be resent; %(full_name)s's "
+                "portal access is %(portal_access)s."
+            )
+            % {
+                "full_name": member.full_name,
+                "portal_access": member.get_portal_access_display().lower(),
+            }
         )
     if member.status != MemberStatus.ACTIVE or not member.email:
         # Nothing would be sent (the sending task skips them): say so.
@@ -189,10 +200,10 @@ def resend_note(member: Member) -> str:
     """What the person who clicked Resend is told (R4.3), truthfully: the
     earlier links are revoked once the new email has left, not at the
     click (so a failed send never leaves the person with no link)."""
-    return (
-        f"A new invitation is on its way to {member.email}. Earlier links stop working as "
+    return _(
+        "A new invitation is on its way to %(email)s. Earlier links stop working as "
         "soon as it has been sent; the new link works for 24 hours from then."
-    )
+    ) % {"email": member.email}
 
 
 def _check_admin_grant(actor, organization, locations, permissions) -> None:
@@ -202,8 +213,8 @@ def _check_admin_grant(actor, organization, locations, permissions) -> None:
         for location in locations:
             if location.pk not in allowed:
                 raise PermissionDenied(
-                    f"You cannot grant “{perm.split('.')[-1].replace('_', ' ')}” at "
-                    f"{location.name}: you do not hold it there."
+                    _("You cannot grant “%(replace)s” at %(location)s: you do not hold it there.")
+                    % {"replace": perm.split(".")[-1].replace("_", " "), "location": location.name}
                 )
 
 
@@ -225,12 +236,12 @@ def member_invite_new(
 ) -> Member:
     """Invite one person (R4.1): a new pending member, optionally an admin too."""
     if not can_manage_location(actor, location):
-        raise PermissionDenied("You do not manage customers at this location.")
+        raise PermissionDenied(_("You do not manage customers at this location."))
     refusal = new_member_refusal(company, location)
     if refusal:
         raise ValidationError({"company": refusal})
     if not email.strip():
-        raise ValidationError({"email": "An invitation needs an email address."})
+        raise ValidationError({"email": _("An invitation needs an email address.")})
     member = member_create(
         organization=organization,
         location=location,
@@ -246,10 +257,10 @@ def member_invite_new(
     if as_admin:
         for loc in admin_location_list:
             if loc.organization_id != organization.pk:
-                raise PermissionDenied("That location belongs to another organization.")
+                raise PermissionDenied(_("That location belongs to another organization."))
         _check_admin_grant(actor, organization, admin_location_list, admin_permissions)
         user = ensure_user(member.email)
-        role, _ = OrganizationAdmin.objects.get_or_create(
+        role, _created = OrganizationAdmin.objects.get_or_create(
             organization=organization, user=user, defaults={"invited_member": member}
         )
         for perm in admin_permissions:
@@ -401,16 +412,21 @@ def invitation_accept(*, token: str, user=None) -> Member:
     if user is not None:
         if not may_link_other_login(member, role, user):
             raise InvitationRefused(
-                f"This invitation makes {member.email} an administrator of "
-                f"{member.organization.name}, so it can only be accepted as {member.email}: "
-                "log out and continue as that address."
+                _(
+                    "This invitation makes %(email)s an administrator of %(organization)s, "
+                    "so it can only be accepted as %(email)s: log out and continue as that "
+                    "address."
+                )
+                % {"email": member.email, "organization": member.organization.name}
             )
         return _accept(member, user, invitation=invitation)
     user = link_login(member, role) or ensure_user(member.email)
     if normalized(user.email) != normalized(member.email) or not mark_proven(user, member.email):
         raise InvitationNeedsLogin(
-            "This invitation is for a login you already have: log in with your password "
-            "or an emailed code, and accept it there."
+            _(
+                "This invitation is for a login you already have: log in with your password "
+                "or an emailed code, and accept it there."
+            )
         )
     return _accept(member, user, invitation=invitation)
 
@@ -429,8 +445,11 @@ def invitation_accept_by_login(*, member: Member, user) -> Member:
         # Granted to the login of the invited address, which is this one
         # only if it proved that address (accounts/emails.py).
         raise InvitationRefused(
-            f"This invitation makes {member.email} an administrator of "
-            f"{member.organization.name}: log in as {member.email} to accept it."
+            _(
+                "This invitation makes %(email)s an administrator of %(organization)s: "
+                "log in as %(email)s to accept it."
+            )
+            % {"email": member.email, "organization": member.organization.name}
         )
     return _accept(member, user)
 

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -59,10 +60,11 @@ def join_request_submit(
 def _decide(join_request: JoinRequest, actor) -> JoinRequest:
     join_request = JoinRequest.objects.select_for_update().get(pk=join_request.pk)
     if not can_manage_location(actor, join_request.location):
-        raise PermissionDenied("You do not manage customers at this location.")
+        raise PermissionDenied(_("You do not manage customers at this location."))
     if join_request.state != JoinRequest.State.PENDING:
         raise ValidationError(
-            f"This request was already {join_request.get_state_display().lower()}."
+            _("This request was already %(state)s.")
+            % {"state": join_request.get_state_display().lower()}
         )
     return join_request
 
@@ -70,25 +72,39 @@ def _decide(join_request: JoinRequest, actor) -> JoinRequest:
 def _already_known(join_request: JoinRequest, existing: Member) -> str:
     """What to do when the address already has a record: it depends on
     where that record stands (only active members can be invited)."""
-    who = f"{join_request.email} already has a record here ({existing.full_name}"
+    # Whole sentences, one per case: a translation cannot be pieced together.
+    words = {
+        "email": join_request.email,
+        "name": existing.full_name,
+        "status": existing.get_status_display(),
+    }
     if existing.status != MemberStatus.ACTIVE:
-        return (
-            f"{who}, {existing.get_status_display()}). To let them in, set them Active on "
-            "their profile, then invite them to the portal; then reject this request."
+        text = _(
+            "%(email)s already has a record here (%(name)s, %(status)s). To let them in, "
+            "set them Active on their profile, then invite them to the portal; then reject "
+            "this request."
         )
-    if existing.portal_access == PortalAccess.DEACTIVATED:
-        return (
-            f"{who}, portal access deactivated). Activate them on their profile if they "
-            "should get in; then reject this request."
+    elif existing.portal_access == PortalAccess.DEACTIVATED:
+        text = _(
+            "%(email)s already has a record here (%(name)s, portal access deactivated). "
+            "Activate them on their profile if they should get in; then reject this request."
         )
-    if existing.portal_access == PortalAccess.PENDING:
-        return (
-            f"{who}, already invited). Resend the invitation from their profile if it got "
-            "lost; then reject this request."
+    elif existing.portal_access == PortalAccess.PENDING:
+        text = _(
+            "%(email)s already has a record here (%(name)s, already invited). Resend the "
+            "invitation from their profile if it got lost; then reject this request."
         )
-    if existing.portal_access == PortalAccess.ACTIVE:
-        return f"{who}) and already uses the member portal. Reject this request."
-    return f"{who}). Invite them from their profile; then reject this request."
+    elif existing.portal_access == PortalAccess.ACTIVE:
+        text = _(
+            "%(email)s already has a record here (%(name)s) and already uses the member "
+            "portal. Reject this request."
+        )
+    else:
+        text = _(
+            "%(email)s already has a record here (%(name)s). Invite them from their "
+            "profile; then reject this request."
+        )
+    return text % words
 
 
 @transaction.atomic

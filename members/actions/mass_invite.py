@@ -19,6 +19,7 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -104,8 +105,11 @@ def _split(text: str) -> list[tuple[int, list[str]]]:
     except csv.Error as error:
         # A cell over csv's size limit, mostly: say where, not a 500.
         raise ValidationError(
-            f"Row {start} could not be read ({error}). Check that row in your spreadsheet "
-            "and paste again."
+            _(
+                "Row %(start)s could not be read (%(error)s). Check that row "
+                "in your spreadsheet and paste again."
+            )
+            % {"start": start, "error": error}
         ) from error
     return records
 
@@ -158,8 +162,16 @@ def _looks_like_header(cells: list[str]) -> bool:
 def check_paste_length(text: str) -> None:
     if len(text) > MAX_TEXT:
         raise ValidationError(
-            f"That paste is {len(text):,} characters; paste at most {MAX_TEXT:,} at a time "
-            f"(about {MAX_ROWS:,} rows). Split it into smaller pastes."
+            _(
+                "That paste is %(count)s characters; paste at most "
+                "%(max_text)s at a time (about %(max_rows)s rows). Split it "
+                "into smaller pastes."
+            )
+            % {
+                "count": format(len(text), ","),
+                "max_text": format(MAX_TEXT, ","),
+                "max_rows": format(MAX_ROWS, ","),
+            }
         )
 
 
@@ -199,7 +211,10 @@ def _location_in_company(company: Company, location: Location | None):
         return None, new_member_refusal(company, location)
     if len(here) == 1:
         return next(iter(here.values())), None
-    return None, (f"{company.name} is at several of your locations: choose the location above.")
+    return None, (
+        _("%(company)s is at several of your locations: choose the location above.")
+        % {"company": company.name}
+    )
 
 
 def parse_rows(
@@ -222,12 +237,18 @@ def parse_rows(
     check_paste_length(text)
     raw = [(line, cells) for line, cells in _split(text) if any(cells)]
     if len(raw) > MAX_ROWS + 1:
-        raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
+        raise ValidationError(
+            _("That is %(count)s rows; paste at most %(max_rows)s at a time.")
+            % {"count": format(len(raw), ","), "max_rows": format(MAX_ROWS, ",")}
+        )
     skipped_header = bool(raw) and _looks_like_header(raw[0][1])
     if skipped_header:
         raw = raw[1:]
     if len(raw) > MAX_ROWS:
-        raise ValidationError(f"That is {len(raw):,} rows; paste at most {MAX_ROWS:,} at a time.")
+        raise ValidationError(
+            _("That is %(count)s rows; paste at most %(max_rows)s at a time.")
+            % {"count": format(len(raw), ","), "max_rows": format(MAX_ROWS, ",")}
+        )
 
     company_list, plan_list = lookups or id_lookups(user=user, organization=organization)
     companies = {c.pk: c for c in company_list}
@@ -243,20 +264,25 @@ def parse_rows(
         # row gets an error below, so nothing cut is ever stored.
         row = Row(index, *(cell[:CELL_LIMIT] for cell in cells))
         if not row.first_name:
-            row.errors.append("First name is missing.")
+            row.errors.append(_("First name is missing."))
         values = (cells[0], cells[1], cells[3])
         for (label, column), value in zip(CELL_COLUMNS, values, strict=True):
             limit = limits[column]
             if len(value) > limit:
-                row.errors.append(f"{label} is longer than {limit} characters.")
+                row.errors.append(
+                    _("%(label)s is longer than %(limit)s characters.")
+                    % {"label": label, "limit": limit}
+                )
             else:
                 row.errors.extend(f"{label}: {error}" for error in single_line_errors(value))
         email = row.email.lower()
         row.email = email
         if not email:
-            row.errors.append("Email is missing.")
+            row.errors.append(_("Email is missing."))
         elif len(email) > email_limit:  # as stored: "İ" lower-cases to two characters
-            row.errors.append(f"Email is longer than {email_limit} characters.")
+            row.errors.append(
+                _("Email is longer than %(email_limit)s characters.") % {"email_limit": email_limit}
+            )
             row.email = email[:80] + "…"
         else:
             try:
@@ -265,10 +291,16 @@ def parse_rows(
                 validate_email(email)
                 single_line(email)
             except ValidationError:
-                row.errors.append(f"“{row.email[:80]}” is not a valid email address.")
+                row.errors.append(
+                    _("“%(row_email)s” is not a valid email address.")
+                    % {"row_email": row.email[:80]}
+                )
             else:
                 if email in seen:
-                    row.errors.append(f"Duplicate email: the same as row {seen[email]}.")
+                    row.errors.append(
+                        _("Duplicate email: the same as row %(seen_email)s.")
+                        % {"seen_email": seen[email]}
+                    )
                 else:
                     seen[email] = index
         if company is not None:
@@ -279,28 +311,37 @@ def parse_rows(
             except ValueError:
                 row.company = None
             if row.company is None:
-                row.errors.append(f"Unknown company ID “{row.company_ref[:40]}”.")
+                row.errors.append(
+                    _("Unknown company ID “%(company_ref)s”.")
+                    % {"company_ref": row.company_ref[:40]}
+                )
         row.location = location
         if row.company is not None:
             row.location, refusal = _location_in_company(row.company, location)
             if refusal:
                 row.errors.append(refusal)
         elif row.location is None:
-            row.errors.append("No location: give a company ID or choose a location above.")
+            row.errors.append(_("No location: give a company ID or choose a location above."))
         if row.plan_ref:
             try:
                 row.plan = plans.get(int(row.plan_ref))
             except ValueError:
                 row.plan = None
             if row.plan is None:
-                row.errors.append(f"Unknown plan ID “{row.plan_ref[:40]}”.")
+                row.errors.append(
+                    _("Unknown plan ID “%(plan_ref)s”.") % {"plan_ref": row.plan_ref[:40]}
+                )
             elif row.location and row.plan.location_id not in (None, row.location.pk):
-                row.errors.append(f"Plan {row.plan.name} is not offered at {row.location.name}.")
+                row.errors.append(
+                    _("Plan %(plan)s is not offered at %(location)s.")
+                    % {"plan": row.plan.name, "location": row.location.name}
+                )
         if row.start_ref:
             row.start_date = _parse_date(row.start_ref)
             if row.start_date is None:
                 row.errors.append(
-                    f"Start date “{row.start_ref[:40]}” is not a date; use YYYY-MM-DD."
+                    _("Start date “%(start_ref)s” is not a date; use YYYY-MM-DD.")
+                    % {"start_ref": row.start_ref[:40]}
                 )
         rows.append(row)
 
@@ -315,7 +356,9 @@ def parse_rows(
         )
     for row in rows:
         if row.email in taken and seen.get(row.email) == row.line:
-            row.errors.append(f"{row.email} is already a member here.")
+            row.errors.append(
+                _("%(row_email)s is already a member here.") % {"row_email": row.email}
+            )
     return Preview(rows=rows, skipped_header=skipped_header)
 
 
@@ -330,7 +373,7 @@ def mass_invite(*, organization: Organization, actor, rows: list[Row]) -> list[M
     if any(
         r.location.organization_id != organization.pk or r.location.pk not in managed for r in rows
     ):
-        raise ValidationError("Some rows point at a location you do not manage.")
+        raise ValidationError(_("Some rows point at a location you do not manage."))
     now = timezone.now()
     today = timezone.localdate()
     ensure_users([r.email for r in rows])

@@ -9,9 +9,11 @@ account: the login and personal data go, the member record stays as
 
 from functools import partial
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_scopes import scopes_disabled
 
 from accounts.sessions import end_sessions
@@ -44,7 +46,7 @@ def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **chan
     """
     unknown = set(changes) - set(PERSONAL_FIELDS) - set(ADMIN_FIELDS)
     if unknown:
-        raise ValidationError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise ValidationError(_("Unknown fields: %(join)s.") % {"join": ", ".join(sorted(unknown))})
     member = Member.objects.select_for_update().get(pk=member.pk)
     refusal = read_only_refusal(member)
     if refusal:
@@ -53,12 +55,15 @@ def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **chan
     personal = [f for f in changed if f in PERSONAL_FIELDS]
     if personal and member.account_deleted_at is not None:
         raise PermissionDenied(
-            "This person deleted their account; their personal details stay erased (R5.3)."
+            _("This person deleted their account; their personal details stay erased (R5.3).")
         )
     if personal and member.personal_data_locked:
         raise PermissionDenied(
-            f"{member.full_name} manages their own name, email and phone in the member "
-            "portal; ask them to change it there."
+            _(
+                "%(full_name)s manages their own name, email and phone in the"
+                " member portal; ask them to change it there."
+            )
+            % {"full_name": member.full_name}
         )
     if "email" in personal:
         email = changes["email"].strip().lower()
@@ -68,8 +73,10 @@ def member_update_details(*, member: Member, actor, via: str = Via.ADMIN, **chan
         if member.portal_access == PortalAccess.PENDING:
             raise ValidationError(
                 {
-                    "email": "This person has a pending invitation to the old address. "
-                    "Remove them and invite the right address instead."
+                    "email": _(
+                        "This person has a pending invitation to the old address. "
+                        "Remove them and invite the right address instead."
+                    )
                 }
             )
     if not changed:
@@ -109,7 +116,7 @@ def profile_update(
     the change (a login may be a member in several organizations).
     """
     if not first_name.strip():
-        raise ValidationError({"first_name": "Your first name cannot be empty."})
+        raise ValidationError({"first_name": _("Your first name cannot be empty.")})
     prepared = None
     if photo is not None:
         try:
@@ -161,6 +168,31 @@ def privacy_update(*, member: Member, show_email: bool | None, show_phone: bool 
         after={"show_email": show_email, "show_phone": show_phone},
     )
     return member
+
+
+@transaction.atomic
+def language_update(*, member: Member, language: str):
+    """The person's own language, chosen from ``member``'s account page.
+    It is the login's (every organization's portal and every email to
+    them); blank follows each organization's default. Logged on that
+    member record, where the person made the choice."""
+    user = member.user
+    if language and language not in dict(settings.LANGUAGES):
+        raise ValidationError({"language": _("Choose one of the languages offered.")})
+    if user.language == language:
+        return user
+    before = {"language": user.language}
+    user.language = language
+    user.save(update_fields=["language", "updated_at"])
+    log.record(
+        verb=Verb.LANGUAGE_CHANGED,
+        via=Via.PORTAL,
+        actor=user,
+        subject=member,
+        before=before,
+        after={"language": language},
+    )
+    return user
 
 
 @transaction.atomic

@@ -8,6 +8,7 @@ members.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from audit import log
@@ -75,7 +76,7 @@ def member_link_user(*, member: Member, user, via: str = Via.PORTAL) -> Member:
         .exclude(pk=member.pk)
         .exists()
     ):
-        raise ValidationError("This login is already linked to another member here.")
+        raise ValidationError(_("This login is already linked to another member here."))
     member.user = user
     member.portal_access = PortalAccess.ACTIVE
     before = member.portal_access
@@ -134,4 +135,4 @@ def _check_same_organization(organization: Organization, *objects) -> None:
     # gives a readable message first, and is the guard on SQLite.
     for obj in objects:
         if obj is not None and obj.organization_id != organization.pk:
-            raise ValidationError(f"{obj} belongs to another organization.")
+            raise ValidationError(_("%(obj)s belongs to another organization.") % {"obj": obj})

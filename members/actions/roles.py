@@ -21,7 +21,12 @@ from organizations.models import Location
 def _check_in_company(company: Company, **members: Member | None) -> None:
     for field, member in members.items():
         if member is not None and member.company_id != company.pk:
-            raise ValidationError({field: f"{member} is not a member of {company}."})
+            raise ValidationError(
+                {
+                    field: _("%(member)s is not a member of %(company)s.")
+                    % {"member": member, "company": company}
+                }
+            )
 
 
 def _check_not_read_only(

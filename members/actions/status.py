@@ -11,6 +11,7 @@ from functools import partial
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from audit import log
 from audit.models import Verb, Via
@@ -33,7 +34,9 @@ def member_change_status(
     The automatic changes (``via=SYSTEM``) are not bound by it.
     """
     if status not in MemberStatus.values:
-        raise ValidationError({"status": f"Unknown status {status!r}."})
+        raise ValidationError(
+            {"status": _("Unknown status %(status)s.") % {"status": repr(status)}}
+        )
     locked = Member.objects.select_for_update().get(pk=member.pk)
     if locked.status == status:
         member.status = status

@@ -4,6 +4,7 @@ Validation only: the company page draws the fields itself, as the current
 holders plus a search-as-you-type field (a team of 1,000 is no select)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from ..models import Member
 
@@ -12,20 +13,20 @@ class CompanyRolesForm(forms.Form):
     contact_person = forms.ModelChoiceField(
         queryset=Member.objects.none(),
         required=False,
-        empty_label="— nobody —",
-        help_text="Manages the team from the member portal when the setting is on.",
+        empty_label=gettext_lazy("— nobody —"),
+        help_text=gettext_lazy("Manages the team from the member portal when the setting is on."),
     )
     billing_person = forms.ModelChoiceField(
         queryset=Member.objects.none(),
         required=False,
-        empty_label="— nobody —",
-        help_text="Receives invoices; also manages the team.",
+        empty_label=gettext_lazy("— nobody —"),
+        help_text=gettext_lazy("Receives invoices; also manages the team."),
     )
     managers = forms.ModelMultipleChoiceField(
         queryset=Member.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        help_text="Managers manage the team too.",
+        help_text=gettext_lazy("Managers manage the team too."),
     )
 
     def __init__(self, *args, company, **kwargs):

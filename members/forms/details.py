@@ -1,6 +1,7 @@
 """The admin portal's form for a member's record (R5.1)."""
 
 from django import forms
+from django.utils.translation import gettext as _
 
 from ..fields import column_field
 from ..models import Member
@@ -28,9 +29,9 @@ class MemberDetailsForm(forms.Form):
         self.locked = member.personal_data_locked or member.account_deleted_at is not None
         if self.locked:
             why = (
-                "Erased when the person deleted their account."
+                _("Erased when the person deleted their account.")
                 if member.account_deleted_at
-                else "Managed by the member in the member portal."
+                else _("Managed by the member in the member portal.")
             )
             for name in ("first_name", "last_name", "email", "phone"):
                 self.fields[name].required = False

@@ -2,6 +2,8 @@
 
 from django import forms
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from companies.models import Company, CompanyLocation
 from companies.policy import new_member_refusal
@@ -24,24 +26,31 @@ class InviteForm(forms.Form):
     company = forms.ModelChoiceField(
         queryset=Company.objects.none(),
         required=False,
-        help_text="Optional. The company must be at the chosen location.",
+        help_text=gettext_lazy("Optional. The company must be at the chosen location."),
     )
     is_manager = forms.BooleanField(
-        label="Company manager", required=False, help_text="Manages the company's details."
+        label=gettext_lazy("Company manager"),
+        required=False,
+        help_text=gettext_lazy("Manages the company's details."),
     )
     as_admin = forms.BooleanField(
-        label="Administrator",
+        label=gettext_lazy("Administrator"),
         required=False,
-        help_text="Also give this person the admin portal, with the permissions below.",
+        help_text=gettext_lazy(
+            "Also give this person the admin portal, with the permissions below."
+        ),
     )
     admin_permissions = forms.MultipleChoiceField(
-        label="Admin permissions",
+        label=gettext_lazy("Admin permissions"),
         required=False,
-        choices=[(MANAGE_CUSTOMERS, "Manage customers"), (MANAGE_SETTINGS, "Manage settings")],
+        choices=[
+            (MANAGE_CUSTOMERS, gettext_lazy("Manage customers")),
+            (MANAGE_SETTINGS, gettext_lazy("Manage settings")),
+        ],
         widget=forms.CheckboxSelectMultiple,
     )
     admin_locations = forms.ModelMultipleChoiceField(
-        label="At locations",
+        label=gettext_lazy("At locations"),
         queryset=Location.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -67,17 +76,19 @@ class InviteForm(forms.Form):
         if refusal:
             self.add_error("company", refusal)
         if data.get("is_manager") and not company:
-            self.add_error("is_manager", "Only a member of a company can be its manager.")
+            self.add_error("is_manager", _("Only a member of a company can be its manager."))
         if data.get("as_admin") and not (
             data.get("admin_permissions") and data.get("admin_locations")
         ):
-            self.add_error("admin_permissions", "Choose at least one permission and one location.")
+            self.add_error(
+                "admin_permissions", _("Choose at least one permission and one location.")
+            )
         return data
 
 
 class MassInviteForm(forms.Form):
     rows = forms.CharField(
-        label="Rows from your spreadsheet",
+        label=gettext_lazy("Rows from your spreadsheet"),
         widget=forms.Textarea(attrs={"rows": 12, "spellcheck": "false"}),
         help_text="Columns: " + ", ".join(COLUMNS) + f". Up to {MAX_ROWS:,} rows.",
     )
@@ -86,8 +97,10 @@ class MassInviteForm(forms.Form):
     location = forms.ModelChoiceField(
         queryset=Location.objects.none(),
         required=False,
-        help_text="Where people without a company ID land, and those of a company at several "
-        "of your locations.",
+        help_text=gettext_lazy(
+            "Where people without a company ID land, and those of a company at several "
+            "of your locations."
+        ),
     )
 
     def __init__(self, *args, locations=None, **kwargs):

@@ -1,6 +1,7 @@
 """The member's own profile form (R5)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from uploads.images import MAX_PIXELS
 
@@ -15,7 +16,11 @@ class ProfileForm(forms.Form):
     phone = column_field(Member, "phone")
     photo = forms.FileField(
         required=False,
-        help_text=f"PNG or JPG, up to 10 MB and {MAX_PIXELS // 1_000_000} megapixels. It is "
-        f"stored at most {STORED_SIDE} pixels wide, without the camera's data (location, time).",
+        help_text=gettext_lazy(
+            "PNG or JPG, up to 10 MB and %(max_pixels)s megapixels. It is"
+            " stored at most %(stored_side)s pixels wide, without the "
+            "camera's data (location, time)."
+        )
+        % {"max_pixels": MAX_PIXELS // 1_000_000, "stored_side": STORED_SIDE},
     )
-    remove_photo = forms.BooleanField(required=False, label="Remove my photo")
+    remove_photo = forms.BooleanField(required=False, label=gettext_lazy("Remove my photo"))

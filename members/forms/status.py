@@ -4,6 +4,7 @@ With a ``policy`` (member portal) the form also applies members/policy.py
 and shows its refusal; without one (admin portal) it does not (R2.4)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from ..fields import column_field
 from ..models import Member, MemberStatus, StatusChange
@@ -13,7 +14,9 @@ from ..policy import TeamPolicy
 class StatusChangeForm(forms.Form):
     status = forms.ChoiceField(choices=MemberStatus.choices)
     reason = column_field(
-        StatusChange, "reason", help_text="Optional. Shown in the member's status history."
+        StatusChange,
+        "reason",
+        help_text=gettext_lazy("Optional. Shown in the member's status history."),
     )
 
     def __init__(self, *args, member: Member, policy: TeamPolicy | None = None, **kwargs):

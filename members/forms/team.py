@@ -4,7 +4,7 @@ With a ``policy`` (member portal) the form also applies members/policy.py
 and shows its refusal; without one (admin portal) it does not (R2.4)."""
 
 from django import forms
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy
 
 from companies.policy import new_member_refusal
 from organizations.models import Location
@@ -20,21 +20,23 @@ class NewTeamMemberForm(forms.Form):
     first_name = column_field(Member, "first_name")
     last_name = column_field(Member, "last_name")
     email = column_field(
-        Member, "email", help_text="Needed for Active members: it is how they log in."
+        Member, "email", help_text=gettext_lazy("Needed for Active members: it is how they log in.")
     )
     phone = column_field(Member, "phone")
     status = forms.ChoiceField(
         choices=NEW_STATUS_CHOICES,
         initial=MemberStatus.ACTIVE,
         widget=forms.RadioSelect,
-        help_text="Active: works here now. Contact: someone to keep in touch with, "
-        "without access to the space.",
+        help_text=gettext_lazy(
+            "Active: works here now. Contact: someone to keep in touch with, "
+            "without access to the space."
+        ),
     )
 
     location = forms.ModelChoiceField(
         queryset=Location.objects.none(),
-        label=_("Location"),
-        help_text=_("Where they work: one of the company's locations."),
+        label=gettext_lazy("Location"),
+        help_text=gettext_lazy("Where they work: one of the company's locations."),
     )
 
     def __init__(self, *args, company, locations, policy: TeamPolicy | None = None, **kwargs):

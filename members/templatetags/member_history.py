@@ -8,24 +8,32 @@ says "Deleted user", not "System".
 """
 
 from django import template
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from audit.models import Via
 
 register = template.Library()
 
-THROUGH = {Via.PORTAL: "the member portal", Via.ADMIN: "the admin portal", Via.API: "the API"}
+THROUGH = {
+    Via.PORTAL: gettext_lazy(" via the member portal"),
+    Via.ADMIN: gettext_lazy(" via the admin portal"),
+    Via.API: gettext_lazy(" via the API"),
+}
 
 
 def _label(context, user, via: str) -> str:
     if user is None:
-        return "System" if via == Via.SYSTEM else "Deleted user"
+        return _("System") if via == Via.SYSTEM else _("Deleted user")
     if not context.get("in_portal"):
         return user.email
     here = getattr(user, "members_here", None)
     if here:
         return here[0].full_name
     organization = context.get("organization")
-    return f"An admin of {organization.name}" if organization else "An admin"
+    if organization:
+        return _("An admin of %(organization)s") % {"organization": organization.name}
+    return _("An admin")
 
 
 @register.simple_tag(takes_context=True)
@@ -40,7 +48,7 @@ def added_label(context, member) -> str:
     nothing for records older than that bookkeeping."""
     if not member.added_via and member.added_by_id is None:
         return ""
-    text = f" by {_label(context, member.added_by, member.added_via)}"
+    text = _(" by %(who)s") % {"who": _label(context, member.added_by, member.added_via)}
     if member.added_via in THROUGH:
-        text += f" via {THROUGH[member.added_via]}"
+        text += str(THROUGH[member.added_via])
     return text

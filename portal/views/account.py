@@ -4,12 +4,21 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from members.actions.personal_data import account_delete, privacy_update, profile_update
+from members.actions.personal_data import (
+    account_delete,
+    language_update,
+    privacy_update,
+    profile_update,
+)
+from members.forms.language import LanguageForm
 from members.forms.privacy import PrivacyForm
 from members.forms.profile import ProfileForm
 from members.photos import photo_url
 from members.privacy import shows_email, shows_phone
+from organizations.locale import language_of
 
 from ..decorators import portal_view
 
@@ -34,6 +43,13 @@ def _forms(member, data=None, files=None, which=None):
     return profile, privacy
 
 
+def _language_form(request, which):
+    return LanguageForm(
+        request.POST if which == "language" else None,
+        initial={"language": request.user.language},
+    )
+
+
 @portal_view
 def account(request):
     member = request.member
@@ -54,7 +70,7 @@ def account(request):
             for field, errors in invalid.message_dict.items():
                 profile.add_error(field if field in profile.fields else None, errors)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("portal:account", org_slug=request.organization.slug)
     if which == "privacy" and privacy.is_valid():
         privacy_update(
@@ -62,7 +78,15 @@ def account(request):
             show_email=PrivacyForm.from_choice(privacy.cleaned_data["show_email"]),
             show_phone=PrivacyForm.from_choice(privacy.cleaned_data["show_phone"]),
         )
-        messages.success(request, "Your privacy settings are saved.")
+        messages.success(request, _("Your privacy settings are saved."))
+        return redirect("portal:account", org_slug=request.organization.slug)
+    language = _language_form(request, which)
+    if which == "language" and language.is_valid():
+        chosen = language.cleaned_data["language"]
+        language_update(member=member, language=chosen)
+        # Said in the language just chosen: the next page is in it.
+        with translation.override(chosen or language_of(None, request.organization)):
+            messages.success(request, _("Your language is saved."))
         return redirect("portal:account", org_slug=request.organization.slug)
     return render(
         request,
@@ -71,6 +95,7 @@ def account(request):
             "member": member,
             "profile_form": profile,
             "privacy_form": privacy,
+            "language_form": language,
             "email_shown": shows_email(member),
             "phone_shown": shows_phone(member),
             "photo_url": photo_url(member, request.organization.slug),
@@ -82,7 +107,9 @@ def account(request):
 def account_delete_view(request):
     if request.method == "POST":
         if request.POST.get("confirm") != "delete":
-            messages.error(request, "Tick the box to confirm that you want to delete your account.")
+            messages.error(
+                request, _("Tick the box to confirm that you want to delete your account.")
+            )
             return redirect("portal:account_delete", org_slug=request.organization.slug)
         org_name = request.organization.name
         user = request.user
@@ -90,8 +117,11 @@ def account_delete_view(request):
         account_delete(user=user)
         messages.success(
             request,
-            f"Your account is deleted. {org_name} keeps your membership and billing records "
-            "without your personal details.",
+            _(
+                "Your account is deleted. %(org_name)s keeps your membership "
+                "and billing records without your personal details."
+            )
+            % {"org_name": org_name},
         )
         return redirect("account_login")
     return render(request, "portal/account_delete.html", {"member": request.member})

@@ -2,6 +2,7 @@
 
 from django.db.models import prefetch_related_objects
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 
 from members.privacy import visible_contact
 from members.selectors import history_prefetches, memberships_of
@@ -36,8 +37,8 @@ def _company_people(member) -> list[tuple[str, dict]]:
         return []
     people = []
     for role, person in (
-        ("Contact person", company.contact_person),
-        ("Billing person", company.billing_person),
+        (_("Contact person"), company.contact_person),
+        (_("Billing person"), company.billing_person),
     ):
         if person is not None:
             person.organization = member.organization  # no query per person

@@ -1,6 +1,7 @@
 """Public "request to join" page of a location (R4.5). No login."""
 
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django_ratelimit.core import is_ratelimited
 
@@ -36,7 +37,7 @@ def join_location(request, location_slug):
     if request.method == "POST":
         if _rate_limited(request, location):
             form.add_error(
-                None, "Too many requests from your connection. Please try again in an hour."
+                None, _("Too many requests from your connection. Please try again in an hour.")
             )
             return render(
                 request, "join/request.html", {"form": form, "location": location}, status=429

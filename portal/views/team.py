@@ -135,23 +135,23 @@ def team_add(request):
             if member.status != form.cleaned_data["status"]:
                 # Kept as Contact until an admin approves (R8.2).
                 text = _(
-                    "%(member)s is on %(company)s's team, awaiting an admin's approval to "
-                    "become Active: the admins of %(org)s have been asked. No invitation "
-                    "goes out until then."
+                    "%(full_name)s is on %(company)s's team, awaiting an admin's approval to "
+                    "become Active: the admins of %(organization)s have been asked. No "
+                    "invitation goes out until then."
                 )
             else:
                 text = _(
-                    "%(member)s is now on %(company)s's team as %(status)s. The admins of "
-                    "%(org)s have been told."
+                    "%(full_name)s is now on %(company)s's team as %(status)s. "
+                    "The admins of %(organization)s have been told."
                 )
             messages.success(
                 request,
                 text
                 % {
-                    "member": member.full_name,
+                    "full_name": member.full_name,
                     "company": company.name,
                     "status": member.get_status_display(),
-                    "org": request.organization.name,
+                    "organization": request.organization.name,
                 },
             )
             return redirect("portal:team", org_slug=request.organization.slug)
@@ -207,8 +207,11 @@ def team_member_invite(request, pk):
         note = (
             resend_note(member)
             if resend
-            else f"{member.full_name} is invited: the email with their link is on its way to "
-            f"{member.email}."
+            else _(
+                "%(full_name)s is invited: the email with their link is on "
+                "its way to %(member_email)s."
+            )
+            % {"full_name": member.full_name, "member_email": member.email}
         )
     return _row_response(request, pk, note=note, error=error)
 
@@ -255,13 +258,21 @@ def _outcome(member, change, *, had_portal: bool, organization) -> str:
             "org": organization.name,
         }
     if change is None:
-        return f"{member.full_name} is already {member.get_status_display()}."
-    text = f"{member.full_name} is now {change.get_to_status_display()}."
+        return _("%(full_name)s is already %(status)s.") % {
+            "full_name": member.full_name,
+            "status": member.get_status_display(),
+        }
+    text = _("%(full_name)s is now %(to_status)s.") % {
+        "full_name": member.full_name,
+        "to_status": change.get_to_status_display(),
+    }
     if change.from_status == MemberStatus.ACTIVE:
         # Only say they lost the portal if they had it: many members never log in.
         if had_portal:
-            text += " They can no longer use the member portal."
-        text += f" The admins of {organization.name} have been told."
+            text += _(" They can no longer use the member portal.")
+        text += _(" The admins of %(organization)s have been told.") % {
+            "organization": organization.name
+        }
     return text
 
 

@@ -307,6 +307,10 @@ ACTIONS = {
         lambda c: {"member": c.teammate, "show_email": False, "show_phone": None},
         Expect(Verb.MEMBER_PRIVACY_CHANGED, Via.PORTAL, "teammate.user"),
     ),
+    "members.actions.personal_data.language_update": (
+        lambda c: {"member": c.teammate, "language": "de"},
+        Expect(Verb.LANGUAGE_CHANGED, Via.PORTAL, "teammate.user"),
+    ),
     "members.actions.personal_data.attachment_add": (
         lambda c: {"member": c.teammate, "actor": c.admin, "upload": _pdf()},
         Expect(Verb.ATTACHMENT_ADDED, Via.ADMIN, "admin"),
