@@ -32,7 +32,7 @@ def test_a_member_sees_their_location_company_memberships_and_plans(client, cast
         member=None,
         company=cast.acme,
         organization=cast.org,
-        plan=f.PlanFactory(organization=cast.org, name="Team office", monthly_price=1800),
+        plan=f.PlanFactory(organization=cast.org, name="Team office", price=1800),
         start_date=today - timedelta(days=400),
         end_date=today - timedelta(days=35),
     )
