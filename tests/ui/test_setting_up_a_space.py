@@ -8,6 +8,8 @@ The contact person accepts the emailed invitation and adds a teammate in
 My team. The database is checked after each step, not only the pages.
 """
 
+import re
+
 import pytest
 from guardian.shortcuts import get_perms
 
@@ -15,6 +17,7 @@ from companies.models import Company, CompanyLocation
 from members.models import Member, MemberStatus, Plan, PortalAccess
 from organizations.models import Location, OrganizationAdmin
 from tests import factories as f
+from tests.factories import PASSWORD
 from tests.invitation_helpers import last_link
 
 from .conftest import log_in
@@ -149,6 +152,21 @@ def test_an_owner_sets_up_a_space_and_its_contact_person_adds_a_teammate(empty_o
     contact.wait_for_url(f"**/o/{org.slug}/portal/")
     cara.refresh_from_db()
     assert cara.portal_access == PortalAccess.ACTIVE and cara.user.email == "cara@example.test"
+    assert not cara.user.has_usable_password()
+
+    # Nothing asks for a password (codes by email work); she sets one from
+    # My account, and comes back with it.
+    open_nav_link(contact, "My account", WIDTH)
+    press(contact.get_by_role("link", name="Set a password"), WIDTH)
+    contact.locator("#id_password1").fill(PASSWORD)
+    contact.locator("#id_password2").fill(PASSWORD)
+    fits(contact)
+    press(contact.get_by_role("button", name=re.compile("set password", re.I)), WIDTH)
+    cara.user.refresh_from_db()
+    assert cara.user.check_password(PASSWORD)
+    contact.context.close()
+    contact = open_context(WIDTH).new_page()
+    log_in(contact, cara.user)
 
     open_nav_link(contact, "My team", WIDTH)
     press(contact.get_by_role("link", name="Add a member"), WIDTH)
