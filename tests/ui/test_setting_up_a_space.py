@@ -46,6 +46,7 @@ def test_an_owner_sets_up_a_space_and_its_contact_person_adds_a_teammate(empty_o
     base = f"/o/{org.slug}/admin"
     page = open_context(WIDTH).new_page()
     log_in(page, owner)
+    assert page.url.endswith(f"{base}/"), "the owner lands on the empty dashboard"
     fits(page)
 
     # A location.
@@ -119,7 +120,8 @@ def test_an_owner_sets_up_a_space_and_its_contact_person_adds_a_teammate(empty_o
     )
     cara_link, _ = last_link("cara@example.test")
 
-    page.goto(f"{base}/companies/{company.pk}/")
+    open_nav_link(page, "Companies", WIDTH)
+    press(page.get_by_role("link", name="Pixel Mill").first, WIDTH)
     roles = page.locator("#roles")
     roles.get_by_label("Find someone on the team").first.fill("Cara")
     roles.locator("#found-contact_person").get_by_label("Cara Contact").check()
