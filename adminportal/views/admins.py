@@ -32,6 +32,7 @@ from organizations.permissions import (
 )
 from tenancy.scoping import scoped
 
+from ..setup_lists import search_text, setup_page
 from ._shared import _error_text
 
 
@@ -77,15 +78,29 @@ def _to_list(request):
 @admin_portal_view
 def admins(request):
     organization = request.organization
+    q = search_text(request)
     roles = admins_for_page(organization=organization)
+    if q:
+        # An organization has tens of admins, not thousands: matched as read.
+        wanted = q.casefold()
+        roles = [
+            role
+            for role in roles
+            if wanted in role.user.email.casefold()
+            or (role.member is not None and wanted in role.member.full_name.casefold())
+        ]
+    page, querystring = setup_page(request, roles)
     locations = list(scoped(Location, organization).order_by("name", "pk"))
-    for role in roles:
+    for role in page.object_list:
         role.by_location = _by_location(role, locations)
     return render(
         request,
         "adminportal/admins.html",
         {
-            "roles": roles,
+            "roles": page.object_list,
+            "page": page,
+            "q": q,
+            "querystring": querystring,
             "locations": locations,
             "may_manage": may_manage_admins(request.user, organization),
         },

@@ -30,6 +30,7 @@ from organizations.permissions import (
 )
 from tenancy.scoping import get_in_org_or_404, scoped
 
+from ..setup_lists import search_text, setup_page
 from ._shared import _error_text, forbidden
 
 
@@ -40,18 +41,29 @@ def _to_list(request):
 @admin_portal_view
 def locations(request):
     organization = request.organization
-    rows = list(
-        scoped(Location, organization)
-        .annotate(active_members=Count("members", filter=Q(members__status=MemberStatus.ACTIVE)))
-        .order_by("archived_at", "name", "pk")
+    q = search_text(request)
+    rows = scoped(Location, organization)
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(address__icontains=q))
+    page, querystring = setup_page(
+        request,
+        rows.annotate(
+            active_members=Count("members", filter=Q(members__status=MemberStatus.ACTIVE))
+        ).order_by("archived_at", "name", "pk"),
     )
     manageable = location_settings_ids(request.user, organization)
-    for location in rows:
+    for location in page.object_list:
         location.manageable = location.pk in manageable and not location.is_archived
     return render(
         request,
         "adminportal/locations.html",
-        {"locations": rows, "can_create": can_create_location(request.user, organization)},
+        {
+            "locations": page.object_list,
+            "page": page,
+            "q": q,
+            "querystring": querystring,
+            "can_create": can_create_location(request.user, organization),
+        },
     )
 
 

@@ -7,6 +7,7 @@ editing and archiving a plan needs "manage settings" at its location
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -19,6 +20,7 @@ from organizations.decorators import admin_portal_view
 from organizations.permissions import MANAGE_SETTINGS, admin_locations
 from tenancy.scoping import get_in_org_or_404, scoped
 
+from ..setup_lists import search_text, setup_page
 from ._shared import _error_text, forbidden
 
 
@@ -35,18 +37,27 @@ def _creatable_at(request):
 
 @admin_portal_view
 def plans(request):
-    rows = list(
-        scoped(Plan, request.organization)
-        .select_related("location")
-        .order_by("archived_at", "location__name", "name", "pk")
+    q = search_text(request)
+    rows = scoped(Plan, request.organization)
+    if q:
+        rows = rows.filter(Q(name__icontains=q) | Q(location__name__icontains=q))
+    page, querystring = setup_page(
+        request,
+        rows.select_related("location").order_by("archived_at", "location__name", "name", "pk"),
     )
     may_manage = plan_manager_check(request.user, request.organization)
-    for plan in rows:
+    for plan in page.object_list:
         plan.manageable = not plan.is_archived and may_manage(plan)
     return render(
         request,
         "adminportal/plans.html",
-        {"plans": rows, "can_create": _creatable_at(request).exists()},
+        {
+            "plans": page.object_list,
+            "page": page,
+            "q": q,
+            "querystring": querystring,
+            "can_create": _creatable_at(request).exists(),
+        },
     )
 
 
