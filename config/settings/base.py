@@ -286,6 +286,8 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 60
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Workers keep their database connections between tasks (config/celery.py).
+CELERY_DB_REUSE_MAX = 10_000
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # The workers' and beat's own connection: a Redis that is down or hung
 # fails it within seconds instead of never. The read timeout stays above
