@@ -245,3 +245,18 @@ def companies_near_cap(*, organization_id, locations, limit: int = 20) -> list[S
     usages = [usage for usage in seat_usages(rows) if usage.near]
     usages.sort(key=lambda u: (u.free, u.company_name, u.location_name))
     return usages[:limit]
+
+
+def member_seat_usage(member: Member) -> SeatUsage | None:
+    """The seats of ``member``'s company at their location, when capped
+    (the member page's status form): two queries, three with the row."""
+    if member.company_id is None:
+        return None
+    row = (
+        scoped(CompanyLocation, member.organization_id)
+        .select_related("company", "location")
+        .filter(company_id=member.company_id, location_id=member.location_id)
+        .first()
+    )
+    usages = seat_usages([row]) if row is not None else []
+    return usages[0] if usages and usages[0].capped else None

@@ -25,6 +25,7 @@ from members.forms.transfer import TransferForm
 from members.login_access import sessions_note
 from members.models import MemberStatus, PortalAccess
 from members.policy import read_only_refusal
+from members.seats import member_seat_usage
 from members.selectors import member_detail_for_admin, member_timeline, members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
@@ -46,6 +47,8 @@ def member_detail(request, pk):
             "timeline": timeline,
             "timeline_more": _timeline_more(request, member, cursor),
             "statuses": MemberStatus.choices,
+            # Issue 14: "Seats: 7 of 10 at Harbour" and "Go over the cap".
+            "seat_usage": member_seat_usage(member),
             "back_url": back_url(request),
             # Resync pushes to every connection: the integrations pages' permission.
             "can_manage_integrations": can_manage_organization_settings(
@@ -222,6 +225,7 @@ def member_status(request, pk):
                 actor=request.user,
                 via=Via.ADMIN,
                 reason=form.cleaned_data["reason"].strip(),
+                over_seat_cap=form.cleaned_data["over_seat_cap"],
             )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))
