@@ -122,14 +122,6 @@ def _cap(caps, row: CompanyLocation) -> int | None:
     return row.seats
 
 
-def _active_here(organization_id, company_id, location_id) -> int:
-    return (
-        scoped(Member, organization_id)
-        .filter(company_id=company_id, location_id=location_id, status=MemberStatus.ACTIVE)
-        .count()
-    )
-
-
 def claim_seats(
     *, company: Company | int, location, adding: int = 1, via: str, override: bool = False
 ) -> SeatUsage | None:
@@ -142,33 +134,69 @@ def claim_seats(
     going over (``override``; the caller records it with
     ``record_seat_override``); else raises ``SeatCapReached``.
     """
-    company_id = getattr(company, "pk", company)
-    location_id = getattr(location, "pk", location)
-    row = (
+    key = (getattr(company, "pk", company), getattr(location, "pk", location))
+    overridden = claim_seats_many({key: adding}, via=via, override=override)
+    return overridden[0][0] if overridden else None
+
+
+def claim_seats_many(
+    joining: dict[tuple[int, int], int], *, via: str, override: bool = False
+) -> list[tuple[SeatUsage, int]]:
+    """``claim_seats`` for {(company id, location id): how many} at once
+    (mass invite): three queries however many companies, the rows locked
+    in one order. Returns the (usage, how many) an admin went over with."""
+    if not joining:
+        return []
+    keys = Q()
+    for company_id, location_id in joining:
+        keys |= Q(company_id=company_id, location_id=location_id)
+    rows = list(
         CompanyLocation.objects.select_for_update(of=("self",))
         .select_related("company", "location", "organization")
-        .filter(company_id=company_id, location_id=location_id)
-        .first()
+        .filter(keys)
+        .order_by("pk")
     )
-    if row is None:  # not a customer there: nothing to cap
-        return None
-    cap = _cap(_membership_caps(row.organization_id, [company_id]), row)
-    if cap is None:
-        return None
-    used = _active_here(row.organization_id, company_id, location_id)
-    if used + adding <= cap:
-        return None
-    usage = SeatUsage(
-        company_id=company_id,
-        location_id=location_id,
-        company_name=row.company.name,
-        location_name=row.location.name,
-        used=used,
-        cap=cap,
-    )
-    if override and via in OVERRIDE_VIAS:
-        return usage
-    raise SeatCapReached(usage, via=via, organization_name=row.organization.name, adding=adding)
+    if not rows:  # not customers there: nothing to cap
+        return []
+    organization_id = rows[0].organization_id
+    caps = _membership_caps(organization_id, {row.company_id for row in rows})
+    capped = [(row, _cap(caps, row)) for row in rows]
+    capped = [(row, cap) for row, cap in capped if cap is not None]
+    if not capped:
+        return []
+    counts = _active_counts(organization_id, {row.company_id for row, _cap in capped})
+    overridden = []
+    for row, cap in capped:
+        adding = joining[(row.company_id, row.location_id)]
+        used = counts.get((row.company_id, row.location_id), 0)
+        if used + adding <= cap:
+            continue
+        usage = SeatUsage(
+            company_id=row.company_id,
+            location_id=row.location_id,
+            company_name=row.company.name,
+            location_name=row.location.name,
+            used=used,
+            cap=cap,
+        )
+        if not (override and via in OVERRIDE_VIAS):
+            raise SeatCapReached(
+                usage, via=via, organization_name=row.organization.name, adding=adding
+            )
+        overridden.append((usage, adding))
+    return overridden
+
+
+def _active_counts(organization_id, company_ids) -> dict[tuple[int, int], int]:
+    """{(company id, location id): Active members} (one query)."""
+    return {
+        (company_id, location_id): total
+        for company_id, location_id, total in scoped(Member, organization_id)
+        .filter(company_id__in=company_ids, status=MemberStatus.ACTIVE)
+        .values_list("company_id", "location_id")
+        .annotate(total=Count("pk"))
+        .order_by()
+    }
 
 
 def record_seat_override(
@@ -204,17 +232,7 @@ def seat_usages(rows) -> list[SeatUsage]:
     organization_id = rows[0].organization_id
     company_ids = {row.company_id for row in rows}
     caps = _membership_caps(organization_id, company_ids)
-    counts = dict(
-        (
-            (company_id, location_id),
-            total,
-        )
-        for company_id, location_id, total in scoped(Member, organization_id)
-        .filter(company_id__in=company_ids, status=MemberStatus.ACTIVE)
-        .values_list("company_id", "location_id")
-        .annotate(total=Count("pk"))
-        .order_by()
-    )
+    counts = _active_counts(organization_id, company_ids)
     return [
         SeatUsage(
             company_id=row.company_id,
