@@ -276,5 +276,19 @@ def member_seat_usage(member: Member) -> SeatUsage | None:
         .filter(company_id=member.company_id, location_id=member.location_id)
         .first()
     )
-    usages = seat_usages([row]) if row is not None else []
-    return usages[0] if usages and usages[0].capped else None
+    if row is None:
+        return None
+    cap = _cap(_membership_caps(member.organization_id, [member.company_id]), row)
+    if cap is None:
+        return None
+    used = _active_counts(member.organization_id, [member.company_id]).get(
+        (row.company_id, row.location_id), 0
+    )
+    return SeatUsage(
+        company_id=row.company_id,
+        location_id=row.location_id,
+        company_name=row.company.name,
+        location_name=row.location.name,
+        used=used,
+        cap=cap,
+    )
