@@ -80,22 +80,31 @@ class SeatCapReached(ValidationError):
 
     def __init__(self, usage: SeatUsage, *, via: str, organization_name: str, adding: int = 1):
         self.usage = usage
-        words = _("%(company)s uses %(used)s of %(cap)s seats at %(location)s") % {
+        values = {
             "company": usage.company_name,
             "used": usage.used,
             "cap": usage.cap,
             "location": usage.location_name,
+            "adding": adding,
+            "organization": organization_name,
         }
-        if adding > 1:
-            words += _(" (%(adding)s more asked for)") % {"adding": adding}
-        if via in OVERRIDE_VIAS:
-            words += _(
-                "; add seats to its membership, or tick “Go over the cap” to go ahead anyway."
+        if via not in OVERRIDE_VIAS:
+            words = _(
+                "%(company)s uses %(used)s of %(cap)s seats at %(location)s; ask an admin of "
+                "%(organization)s for more."
+            )
+        elif adding > 1:
+            words = _(
+                "%(company)s uses %(used)s of %(cap)s seats at %(location)s and %(adding)s more "
+                "were asked for; add seats to its membership, or tick “Go over the cap” to go "
+                "ahead anyway."
             )
         else:
-            words += _("; ask an admin of %(organization)s for more.") % {
-                "organization": organization_name
-            }
+            words = _(
+                "%(company)s uses %(used)s of %(cap)s seats at %(location)s; add seats to its "
+                "membership, or tick “Go over the cap” to go ahead anyway."
+            )
+        words = words % values
         super().__init__(words, code="seat_cap")
 
 
