@@ -149,7 +149,10 @@ def member_transfer_view(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             transfer = member_transfer(
-                member=member, to_location=form.cleaned_data["to_location"], actor=request.user
+                member=member,
+                to_location=form.cleaned_data["to_location"],
+                actor=request.user,
+                over_seat_cap=form.cleaned_data["over_seat_cap"],
             )
         except ValidationError as invalid:
             form.add_error(None, invalid)

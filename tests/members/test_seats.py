@@ -326,3 +326,18 @@ def test_two_concurrent_activations_for_the_last_seat_exactly_one_wins(cast):
 
 def test_claim_seats_without_a_company_location_caps_nothing(cast):
     assert claim_seats(company=cast.acme, location=cast.mill, via=Via.PORTAL) is None
+
+
+def test_a_transfer_to_a_location_where_the_company_is_full_is_refused_unless_confirmed(cast):
+    from members.actions.access import member_transfer
+
+    cast.acme.company_locations.create(organization=cast.org, location=cast.mill, seats=1)
+    f.MemberFactory(location=cast.mill, company=cast.acme)  # the one seat at the mill
+    with pytest.raises(SeatCapReached, match="Acme uses 1 of 1 seats at Old Mill"):
+        member_transfer(member=cast.teammate, to_location=cast.mill, actor=cast.owner)
+    assert refreshed(cast.teammate).location == cast.harbour
+    member_transfer(
+        member=cast.teammate, to_location=cast.mill, actor=cast.owner, over_seat_cap=True
+    )
+    assert refreshed(cast.teammate).location == cast.mill
+    assert AuditEntry.objects.filter(verb=Verb.SEAT_CAP_OVERRIDDEN, member=cast.teammate).exists()
