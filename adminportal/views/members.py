@@ -38,6 +38,7 @@ def member_detail(request, pk):
     queryset = member_detail_for_admin(user=request.user, organization=request.organization)
     member = get_object_or_404(queryset, pk=pk)
     timeline, cursor = member_timeline(member=member)
+    seat_usage = member_seat_usage(member)
     return render(
         request,
         "adminportal/member_detail.html",
@@ -48,7 +49,11 @@ def member_detail(request, pk):
             "timeline_more": _timeline_more(request, member, cursor),
             "statuses": MemberStatus.choices,
             # Issue 14: "Seats: 7 of 10 at Harbour" and "Go over the cap".
-            "seat_usage": member_seat_usage(member),
+            "seat_usage": seat_usage,
+            # Only someone not Active yet would take a seat.
+            "offer_over_seat_cap": seat_usage is not None
+            and seat_usage.full
+            and member.status != MemberStatus.ACTIVE,
             "back_url": back_url(request),
             # Resync pushes to every connection: the integrations pages' permission.
             "can_manage_integrations": can_manage_organization_settings(
