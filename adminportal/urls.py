@@ -63,6 +63,11 @@ urlpatterns = [
     ),
     path("companies/<int:pk>/roles/", companies.company_roles, name="company_roles"),
     path(
+        "companies/<int:pk>/seats/<int:location_pk>/",
+        companies.company_seats,
+        name="company_seats",
+    ),
+    path(
         "companies/<int:pk>/members/pick/",
         companies.company_member_pick,
         name="company_member_pick",

@@ -101,6 +101,8 @@ class Verb(models.TextChoices):
     MEMBERSHIP_CREATED = "membership.created", gettext_lazy("Membership added")
     MEMBERSHIP_CHANGED = "membership.changed", gettext_lazy("Membership changed")
     MEMBERSHIP_ENDED = "membership.ended", gettext_lazy("Membership ended")
+    SEAT_CAP_OVERRIDDEN = "company.seat_cap_overridden", gettext_lazy("Went over the seat cap")
+    COMPANY_SEATS_CHANGED = "company.seats_changed", gettext_lazy("Seat cap changed")
 
 
 class AuditEntry(models.Model):

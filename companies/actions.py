@@ -229,3 +229,30 @@ def company_restore(*, company: Company, actor=None, via: str = Via.ADMIN) -> Co
         after={"archived": False},
     )
     return company
+
+
+@transaction.atomic
+def company_set_seats(
+    *, company: Company, location, seats: int | None, actor=None, via: str = Via.ADMIN
+) -> CompanyLocation:
+    """Set the company's own cap of Active members at ``location`` (issue
+    14; None: no cap). A current company membership there with seats takes
+    precedence (members/seats.py). Lowering it below the members Active
+    there now makes nobody leave: it refuses the next one."""
+    row = CompanyLocation.objects.select_for_update().get(company=company, location=location)
+    if seats is not None and seats < 1:
+        raise ValidationError({"seats": _("At least one seat, or leave it empty.")})
+    if row.seats == seats:
+        return row
+    before = {"seats": row.seats, "location_id": row.location_id}
+    row.seats = seats
+    row.save(update_fields=["seats"])
+    log.record(
+        verb=Verb.COMPANY_SEATS_CHANGED,
+        via=via,
+        actor=actor,
+        subject=company,
+        before=before,
+        after={"seats": seats, "location_id": row.location_id},
+    )
+    return row

@@ -1,3 +1,4 @@
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
@@ -105,6 +106,19 @@ class CompanyLocation(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="company_locations")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: Issue 14: how many of the company's members may be Active here, when
+    #: none of its current memberships at this location carries seats (those
+    #: take precedence: members/seats.py). None: no cap.
+    seats = models.PositiveIntegerField(
+        gettext_lazy("Active member seats"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=gettext_lazy(
+            "Empty: no cap. A current company membership at this location with seats "
+            "takes precedence."
+        ),
+    )
 
     objects = tenant_manager()
 
@@ -114,6 +128,10 @@ class CompanyLocation(models.Model):
             # Also the target of the composite foreign keys from members
             # and contact links (members 0014, companies 0008).
             models.UniqueConstraint(fields=["company", "location"], name="company_location_once"),
+            models.CheckConstraint(
+                condition=Q(seats__isnull=True) | Q(seats__gte=1),
+                name="company_location_seats_positive",
+            ),
         ]
 
     def __str__(self):

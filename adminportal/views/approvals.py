@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from members.actions.approvals import status_request_approve, status_request_reject
 from members.approval_links import DECISIONS, token_is_valid
 from members.forms.approvals import RejectForm
+from members.seats import SeatCapReached
 from members.selectors import status_requests_for_admin
 from organizations.decorators import admin_portal_view
 
@@ -53,16 +54,24 @@ def approval_decide(request, pk, decision):
     if token and not token_is_valid(token, status_request.pk, decision):
         raise Http404("This link is not valid.")
     form = RejectForm(request.POST if request.method == "POST" else None)
+    seat_refusal = ""
     if request.method == "POST" and (decision == "approve" or form.is_valid()):
         try:
             if decision == "approve":
-                status_request_approve(status_request=status_request, actor=request.user)
+                status_request_approve(
+                    status_request=status_request,
+                    actor=request.user,
+                    over_seat_cap=request.POST.get("over_seat_cap") == "1",
+                )
             else:
                 status_request_reject(
                     status_request=status_request,
                     actor=request.user,
                     reason=form.cleaned_data["reason"],
                 )
+        except SeatCapReached as refused:
+            # Issue 14: the page again, with the words and "Go over the cap".
+            seat_refusal = " ".join(refused.messages)
         except ValidationError as invalid:
             if hasattr(invalid, "error_dict"):
                 for field, errors in invalid.message_dict.items():
@@ -79,7 +88,13 @@ def approval_decide(request, pk, decision):
     return render(
         request,
         "adminportal/approval_decide.html",
-        {"r": status_request, "decision": decision, "form": form, "token": token or ""},
+        {
+            "r": status_request,
+            "decision": decision,
+            "form": form,
+            "token": token or "",
+            "seat_refusal": seat_refusal,
+        },
     )
 
 

@@ -20,16 +20,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from audit.models import Via
-from companies.actions import company_archive, company_create, company_restore, company_update
+from companies.actions import (
+    company_archive,
+    company_create,
+    company_restore,
+    company_set_seats,
+    company_update,
+)
 from companies.models import TEAM_ROLE_HOLDER, ContactLocation
 from companies.policy import NOT_ALL_LOCATIONS, may_change_company
 from companies.selectors import companies_for_admin, linked_location_ids
 from members.actions.records import member_create
 from members.actions.roles import company_update_roles, contact_set_locations
-from members.forms.company import CompanyForm, ContactLocationsForm
+from members.forms.company import CompanyForm, CompanySeatsForm, ContactLocationsForm
 from members.forms.company_roles import CompanyRolesForm
 from members.forms.team import NewTeamMemberForm
 from members.models import Member
+from members.seats import seat_usages
 from members.selectors import company_detail_for_admin, company_timeline
 from members.team_selectors import PICK_LIMIT, TEAM_PAGE_SIZE, matching, team_of
 from organizations.decorators import admin_portal_view
@@ -213,6 +220,8 @@ def company_detail(request, pk):
     company.visible_locations = [
         row for row in company.company_locations.all() if row.location_id in mine
     ]
+    # Issue 14: "Seats: 7 of 10 at Harbour" per location (two queries).
+    context["seat_usages"] = seat_usages(company.visible_locations)
     context["may_change"] = may_change_company(request.user, company, mine=mine)
     if context["may_change"]:
         holders = _holders(company)
@@ -351,6 +360,46 @@ def company_add_member(request, pk):
     return render(
         request, "adminportal/company_add_member.html", {"company": company, "form": form}
     )
+
+
+@require_POST
+@admin_portal_view
+def company_seats(request, pk, location_pk):
+    """Set the company's own seat cap at one of its locations (issue 14)."""
+    company = _company(request, pk)
+    if not may_change_company(request.user, company):
+        return _refused(request, NOT_ALL_LOCATIONS)
+    location = get_object_or_404(
+        admin_locations(request.user, request.organization).filter(
+            pk__in=company.company_locations.values("location_id")
+        ),
+        pk=location_pk,
+    )
+    form = CompanySeatsForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _error_words(form))
+        return _to_company(request, company)
+    try:
+        company_set_seats(
+            company=company,
+            location=location,
+            seats=form.cleaned_data["seats"],
+            actor=request.user,
+            via=Via.ADMIN,
+        )
+    except ValidationError as invalid:
+        messages.error(request, " ".join(invalid.messages))
+    else:
+        messages.success(
+            request,
+            _("Seat cap of %(company)s at %(location)s saved.")
+            % {"company": company.name, "location": location.name},
+        )
+    return _to_company(request, company)
+
+
+def _error_words(form) -> str:
+    return " ".join(str(e) for errors in form.errors.values() for e in errors)
 
 
 @require_POST

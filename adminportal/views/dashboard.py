@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from integrations.selectors import integration_health
 from members.models import JoinRequest, MemberStatus, PortalAccess
+from members.seats import companies_near_cap
 from members.selectors import member_counts_by_location, recent_activity
 from notifications.models import Notification
 from organizations.decorators import admin_portal_view
@@ -91,5 +92,7 @@ def dashboard(request):
             if may_see_integrations
             else None,
             "activity": recent_activity(user=user, organization=organization),
+            # Issue 14: companies with at most one seat left (three queries).
+            "near_cap": companies_near_cap(organization_id=organization.pk, locations=locations),
         },
     )

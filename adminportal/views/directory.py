@@ -273,6 +273,7 @@ def members_bulk(request, tab):
             actor=request.user,
             via=Via.ADMIN,
             reason=form.cleaned_data["reason"].strip(),
+            over_seat_cap=form.cleaned_data["over_seat_cap"],
         )
     elif action == "invite":
         results = members_invite(members=members, actor=request.user, via=Via.ADMIN)

@@ -174,6 +174,7 @@ def _mass_invite(request, *, company=None):
                 location=form.cleaned_data.get("location"),
                 company=company,
                 lookups=lookups,
+                over_seat_cap=form.cleaned_data["over_seat_cap"],
             )
         except ValidationError as invalid:
             form.add_error("rows", invalid)
@@ -198,7 +199,12 @@ def _mass_invite(request, *, company=None):
                 )
             elif action == "invite" and preview.valid:
                 try:
-                    members = mass_invite(organization=org, actor=request.user, rows=preview.valid)
+                    members = mass_invite(
+                        organization=org,
+                        actor=request.user,
+                        rows=preview.valid,
+                        over_seat_cap=form.cleaned_data["over_seat_cap"],
+                    )
                 except ValidationError as invalid:
                     # Its own words: e.g. a location the admin no longer manages.
                     form.add_error("rows", invalid)

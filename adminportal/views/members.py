@@ -25,6 +25,7 @@ from members.forms.transfer import TransferForm
 from members.login_access import sessions_note
 from members.models import MemberStatus, PortalAccess
 from members.policy import read_only_refusal
+from members.seats import member_seat_usage
 from members.selectors import member_detail_for_admin, member_timeline, members_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
@@ -37,6 +38,7 @@ def member_detail(request, pk):
     queryset = member_detail_for_admin(user=request.user, organization=request.organization)
     member = get_object_or_404(queryset, pk=pk)
     timeline, cursor = member_timeline(member=member)
+    seat_usage = member_seat_usage(member)
     return render(
         request,
         "adminportal/member_detail.html",
@@ -46,6 +48,12 @@ def member_detail(request, pk):
             "timeline": timeline,
             "timeline_more": _timeline_more(request, member, cursor),
             "statuses": MemberStatus.choices,
+            # Issue 14: "Seats: 7 of 10 at Harbour" and "Go over the cap".
+            "seat_usage": seat_usage,
+            # Only someone not Active yet would take a seat.
+            "offer_over_seat_cap": seat_usage is not None
+            and seat_usage.full
+            and member.status != MemberStatus.ACTIVE,
             "back_url": back_url(request),
             # Resync pushes to every connection: the integrations pages' permission.
             "can_manage_integrations": can_manage_organization_settings(
@@ -146,7 +154,10 @@ def member_transfer_view(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             transfer = member_transfer(
-                member=member, to_location=form.cleaned_data["to_location"], actor=request.user
+                member=member,
+                to_location=form.cleaned_data["to_location"],
+                actor=request.user,
+                over_seat_cap=form.cleaned_data["over_seat_cap"],
             )
         except ValidationError as invalid:
             form.add_error(None, invalid)
@@ -222,6 +233,7 @@ def member_status(request, pk):
                 actor=request.user,
                 via=Via.ADMIN,
                 reason=form.cleaned_data["reason"].strip(),
+                over_seat_cap=form.cleaned_data["over_seat_cap"],
             )
         except ValidationError as refused:
             messages.error(request, " ".join(refused.messages))

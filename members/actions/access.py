@@ -31,6 +31,7 @@ from members.models import (
     PortalAccess,
 )
 from members.policy import read_only_refusal
+from members.seats import claim_seats, record_seat_override
 from organizations.models import Location, OrganizationAdmin
 
 
@@ -181,13 +182,17 @@ def member_remove_from_location(
 
 
 @transaction.atomic
-def member_transfer(*, member: Member, to_location: Location, actor=None) -> LocationTransfer:
+def member_transfer(
+    *, member: Member, to_location: Location, actor=None, over_seat_cap: bool = False
+) -> LocationTransfer:
     """Move a member's home to another location of the organization (R4.7).
 
     A member of a company is at one of its locations, so a member whose
     company is not a customer at the new location leaves it (and any role
     and location link in it): the transfer records which. An archived
-    company is left too.
+    company is left too. An Active member who stays in their company takes
+    one of its seats at the new location (issue 14): beyond its cap there
+    the move is refused unless the admin confirmed going over it.
     """
     member = (
         Member.objects.select_for_update(of=("self",))
@@ -227,6 +232,11 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
             )
         member.company = None
         member.is_manager = False
+    overridden = None
+    if member.company_id is not None and member.status == MemberStatus.ACTIVE:
+        overridden = claim_seats(
+            company=member.company_id, location=to_location, via=Via.ADMIN, override=over_seat_cap
+        )
     transfer = LocationTransfer.objects.create(
         organization_id=member.organization_id,
         member=member,
@@ -248,6 +258,8 @@ def member_transfer(*, member: Member, to_location: Location, actor=None) -> Loc
         before=before,
         after={"location_id": to_location.pk, "company_id": member.company_id},
     )
+    if overridden is not None:
+        record_seat_override(overridden, actor=actor, via=Via.ADMIN, subject=member)
     return transfer
 
 

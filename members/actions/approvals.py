@@ -116,11 +116,14 @@ def _decide(status_request: StatusRequest, *, actor, decision: str, reason: str 
 
 @transaction.atomic
 def status_request_approve(
-    *, status_request: StatusRequest, actor, via: str = Via.ADMIN
+    *, status_request: StatusRequest, actor, via: str = Via.ADMIN, over_seat_cap: bool = False
 ) -> StatusRequest:
     """The admin approves: the change the contact person asked for happens
     now, through the status action (and, for a member added as Active, the
-    invitation R2.8 promises), each with its own history and outbox event."""
+    invitation R2.8 promises), each with its own history and outbox event.
+    The member takes a seat only now: beyond the company's cap the
+    approval is refused unless the admin confirms going over it
+    (``over_seat_cap``, issue 14)."""
     locked, member = _lock_open(status_request, actor)
     refusal = read_only_refusal(member)
     if refusal:
@@ -142,6 +145,7 @@ def status_request_approve(
         actor=actor,
         via=via,
         reason=f"Approved the request of {asked_by}.",
+        over_seat_cap=over_seat_cap,
     )
     if locked.invites_on_approval and uninvitable(member) is None:
         member_invite(member=member, actor=actor, via=via)

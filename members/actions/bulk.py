@@ -35,10 +35,18 @@ def _words(invalid: ValidationError) -> str:
 
 
 def members_change_status(
-    *, members, status: str, actor, via: str = Via.ADMIN, reason: str = ""
+    *,
+    members,
+    status: str,
+    actor,
+    via: str = Via.ADMIN,
+    reason: str = "",
+    over_seat_cap: bool = False,
 ) -> list[RowResult]:
     """``member_change_status`` for each of ``members``; a deactivated
-    record is refused like on its own page (``read_only_refusal``)."""
+    record is refused like on its own page (``read_only_refusal``), and one
+    beyond its company's seat cap like there too (members/seats.py), unless
+    the admin confirmed going over it (``over_seat_cap``)."""
     results = []
     for member in members:
         refusal = read_only_refusal(member)
@@ -47,7 +55,12 @@ def members_change_status(
             continue
         try:
             change = member_change_status(
-                member=member, status=status, actor=actor, via=via, reason=reason
+                member=member,
+                status=status,
+                actor=actor,
+                via=via,
+                reason=reason,
+                over_seat_cap=over_seat_cap,
             )
         except ValidationError as invalid:
             results.append(RowResult(member, _words(invalid)))

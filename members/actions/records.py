@@ -17,6 +17,7 @@ from companies.models import Company
 from companies.policy import new_member_refusal
 from members.models import Member, MemberStatus, PortalAccess
 from members.policy import EMAIL_TAKEN, members_with_email
+from members.seats import claim_seats, record_seat_override
 from organizations.models import Location, Organization
 
 
@@ -34,7 +35,11 @@ def member_create(
     status: str = MemberStatus.ACTIVE,
     actor=None,
     via: str = Via.ADMIN,
+    over_seat_cap: bool = False,
 ) -> Member:
+    """Add a member. One added as Active at a company takes one of its
+    seats there (members/seats.py): beyond the cap it is refused unless an
+    admin confirmed going over it (``over_seat_cap``, recorded)."""
     _check_same_organization(organization, location, company)
     if location.is_archived:
         raise ValidationError({"location": ARCHIVED_LOCATION % {"name": location.name}})
@@ -44,6 +49,11 @@ def member_create(
     email = email.strip().lower()
     if email and members_with_email(organization.pk, email).exists():
         raise ValidationError({"email": EMAIL_TAKEN})
+    overridden = None
+    if status == MemberStatus.ACTIVE and company is not None:
+        overridden = claim_seats(
+            company=company, location=location, via=via, override=over_seat_cap
+        )
     member = Member.objects.create(
         organization=organization,
         location=location,
@@ -65,6 +75,8 @@ def member_create(
         subject=member,
         after={"status": status, "company_id": member.company_id},
     )
+    if overridden is not None:
+        record_seat_override(overridden, actor=actor, via=via, subject=member)
     return member
 
 

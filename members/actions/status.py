@@ -18,11 +18,18 @@ from audit.models import Verb, Via
 from members.admin_roles import admin_role_of, admin_role_refusal
 from members.login_access import end_sessions_if_no_access_left
 from members.models import Member, MemberStatus, StatusChange, StatusRequest
+from members.seats import claim_seats, record_seat_override
 
 
 @transaction.atomic
 def member_change_status(
-    *, member: Member, status: str, actor=None, via: str, reason: str = ""
+    *,
+    member: Member,
+    status: str,
+    actor=None,
+    via: str,
+    reason: str = "",
+    over_seat_cap: bool = False,
 ) -> StatusChange | None:
     """Move ``member`` to ``status`` and record it (R2.6).
 
@@ -32,6 +39,11 @@ def member_change_status(
     record of an owner or admin of the organization is changed only by
     someone who could take their admin role away (members/admin_roles.py).
     The automatic changes (``via=SYSTEM``) are not bound by it.
+
+    Becoming Active takes one of the company's seats at the member's
+    location (issue 14, members/seats.py): beyond the cap it is refused,
+    unless an admin confirmed going over it (``over_seat_cap``), which is
+    recorded in the member's history.
     """
     if status not in MemberStatus.values:
         raise ValidationError(
@@ -48,6 +60,11 @@ def member_change_status(
         refusal = admin_role_refusal(actor=actor, member=locked, role=admin_role_of(locked))
         if refusal:
             raise ValidationError(refusal)
+    overridden = None
+    if status == MemberStatus.ACTIVE and locked.company_id is not None and via != Via.SYSTEM:
+        overridden = claim_seats(
+            company=locked.company_id, location=locked.location_id, via=via, override=over_seat_cap
+        )
     member.status = status
     previous = locked.status
     locked.status = status
@@ -67,6 +84,8 @@ def member_change_status(
         after={"status": status, "company_id": locked.company_id},
         reason=reason,
     )
+    if overridden is not None:
+        record_seat_override(overridden, actor=actor, via=via, subject=locked)
     if previous == MemberStatus.ACTIVE and locked.user_id is not None:
         # Leaving Active closes this member portal (R2.7) at the next
         # request; the person is logged out only if nothing else is left to

@@ -9,7 +9,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from companies.models import Company
+from companies.models import Company, CompanyLocation
 from organizations.models import Location
 
 from ..fields import column_field
@@ -82,3 +82,9 @@ class ContactLocationsForm(forms.Form):
             "member": member.full_name,
             "places": ", ".join(place.name for place in places),
         }
+
+
+class CompanySeatsForm(forms.Form):
+    """The company's own cap of Active members at one location (issue 14)."""
+
+    seats = column_field(CompanyLocation, "seats")

@@ -103,6 +103,15 @@ class MassInviteForm(forms.Form):
         ),
     )
 
+    #: Issue 14: invite rows beyond a company's seat cap, confirmed (recorded).
+    over_seat_cap = forms.BooleanField(
+        label=gettext_lazy("Go over the cap"),
+        required=False,
+        help_text=gettext_lazy(
+            "Invite rows beyond a company's seat cap too. It is recorded in the company's history."
+        ),
+    )
+
     def __init__(self, *args, locations=None, **kwargs):
         super().__init__(*args, **kwargs)
         if locations is None:

@@ -18,11 +18,23 @@ class StatusChangeForm(forms.Form):
         "reason",
         help_text=gettext_lazy("Optional. Shown in the member's status history."),
     )
+    #: Admins only (issue 14): making someone Active beyond their company's
+    #: seat cap, confirmed; the member portal's form has no such field.
+    over_seat_cap = forms.BooleanField(
+        label=gettext_lazy("Go over the cap"),
+        required=False,
+        help_text=gettext_lazy(
+            "Make them Active even if their company has no seat left at their location. "
+            "It is recorded in the history."
+        ),
+    )
 
     def __init__(self, *args, member: Member, policy: TeamPolicy | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.member = member
         self.policy = policy
+        if policy is not None:
+            del self.fields["over_seat_cap"]
 
     def clean(self):
         cleaned = super().clean()

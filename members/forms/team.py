@@ -45,6 +45,16 @@ class NewTeamMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.company = company
         self.policy = policy
+        if policy is None:
+            # Admins only (issue 14): add them as Active beyond the seat cap.
+            self.fields["over_seat_cap"] = forms.BooleanField(
+                label=gettext_lazy("Go over the cap"),
+                required=False,
+                help_text=gettext_lazy(
+                    "Add them as Active even if the company has no seat left at that "
+                    "location. It is recorded in the history."
+                ),
+            )
         field = self.fields["location"]
         field.queryset = locations
         field.empty_label = None

@@ -15,6 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from companies.models import CompanyLocation
 from companies.selectors import linked_location_ids
 from members.actions.invitations import resend_note
 from members.actions.team import (
@@ -28,6 +29,7 @@ from members.forms.status import StatusChangeForm
 from members.forms.team import NewTeamMemberForm
 from members.models import MemberStatus, PortalAccess, StatusRequest
 from members.privacy import visible_contact
+from members.seats import seat_usages
 from members.team_selectors import TEAM_PAGE_SIZE, matching, team_member_history, team_of
 
 from ..decorators import team_view
@@ -99,7 +101,16 @@ def team(request):
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "portal/_team_list.html", context)
+    # Issue 14: "Seats: 7 of 10 at Harbour" where a cap applies (two queries).
+    context["seat_usages"] = _seat_usages(company, policy)
     return render(request, "portal/team.html", context)
+
+
+def _seat_usages(company, policy):
+    rows = CompanyLocation.objects.filter(company=company).select_related("company", "location")
+    if policy.team_locations is not None:
+        rows = rows.filter(location_id__in=policy.team_locations)
+    return [usage for usage in seat_usages(rows) if usage.capped]
 
 
 @team_view

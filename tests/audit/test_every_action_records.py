@@ -433,6 +433,10 @@ ACTIONS = {
         },
         Expect(Verb.COMPANY_CREATED, Via.ADMIN, "admin"),
     ),
+    "companies.actions.company_set_seats": (
+        lambda c: {"company": c.acme, "location": c.harbour, "seats": 5, "actor": c.admin},
+        Expect(Verb.COMPANY_SEATS_CHANGED, Via.ADMIN, "admin"),
+    ),
     "companies.actions.company_update": (
         lambda c: {
             "company": c.acme,
