@@ -22,13 +22,18 @@ pytestmark = pytest.mark.django_db
 def spread(cast):
     """Umbrella at the harbour and the Old Mill. Its contact person Uma
     works at the harbour; Pia, a manager, at the mill; Hal at the harbour
-    and Mia at the mill are plain members."""
+    and Mia at the mill are plain members. One surname for all, so that no
+    random one (Hale, Humala) contains another's first name."""
     organization_update_settings(organization=cast.org, actor=None, contacts_manage_team=True)
     company = f.CompanyFactory(location=cast.harbour, also_at=[cast.mill], name="Umbrella")
-    uma = f.PortalMemberFactory(location=cast.harbour, company=company, first_name="Uma")
-    pia = f.PortalMemberFactory(location=cast.mill, company=company, first_name="Pia")
-    hal = f.MemberFactory(location=cast.harbour, company=company, first_name="Hal")
-    mia = f.MemberFactory(location=cast.mill, company=company, first_name="Mia")
+    uma = f.PortalMemberFactory(
+        location=cast.harbour, company=company, first_name="Uma", last_name="Doe"
+    )
+    pia = f.PortalMemberFactory(
+        location=cast.mill, company=company, first_name="Pia", last_name="Doe"
+    )
+    hal = f.MemberFactory(location=cast.harbour, company=company, first_name="Hal", last_name="Doe")
+    mia = f.MemberFactory(location=cast.mill, company=company, first_name="Mia", last_name="Doe")
     company_set_roles(company=company, contact_person=uma, billing_person=None)
     company_set_manager(company=company, member=pia, is_manager=True)
     return type("Spread", (), dict(company=company, uma=uma, pia=pia, hal=hal, mia=mia))
