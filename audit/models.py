@@ -101,6 +101,9 @@ class Verb(models.TextChoices):
     MEMBERSHIP_CREATED = "membership.created", gettext_lazy("Membership added")
     MEMBERSHIP_CHANGED = "membership.changed", gettext_lazy("Membership changed")
     MEMBERSHIP_ENDED = "membership.ended", gettext_lazy("Membership ended")
+    TEAM_MOVED_OUT = "team.moved_out", gettext_lazy("Company moved out of a location")
+    TEAM_MOVED = "team.moved", gettext_lazy("Team moved to another location")
+    TEAM_MOVE_UNDONE = "team.move_undone", gettext_lazy("Move undone")
 
 
 class AuditEntry(models.Model):

@@ -105,6 +105,10 @@ class CompanyLocation(models.Model):
     company = models.ForeignKey(Company, on_delete=models.CASCADE, related_name="company_locations")
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    #: The company moved out of the location (members/actions/moves.py):
+    #: it takes no new members there; its Former members keep pointing at
+    #: the row (the composite foreign key), and undoing the move clears it.
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     objects = tenant_manager()
 
