@@ -64,8 +64,9 @@ def test_company_page_queries_do_not_grow_with_team_size(
     assert response.status_code == 200
 
 
-# 15, and the header's organization switcher (issue 13, item 6).
-COMPANY_PAGE = 16
+# 15, and the header's organization switcher (issue 13, item 6); the
+# company's recent whole-team moves, each with Undo (issue 14, item 3).
+COMPANY_PAGE = 17
 
 
 def test_a_count_does_not_depend_on_the_tests_before_it(request, client, cast):
@@ -97,8 +98,9 @@ def fill_setup(cast, n):
     # Each with the header's organization switcher (issue 13, item 6); a
     # company's form also names its locations; the lists count their rows
     # for their pager; the company page reads its organization once more for
-    # the time zone its dates show in (issue 16).
-    [("locations", 11), ("plans", 10), ("member", 16), ("company", 16)],
+    # the time zone its dates show in (issue 16), and its recent whole-team
+    # moves (issue 14, item 3).
+    [("locations", 11), ("plans", 10), ("member", 16), ("company", 17)],
 )
 def test_setup_pages_queries_do_not_grow_with_rows(
     client, cast, rows, page, limit, django_assert_max_num_queries
