@@ -177,7 +177,17 @@ class _Batch:
                 if pauses_connection(error):
                     self._pause(error, [a for rest in plan[index:] for a in rest])
                     break
-                outcomes = dict.fromkeys(part, error)
+                outcomes = {part[0]: error}
+                if len(part) > 1:
+                    outcomes, unsent, pause = self._push_alone(vendor, client, part)
+                    if unsent:
+                        self._record(outcomes)
+                        later = unsent + [a for rest in plan[index + 1 :] for a in rest]
+                        if pause is None:
+                            self._hand_back(later)
+                        else:
+                            self._pause(pause, later)
+                        break
             except UndecryptableCredentials as error:
                 outcomes = dict.fromkeys(part, DeliveryError(str(error), permanent=True))
             except Exception as error:  # a bug or an unexpected library error: retry, visibly
@@ -191,6 +201,33 @@ class _Batch:
                 self._hand_back([a for rest in plan[index + 1 :] for a in rest])
                 break
         return self.results
+
+    def _push_alone(self, vendor, client, part: list["_Attempt"]):
+        """A batch call failed: its members go one at a time, so one member's
+        bad data (or a fault that meets only them) holds back no one else.
+        Two failing in a row mean the remote itself is failing: the rest
+        share that error (an attempt each) rather than try it a hundred times.
+
+        Returns (outcomes, what was not sent, the error that pauses the
+        connection or None)."""
+        outcomes = {}
+        in_a_row = 0
+        for index, attempt in enumerate(part):
+            if in_a_row >= 2:
+                outcomes.update(dict.fromkeys(part[index:], outcomes[part[index - 1]]))
+                break
+            if time.monotonic() > self.deadline:
+                return outcomes, part[index:], None
+            try:
+                outcome = vendor.category.push(client, attempt)
+            except DeliveryError as error:
+                if pauses_connection(error):
+                    return outcomes, part[index:], error
+                outcome = error
+            outcomes[attempt] = outcome
+            failing = isinstance(outcome, DeliveryError) and not outcome.permanent
+            in_a_row = in_a_row + 1 if failing else 0
+        return outcomes, [], None
 
     def _attempts(self) -> list["_Attempt"]:
         refs = {d.member_ref for d in self.deliveries}

@@ -266,32 +266,25 @@ def outbox_fan_out_many(
         ):
             per_connection[connection_id].append(pk)
         priority = BULK if bulk else None
+        shares = [ids[i : i + batch_size()] for ids in per_connection.values() for i in
+                  range(0, len(ids), batch_size())]  # fmt: skip
+        # One share is sent by this task (a single change to one connection
+        # then costs one task, not two); the others go to other processes,
+        # side by side, so a remote that hangs holds up only its own.
+        here = shares.pop(0) if deliver_here and shares else None
 
         def send():
-            for ids in per_connection.values():
+            for ids in shares:
                 engine.kick(KIND, ids, priority=priority)
 
-        if not deliver_here:
-            transaction.on_commit(send)
-    if deliver_here:
-        _deliver_here(per_connection)
-    return [pk for ids in per_connection.values() for pk in ids]
-
-
-def _deliver_here(per_connection: dict[int, list[int]]) -> None:
-    """Send the deliveries just made in this task instead of a message per
-    connection: a single change then costs one task, not three. What is
-    left when something goes wrong is queued as usual."""
-    pending = [ids[i : i + batch_size()] for ids in per_connection.values() for i in
-               range(0, len(ids), batch_size())]  # fmt: skip
-    while pending:
-        ids = pending.pop(0)
+        transaction.on_commit(send)
+    if here:
         try:
-            delivery_attempts(delivery_ids=ids)
+            delivery_attempts(delivery_ids=here)
         except BaseException:
-            for rest in [ids, *pending]:
-                engine.kick(KIND, rest)
+            engine.kick(KIND, here)
             raise
+    return [pk for ids in per_connection.values() for pk in ids]
 
 
 def _earlier_unfinished():

@@ -33,8 +33,9 @@ TASK_OPTIONS = {"acks_late": True, "reject_on_worker_lost": True, "ignore_result
 def dispatch_events(event_ids: list[int], bulk: bool = False) -> None:
     from .services import outbox_fan_out_many
 
-    # A single change's deliveries go out from here (one task per change);
-    # bulk ones through messages of their own, behind single changes.
+    # One connection's share of a single change goes out from here, the
+    # others through messages of their own; bulk ones all through messages,
+    # behind single changes.
     outbox_fan_out_many(event_ids=event_ids, bulk=bulk, deliver_here=not bulk)
 
 

@@ -17,11 +17,14 @@ from integrations.services import (
 from integrations.services import (
     connection_save,
     delivery_attempt,
+    delivery_attempts,
     outbox_fan_out,
 )
 from members.actions.status import member_change_status
 from members.models import MemberStatus
 from outbox.engine import backoff, sweep_due
+from tests import factories as f
+from tests.stubs.hubspot import UPSERT_PATH
 
 from .conftest import connect
 
@@ -287,3 +290,42 @@ def test_a_delivery_does_not_overtake_an_earlier_one_revived_meanwhile(cast, fas
         assert delivery_attempt(delivery_id=second.pk) == "busy"
     assert fired
     assert kisi.requests == []
+
+
+def _six_waiting_for_hubspot(cast, run, hubspot):
+    """Six members leave while HubSpot is switched off: their deliveries go
+    in one batch upsert when they are attempted together."""
+    crm = connect(cast.org, hubspot, enabled=False)
+    members = f.MemberFactory.create_batch(6, location=cast.harbour)
+    for member in members:
+        run(member_change_status, member=member, status=MemberStatus.FORMER, via="admin")
+    Connection.objects.filter(pk=crm.pk).update(enabled=True)
+    waiting = Delivery.objects.filter(connection=crm)
+    assert waiting.count() == 6
+    return members, waiting
+
+
+def test_one_members_fault_in_a_batch_holds_back_no_one_else(cast, run, hubspot):
+    members, waiting = _six_waiting_for_hubspot(cast, run, hubspot)
+    poison = members[2]
+    hubspot.fail_next(500, contains=poison.email, times=2)  # the batch call, then alone
+
+    delivery_attempts(delivery_ids=list(waiting.values_list("pk", flat=True)))
+
+    assert [r.path for r in hubspot.requests][0] == UPSERT_PATH
+    assert len(hubspot.requests) == 1 + 6  # the batch, then each alone
+    assert set(waiting.exclude(member_ref=poison.pk).values_list("status", "attempts")) == {
+        (DeliveryStatus.SUCCEEDED, 1)
+    }
+    assert waiting.get(member_ref=poison.pk).status == DeliveryStatus.FAILED
+    assert all(hubspot.contact(m.email)["member_status"] == "former" for m in members[3:])
+
+
+def test_a_failing_remote_is_not_tried_member_by_member(cast, run, hubspot):
+    _, waiting = _six_waiting_for_hubspot(cast, run, hubspot)
+    hubspot.fail_next(500, times=10)
+
+    delivery_attempts(delivery_ids=list(waiting.values_list("pk", flat=True)))
+
+    assert len(hubspot.requests) == 3  # the batch and two alone: the remote is down
+    assert set(waiting.values_list("status", "attempts")) == {(DeliveryStatus.FAILED, 1)}

@@ -365,7 +365,10 @@ def test_every_change_reaches_every_stub_once_in_order(cast, stubs, worker_facto
     beat_until(all_finished, quiet=quiet_limit(lease=KILLED_LEASE))
 
     events = OutboxEvent.objects.count()
-    assert Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == events * 5
+    unsent = Delivery.objects.exclude(status=DeliveryStatus.SUCCEEDED)
+    assert Delivery.objects.filter(status=DeliveryStatus.SUCCEEDED).count() == events * 5, list(
+        unsent.values_list("status", "connection__kind", "attempts", "last_error")[:10]
+    )
     assert all(stub.pending_faults == 0 for stub in stubs.values()), "a fault never fired"
     assert_each_change_once_in_order(stubs, members)
     assert_remote_state_is_current(stubs, members)
