@@ -12,6 +12,7 @@ from .views import (
     locations,
     members,
     memberships,
+    moves,
     notifications,
     plans,
     settings,
@@ -107,6 +108,18 @@ urlpatterns = [
         invitations.company_mass_invite,
         name="company_mass_invite",
     ),
+    # Whole-team moves (issue 14, item 3)
+    path(
+        "companies/<int:pk>/locations/<int:location_pk>/move-out/",
+        moves.company_move_out,
+        name="company_move_out",
+    ),
+    path(
+        "companies/<int:pk>/locations/<int:location_pk>/move-team/",
+        moves.company_move_team,
+        name="company_move_team",
+    ),
+    path("team-moves/<int:pk>/undo/", moves.team_move_undo, name="team_move_undo"),
     path("invitations/", invitations.invitations_list, name="invitations"),
     path("invitations/<int:pk>/", invitations.invitation_detail, name="invitation"),
     path("members/<int:pk>/invite/", invitations.member_invite_view, name="member_invite"),

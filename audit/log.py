@@ -123,6 +123,33 @@ def record_many(*, verb: str, via: str, actor=None, subjects, organization=None,
     return entries
 
 
+def record_each(*, verb: str, via: str, actor=None, changes, organization=None, reason=""):
+    """One entry per change, each with its own ``before``/``after`` (a
+    whole team's status changes in one move): ``changes`` holds dicts with
+    ``subject``, ``before``, ``after`` and optionally ``member``; one INSERT
+    and one round of reactions, as ``record_many``."""
+    changes = list(changes)
+    if not changes:
+        return []
+    with transaction.atomic(savepoint=False):
+        entries = _write(
+            _entry(
+                verb=verb,
+                actor=actor,
+                via=via,
+                organization=organization,
+                subject=change.get("subject"),
+                member=change.get("member"),
+                before=change.get("before"),
+                after=change.get("after"),
+                reason=reason,
+            )
+            for change in changes
+        )
+        recorded.send(sender=AuditEntry, entries=entries)
+    return entries
+
+
 def reaction(*verbs: str):
     """Connect ``function(entries)`` to ``recorded`` for these verbs only.
 

@@ -103,6 +103,9 @@ class Verb(models.TextChoices):
     MEMBERSHIP_ENDED = "membership.ended", gettext_lazy("Membership ended")
     SEAT_CAP_OVERRIDDEN = "company.seat_cap_overridden", gettext_lazy("Went over the seat cap")
     COMPANY_SEATS_CHANGED = "company.seats_changed", gettext_lazy("Seat cap changed")
+    TEAM_MOVED_OUT = "team.moved_out", gettext_lazy("Company moved out of a location")
+    TEAM_MOVED = "team.moved", gettext_lazy("Team moved to another location")
+    TEAM_MOVE_UNDONE = "team.move_undone", gettext_lazy("Move undone")
 
 
 class AuditEntry(models.Model):

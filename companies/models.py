@@ -119,6 +119,10 @@ class CompanyLocation(models.Model):
             "takes precedence."
         ),
     )
+    #: The company moved out of the location (members/actions/moves.py):
+    #: it takes no new members there; its Former members keep pointing at
+    #: the row (the composite foreign key), and undoing the move clears it.
+    ended_at = models.DateTimeField(null=True, blank=True)
 
     objects = tenant_manager()
 

@@ -5,7 +5,8 @@ inside their transaction, the forms and pages show their messages.
 - A member of a company is at one of the company's locations (the
   composite foreign key ``member_at_company_location`` says the same to
   PostgreSQL).
-- An archived company takes no new members.
+- An archived company takes no new members, nor does a company at a
+  location it moved out of (members/actions/moves.py).
 - An admin changes the company itself (details, locations, roles, links,
   archiving) only while holding "manage customers" at every location of
   it: a change there reaches the team at every location. An admin at some
@@ -21,14 +22,20 @@ from organizations.permissions import admin_locations
 from .models import Company, CompanyLocation
 
 
-def location_ids_of(company: Company) -> set[int]:
-    """The company's locations (from a prefetch when there is one)."""
+def location_ids_of(company: Company, *, moved_out: bool = False) -> set[int]:
+    """The company's locations (from a prefetch when there is one); those it
+    moved out of (``CompanyLocation.ended_at``) only with ``moved_out``."""
     cache = getattr(company, "_prefetched_objects_cache", {})
     if "company_locations" in cache:
-        return {row.location_id for row in cache["company_locations"]}
-    return set(
-        CompanyLocation.objects.filter(company_id=company.pk).values_list("location_id", flat=True)
-    )
+        return {
+            row.location_id
+            for row in cache["company_locations"]
+            if moved_out or row.ended_at is None
+        }
+    rows = CompanyLocation.objects.filter(company_id=company.pk)
+    if not moved_out:
+        rows = rows.filter(ended_at__isnull=True)
+    return set(rows.values_list("location_id", flat=True))
 
 
 def new_member_refusal(company: Company | None, location: Location | None) -> str | None:
@@ -48,7 +55,8 @@ def new_member_refusal(company: Company | None, location: Location | None) -> st
 def may_change_company(user, company: Company, *, mine: set[int] | None = None) -> bool:
     """Holds "manage customers" at every location of ``company`` (``mine``:
     the admin's locations, when the caller has read them already)."""
-    ids = location_ids_of(company)
+    # Where it moved out of too: its Former members are still there.
+    ids = location_ids_of(company, moved_out=True)
     if mine is None:
         mine = set(
             admin_locations(user, company.organization)

@@ -41,9 +41,21 @@ EVENT_OF = {
 @reaction(*EVENT_OF)
 def queue_member_events(entries) -> None:
     if len(entries) > 1:
-        # A batch (mass invite): one snapshot query and one insert for all.
-        members = [Member(pk=e.member_id, organization_id=e.organization_id) for e in entries]
-        record_member_events(members=members, event=EVENT_OF[entries[0].verb])
+        # A batch (mass invite, a team's move): one snapshot query and one
+        # insert per status it came from, as each single change says it.
+        event = EVENT_OF[entries[0].verb]
+        groups: dict[str | None, list] = {}
+        for e in entries:
+            previous = e.before.get("status") if e.verb == Verb.MEMBER_STATUS_CHANGED else None
+            groups.setdefault(previous, []).append(
+                Member(pk=e.member_id, organization_id=e.organization_id)
+            )
+        for previous, members in groups.items():
+            record_member_events(
+                members=members,
+                event=event,
+                previous={"status": previous} if previous is not None else None,
+            )
         return
     (entry,) = entries
     record_member_event(

@@ -3,7 +3,7 @@ requests awaiting approval (R1.3). Read-only: these rows are written by the acti
 
 from django.contrib import admin
 
-from .models import Attachment, Invitation, JoinRequest, LocationTransfer, StatusRequest
+from .models import Attachment, Invitation, JoinRequest, LocationTransfer, StatusRequest, TeamMove
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -68,3 +68,22 @@ class StatusRequestAdmin(ReadOnlyAdmin):
     list_select_related = ("member", "organization")
     search_fields = ("member__email", "member__first_name", "member__last_name", "reason")
     raw_id_fields = ("member", "requested_by", "decided_by")
+
+
+@admin.register(TeamMove)
+class TeamMoveAdmin(ReadOnlyAdmin):
+    """Whole-team moves (issue 14, item 3): read-only; undone from the admin portal."""
+
+    list_display = (
+        "company",
+        "kind",
+        "from_location",
+        "to_location",
+        "member_count",
+        "created_at",
+        "undone_at",
+    )
+    list_filter = ("kind", "organization")
+    list_select_related = ("company", "from_location", "to_location")
+    search_fields = ("company__name", "reason")
+    raw_id_fields = ("company", "actor", "undone_by")

@@ -1,3 +1,5 @@
+import datetime
+
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -702,3 +704,65 @@ class StatusRequest(OutboxItem):
 
     def get_to_status_display(self) -> str:
         return _status_label(self.to_status)
+
+
+class TeamMove(models.Model):
+    """A company's whole team at a location changed in one action (issue
+    14, item 3): moved out (everyone Former, portal access ended,
+    memberships ended on a date) or moved to another location (R4.7's
+    transfer, for everyone).
+
+    ``snapshot`` keeps what each member and membership was before, and
+    ``members.actions.moves.undo_move`` puts back, within ``UNDO_DAYS``,
+    those that nothing else changed since. Written only by that module.
+    """
+
+    class Kind(models.TextChoices):
+        MOVE_OUT = "move_out", gettext_lazy("Moved out")
+        MOVE_TEAM = "move_team", gettext_lazy("Team moved to another location")
+
+    #: How long a move can be undone.
+    UNDO_DAYS = 30
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="team_moves"
+    )
+    kind = models.CharField(max_length=10, choices=Kind)
+    from_location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="+")
+    to_location = models.ForeignKey(
+        Location, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    #: Moving out: the last day of the memberships ended.
+    end_date = models.DateField(null=True, blank=True)
+    reason = models.CharField(gettext_lazy("reason"), max_length=500, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    member_count = models.PositiveIntegerField(default=0)
+    #: {"members": {id: {...before..., "moved_at": iso}}, "memberships":
+    #: {...}, "cancelled": [...], "links": {...}}: see members/actions/moves.py.
+    snapshot = models.JSONField(default=dict, blank=True)
+    undone_at = models.DateTimeField(null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    #: How many members the undo put back (the others had changed since).
+    restored_count = models.PositiveIntegerField(null=True, blank=True)
+
+    objects = tenant_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["company", "-created_at"], name="team_move_company")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.company_id} @ {self.from_location_id}"
+
+    @property
+    def undo_until(self):
+        return self.created_at + datetime.timedelta(days=self.UNDO_DAYS)
+
+    def may_be_undone(self, now=None) -> bool:
+        return self.undone_at is None and (now or timezone.now()) < self.undo_until

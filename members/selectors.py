@@ -1,5 +1,6 @@
 """Reads of members, with everything their pages need fetched up front."""
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
@@ -31,6 +32,7 @@ from organizations.permissions import (
 )
 from tenancy.scoping import scoped
 
+from .admin_roles import admin_role_of, admin_role_refusal
 from .models import (
     Member,
     Membership,
@@ -39,7 +41,9 @@ from .models import (
     PortalAccess,
     StatusChange,
     StatusRequest,
+    TeamMove,
 )
+from .policy import read_only_refusal
 
 
 def with_active_membership(queryset: QuerySet) -> QuerySet:
@@ -369,3 +373,121 @@ def memberships_of(member: Member) -> QuerySet:
         .select_related("plan", "plan__location")
         .order_by("-start_date", "-pk")
     )
+
+
+# ------------------------------------------------------- whole-team moves
+
+
+def moving_out(company, location) -> QuerySet:
+    """Who moving ``company`` out of ``location`` changes (issue 14, item
+    3): its members there not Former already, and Former ones still holding
+    portal access."""
+    return Member.objects.filter(company=company, location=location).exclude(
+        status=MemberStatus.FORMER, portal_access=PortalAccess.NONE
+    )
+
+
+def moving_team(company, location) -> QuerySet:
+    """Who moving ``company``'s team from ``location`` moves: everyone of it there."""
+    return Member.objects.filter(company=company, location=location)
+
+
+def holds_admin_role():
+    """Members whose person holds an admin role in their organization (a
+    filter: the few a move must ask ``admin_role_refusal`` about)."""
+    roles = OrganizationAdmin.objects.filter(organization_id=OuterRef("organization_id"))
+    return Exists(roles.filter(user_id=OuterRef("user_id"))) | Exists(
+        roles.filter(invited_member_id=OuterRef("pk"))
+    )
+
+
+def move_out_refusals(members: QuerySet, *, actor) -> list[tuple[Member, str]]:
+    """Who may not be moved out by ``actor``, and why: the rule of every
+    status change (members/admin_roles.py). One query, and one per admin
+    among them."""
+    refusals = []
+    for member in members.filter(holds_admin_role()).order_by("first_name", "last_name", "pk"):
+        refusal = admin_role_refusal(actor=actor, member=member, role=admin_role_of(member))
+        if refusal:
+            refusals.append((member, refusal))
+    return refusals
+
+
+def move_team_refusals(members: QuerySet) -> list[tuple[Member, str]]:
+    """Whose record is read-only, so not transferred (one query)."""
+    return [
+        (member, read_only_refusal(member))
+        for member in members.filter(portal_access=PortalAccess.DEACTIVATED).order_by(
+            "first_name", "last_name", "pk"
+        )
+    ]
+
+
+@dataclass
+class MovePreview:
+    """What a move would do, before it is done (the confirmation page)."""
+
+    members: QuerySet
+    count: int
+    by_status: dict
+    refusals: list
+    memberships: int
+
+
+def move_preview(*, company, location, kind: str, actor) -> MovePreview:
+    """Exactly who a move of ``kind`` (``TeamMove.Kind``) changes, in a
+    constant number of queries whatever the team's size: the members (a
+    queryset for the page to cut), their count by status, who stands in the
+    way, and how many memberships moving out ends."""
+    if kind == TeamMove.Kind.MOVE_OUT:
+        members = moving_out(company, location)
+        refusals = move_out_refusals(members, actor=actor)
+        memberships = (
+            Membership.objects.filter(
+                Q(company=company, plan__location=location) | Q(member__in=members.values("pk"))
+            )
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=timezone.localdate()))
+            .count()
+        )
+    else:
+        members = moving_team(company, location)
+        refusals = move_team_refusals(members)
+        memberships = 0
+    by_status = dict(
+        members.order_by().values_list("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    return MovePreview(
+        members=members.select_related("user").order_by("first_name", "last_name", "pk"),
+        count=sum(by_status.values()),
+        by_status={MemberStatus(key).label: n for key, n in sorted(by_status.items())},
+        refusals=refusals,
+        memberships=memberships,
+    )
+
+
+def team_moves_of(company, *, locations) -> QuerySet:
+    """The company's moves at ``locations`` (the admin's), newest first."""
+    return (
+        TeamMove.objects.filter(company=company, from_location__in=locations)
+        .select_related("from_location", "to_location", "actor", "undone_by")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def unchanged_since(move: TeamMove) -> tuple[list[int], list[int]]:
+    """(ids of the members the move changed that nothing changed since, ids
+    of those something did): two queries."""
+    ids = [int(pk) for pk in move.snapshot.get("members", {})]
+    moved_at = datetime.fromisoformat(move.snapshot["moved_at"])
+    touched = set(
+        AuditEntry.objects.filter(
+            member_id__in=ids, pk__gt=move.snapshot.get("last_entry_id", 0)
+        ).values_list("member_id", flat=True)
+    )
+    same = set(
+        Member.objects.filter(
+            pk__in=ids, updated_at=moved_at, company_id=move.company_id
+        ).values_list("pk", flat=True)
+    )
+    unchanged = [pk for pk in ids if pk in same and pk not in touched]
+    return unchanged, [pk for pk in ids if pk not in unchanged]

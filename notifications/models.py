@@ -24,6 +24,7 @@ class Notification(OutboxItem):
         JOIN_REQUEST = "join_request", gettext_lazy("New request to join")
         CONNECTION_OFF = "connection_off", gettext_lazy("An integration was switched off")
         APPROVAL = "approval", gettext_lazy("A member added by a contact person awaits approval")
+        TEAM_MOVED = "team_moved", gettext_lazy("A company's team moved or moved out")
 
     class Resolution(models.TextChoices):
         OPEN = "", gettext_lazy("Open")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from audit.erasure import erasing
 from audit.log import reaction
 from audit.models import Verb, Via
+from companies.models import Company
 from members.models import JoinRequest, Member, MemberStatus, StatusChange, StatusRequest
 from members.policy import DELETED_NAME, team_role_of
 from organizations.models import Location
@@ -126,6 +127,46 @@ def tell_of_teammates_leaving_active(entries) -> None:
             member=member,
             actor=entry.actor,
             status_change=change,
+        )
+
+
+MOVE_WORDS = {
+    Verb.TEAM_MOVED_OUT: "{actor} moved {company} out of {location}: {count} member(s) set to "
+    "Former, memberships end on {end_date}. {reason}",
+    Verb.TEAM_MOVED: "{actor} moved {company}'s team ({count} member(s)) from {location} to "
+    "{to_location}. {reason}",
+    Verb.TEAM_MOVE_UNDONE: "{actor} undid a move of {company} at {location}: {count} member(s) "
+    "put back.",
+}
+
+
+@reaction(*MOVE_WORDS)
+def tell_of_team_moves(entries) -> None:
+    """A whole team moved (issue 14, item 3): one notice to the location's
+    admins for the move, not one per member."""
+    for entry in entries:
+        location = Location.objects.get(pk=entry.after["from_location_id"])
+        to_location = (
+            Location.objects.get(pk=entry.after["to_location_id"])
+            if entry.after.get("to_location_id")
+            else None
+        )
+        company = Company.objects.get(pk=entry.after["company_id"])
+        notify_location_admins(
+            location=location,
+            kind=Notification.Kind.TEAM_MOVED,
+            message=MOVE_WORDS[entry.verb]
+            .format(
+                actor=entry.actor_label or "The system",
+                company=company.name,
+                location=location.name,
+                to_location=getattr(to_location, "name", ""),
+                count=entry.after.get("members", 0),
+                end_date=entry.after.get("end_date", ""),
+                reason=entry.reason,
+            )
+            .strip()[:500],
+            actor=entry.actor,
         )
 
 

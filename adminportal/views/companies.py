@@ -37,7 +37,7 @@ from members.forms.company_roles import CompanyRolesForm
 from members.forms.team import NewTeamMemberForm
 from members.models import Member
 from members.seats import seat_usages
-from members.selectors import company_detail_for_admin, company_timeline
+from members.selectors import company_detail_for_admin, company_timeline, team_moves_of
 from members.team_selectors import PICK_LIMIT, TEAM_PAGE_SIZE, matching, team_of
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
@@ -223,6 +223,8 @@ def company_detail(request, pk):
     # Issue 14: "Seats: 7 of 10 at Harbour" per location (two queries).
     context["seat_usages"] = seat_usages(company.visible_locations)
     context["may_change"] = may_change_company(request.user, company, mine=mine)
+    # Whole-team moves (issue 14, item 3): the recent ones, Undo for 30 days.
+    context["team_moves"] = list(team_moves_of(company, locations=mine)[:5])
     if context["may_change"]:
         holders = _holders(company)
         context["pickers"] = _pickers(company, holders)

@@ -184,10 +184,12 @@ def id_lookups(*, user, organization: Organization) -> tuple[list[Company], list
         .prefetch_related(
             Prefetch(
                 "company_locations",
+                # Not where the company moved out (members/actions/moves.py).
                 queryset=CompanyLocation.objects.filter(
+                    ended_at__isnull=True,
                     location__in=admin_locations(user, organization).filter(
                         archived_at__isnull=True
-                    )
+                    ),
                 ).select_related("location"),
             )
         )

@@ -558,7 +558,38 @@ ACTIONS = {
         lambda c: {"membership": _membership(c, member=c.teammate), "actor": c.admin},
         Expect(Verb.MEMBERSHIP_ENDED, Via.ADMIN, "admin"),
     ),
+    "members.actions.moves.move_out": (
+        lambda c: {
+            "company": c.acme,
+            "location": c.harbour,
+            "end_date": timezone.localdate(),
+            "reason": "Moved",
+            "actor": c.admin,
+        },
+        Expect(Verb.MEMBER_STATUS_CHANGED, Via.ADMIN, "admin"),
+    ),
+    "members.actions.moves.move_team": (
+        lambda c: {
+            "company": c.acme,
+            "from_location": c.harbour,
+            "to_location": c.mill,
+            "actor": c.owner,
+        },
+        Expect(Verb.MEMBER_TRANSFERRED, Via.ADMIN, "owner"),
+    ),
+    "members.actions.moves.undo_move": (
+        lambda c: {"move": _team_move(c), "actor": c.admin},
+        Expect(Verb.TEAM_MOVE_UNDONE, Via.ADMIN, "admin"),
+    ),
 }
+
+
+def _team_move(c):
+    from members.actions.moves import move_out
+
+    return move_out(
+        company=c.acme, location=c.harbour, end_date=timezone.localdate(), reason="", actor=c.admin
+    )
 
 
 def _plan(c):
