@@ -25,16 +25,19 @@ class LocaleMiddleware:
         reader = user if user is not None and user.is_authenticated else None
         chosen = language_of(reader, organization)
         language = chosen or translation.get_language_from_request(request)
-        translation.activate(language)
-        request.LANGUAGE_CODE = translation.get_language()
-        if organization is not None:
-            timezone.activate(zone_of(organization))
-        else:
-            timezone.deactivate()
-        try:
-            response = self.get_response(request)
-        finally:
-            timezone.deactivate()
+        # Both for this request only: what runs after it in the same thread
+        # (the next request's middleware, an eager task, a test) must not
+        # speak the last reader's language.
+        with translation.override(language):
+            request.LANGUAGE_CODE = translation.get_language()
+            if organization is not None:
+                timezone.activate(zone_of(organization))
+            else:
+                timezone.deactivate()
+            try:
+                response = self.get_response(request)
+            finally:
+                timezone.deactivate()
         if chosen is None:
             # The browser's header chose: a cache must keep one copy per language.
             patch_vary_headers(response, ("Accept-Language",))

@@ -3,6 +3,7 @@ else the organization's default, else the browser's Accept-Language; the
 organization's settings and My account set them."""
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from audit.models import AuditEntry, Verb
@@ -131,3 +132,15 @@ def test_only_who_may_change_settings_sets_the_language(client, cast):
     assert response.status_code == 403
     cast.org.refresh_from_db()
     assert cast.org.language == "en"
+
+
+def test_a_request_leaves_its_language_behind_it(client, cast):
+    """What runs next in the same thread (an eager task, a direct call) is
+    not in the last reader's language: a Spanish page made a mass-invite
+    check called right after it answer in Spanish."""
+    from django.utils import translation
+
+    _german(cast.org)
+    client.force_login(cast.teammate.user)
+    assert client.get(reverse("portal:account", args=[cast.org.slug]))["Content-Language"] == "de"
+    assert translation.get_language() == settings.LANGUAGE_CODE
