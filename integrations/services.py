@@ -201,6 +201,10 @@ def outbox_fan_out_many(
     connection and ``attempts.batch_size()`` deliveries (``bulk``: behind single
     changes in the broker).
     """
+    if not OutboxEvent.objects.filter(pk__in=event_ids, processed_at__isnull=True).exists():
+        # Fanned out already, by a task that took it along with its own (a
+        # backlog's messages mostly find this): one query, not five.
+        return []
     with durability.relaxed(), transaction.atomic():
         events = list(
             OutboxEvent.objects.select_for_update(skip_locked=True)

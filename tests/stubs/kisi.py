@@ -32,8 +32,15 @@ class KisiStub(StubServer):
         return {"api_key": self.api_key, "group_id": self.group_id}
 
     def reset_state(self) -> None:
+        # Indexed as a real remote's store is: a benchmark's thousands of
+        # users must not make each request slower than the last (the stub
+        # runs in the benchmark's own process).
         self._users: list[dict[str, Any]] = []
+        self._user_by_key: dict[str, dict[str, Any]] = {}  # casefolded email
+        self._user_by_id: dict[str, dict[str, Any]] = {}
+        self._search: list[tuple[str, dict[str, Any]]] = []  # (email and name, user)
         self._assignments: list[dict[str, Any]] = []
+        self._assignments_of: dict[str, list[dict[str, Any]]] = {}  # by user id
         self._user_ids = itertools.count(1)
         self._assignment_ids = itertools.count(9001)
 
@@ -59,8 +66,8 @@ class KisiStub(StubServer):
                 return []
             return [
                 dict(a)
-                for a in self._assignments
-                if a["user_id"] == user["id"] and str(a["group_id"]) == str(group)
+                for a in self._assignments_of.get(str(user["id"]), [])
+                if str(a["group_id"]) == str(group)
             ]
 
     def has_access(self, email: str, group_id: int | None = None) -> bool:
@@ -80,20 +87,20 @@ class KisiStub(StubServer):
         method, path, query = request.method, request.path, request.query
         if path == "/users" and method == "GET":
             needle = query.get("query", "").casefold()
-            hits = [
-                dict(u)
-                for u in self._users
-                if needle in u["email"].casefold() or needle in u["name"].casefold()
-            ]
+            hits = [dict(u) for text, u in self._search if needle in text]
             return Response(200, hits)
         if path == "/users" and method == "POST":
             return self._post_user(request.body)
         if path == "/role_assignments" and method == "GET":
+            of_user = (
+                self._assignments_of.get(query["user_id"], [])
+                if "user_id" in query
+                else self._assignments
+            )
             hits = [
                 dict(a)
-                for a in self._assignments
-                if ("user_id" not in query or str(a["user_id"]) == query["user_id"])
-                and ("group_id" not in query or str(a["group_id"]) == query["group_id"])
+                for a in of_user
+                if "group_id" not in query or str(a["group_id"]) == query["group_id"]
             ]
             return Response(200, hits)
         if path == "/role_assignments" and method == "POST":
@@ -101,10 +108,11 @@ class KisiStub(StubServer):
         match = _ASSIGNMENT_PATH.match(path)
         if match and method == "DELETE":
             assignment_id = int(match.group(1))
-            before = len(self._assignments)
-            self._assignments = [a for a in self._assignments if a["id"] != assignment_id]
-            if len(self._assignments) == before:
+            found = next((a for a in self._assignments if a["id"] == assignment_id), None)
+            if found is None:
                 return json_error(404, "Not found")
+            self._assignments.remove(found)
+            self._assignments_of[str(found["user_id"])].remove(found)
             return Response(204)
         return json_error(404, f"no route {method} {path}")
 
@@ -124,7 +132,7 @@ class KisiStub(StubServer):
             data.get(k) not in (None, "") for k in ("user_id", "group_id", "role_id")
         ):
             return json_error(422, "user_id, group_id and role_id are required")
-        if not any(str(u["id"]) == str(data["user_id"]) for u in self._users):
+        if str(data["user_id"]) not in self._user_by_id:
             return json_error(422, "user does not exist")
         created = self._create_assignment(int(data["user_id"]), data["group_id"], data["role_id"])
         return Response(201, dict(created))
@@ -132,8 +140,7 @@ class KisiStub(StubServer):
     # -- model ---------------------------------------------------------------------------
 
     def _user_by_email(self, email: str) -> dict[str, Any] | None:
-        wanted = email.casefold()
-        return next((u for u in self._users if u["email"].casefold() == wanted), None)
+        return self._user_by_key.get(email.casefold())
 
     def _create_user(self, data: dict[str, Any]) -> dict[str, Any]:
         user = {
@@ -143,6 +150,9 @@ class KisiStub(StubServer):
             "send_emails": bool(data.get("send_emails", True)),
         }
         self._users.append(user)
+        self._user_by_key.setdefault(user["email"].casefold(), user)
+        self._user_by_id[str(user["id"])] = user
+        self._search.append((f"{user['email'].casefold()}\n{user['name'].casefold()}", user))
         return user
 
     def _create_assignment(self, user_id: int, group_id: Any, role_id: str) -> dict[str, Any]:
@@ -153,4 +163,5 @@ class KisiStub(StubServer):
             "role_id": role_id,
         }
         self._assignments.append(assignment)
+        self._assignments_of.setdefault(str(user_id), []).append(assignment)
         return assignment
