@@ -446,17 +446,6 @@ def move_team(
     Member.objects.filter(pk__in=ids).update(location=to_location, updated_at=now)
     from_link.ended_at = now
     from_link.save(update_fields=["ended_at"])
-    LocationTransfer.objects.bulk_create(
-        LocationTransfer(
-            organization_id=company.organization_id,
-            member=member,
-            from_location=from_location,
-            to_location=to_location,
-            actor=actor if getattr(actor, "pk", None) else None,
-            created_at=now,
-        )
-        for member in members
-    )
     move = TeamMove.objects.create(
         organization_id=company.organization_id,
         company=company,
@@ -468,24 +457,8 @@ def move_team(
         created_at=now,
         member_count=len(members),
     )
-    log.record_each(
-        verb=Verb.MEMBER_TRANSFERRED,
-        via=via,
-        actor=actor,
-        reason=reason,
-        changes=[
-            {
-                "subject": member,
-                "before": {"location_id": from_location.pk, "company_id": company.pk},
-                "after": {
-                    "location_id": to_location.pk,
-                    "company_id": company.pk,
-                    "team_move_id": move.pk,
-                },
-            }
-            for member in members
-        ],
-    )
+    _transferred(members, move, from_location.pk, to_location.pk, actor=actor, via=via,
+                 reason=reason, now=now)  # fmt: skip
     _tell(move, Verb.TEAM_MOVED, actor=actor, via=via, after={"members": len(members)},
           reason=reason)  # fmt: skip
     move.snapshot = {
@@ -499,6 +472,39 @@ def move_team(
     }
     move.save(update_fields=["snapshot"])
     return move
+
+
+def _transferred(members, move, from_id, to_id, *, actor, via, reason, now, undone=False):
+    """What R4.7's transfer leaves for each member moved (or moved back by an
+    undo): a ``LocationTransfer`` and a history entry, all in two inserts."""
+    LocationTransfer.objects.bulk_create(
+        LocationTransfer(
+            organization_id=move.organization_id,
+            member=member,
+            from_location_id=from_id,
+            to_location_id=to_id,
+            actor=actor if getattr(actor, "pk", None) else None,
+            created_at=now,
+        )
+        for member in members
+    )
+    after = {"company_id": move.company_id, "team_move_id": move.pk}
+    if undone:
+        after["undone"] = True
+    log.record_each(
+        verb=Verb.MEMBER_TRANSFERRED,
+        via=via,
+        actor=actor,
+        reason=reason,
+        changes=[
+            {
+                "subject": member,
+                "before": {"location_id": from_id, "company_id": move.company_id},
+                "after": {"location_id": to_id, **after},
+            }
+            for member in members
+        ],
+    )
 
 
 # -------------------------------------------------------------------- undo
@@ -668,17 +674,6 @@ def _undo_move_team(move: TeamMove, restored: list[int], *, actor, via, now, rea
     CompanyLocation.objects.filter(pk=snapshot["link_id"]).update(ended_at=None)
     members = list(Member.objects.filter(pk__in=restored))
     Member.objects.filter(pk__in=restored).update(location=move.from_location, updated_at=now)
-    LocationTransfer.objects.bulk_create(
-        LocationTransfer(
-            organization_id=move.organization_id,
-            member=member,
-            from_location=move.to_location,
-            to_location=move.from_location,
-            actor=actor if getattr(actor, "pk", None) else None,
-            created_at=now,
-        )
-        for member in members
-    )
     # The contacts' links go back where they were.
     ContactLocation.objects.filter(
         pk__in=snapshot.get("moved_links", []), location=move.to_location
@@ -707,22 +702,5 @@ def _undo_move_team(move: TeamMove, restored: list[int], *, actor, via, now, rea
         CompanyLocation.objects.filter(company=company, location=move.to_location).update(
             ended_at=now
         )
-    log.record_each(
-        verb=Verb.MEMBER_TRANSFERRED,
-        via=via,
-        actor=actor,
-        reason=reason,
-        changes=[
-            {
-                "subject": member,
-                "before": {"location_id": move.to_location_id, "company_id": company.pk},
-                "after": {
-                    "location_id": move.from_location_id,
-                    "company_id": company.pk,
-                    "team_move_id": move.pk,
-                    "undone": True,
-                },
-            }
-            for member in members
-        ],
-    )
+    _transferred(members, move, move.to_location_id, move.from_location_id, actor=actor, via=via,
+                 reason=reason, now=now, undone=True)  # fmt: skip
