@@ -63,8 +63,11 @@ def test_moving_out_200_members_costs_what_moving_out_20_does(
     _move_out_queries(cast, 2, django_capture_on_commit_callbacks)  # caches warm
     few = _move_out_queries(cast, 20, django_capture_on_commit_callbacks)
     many = _move_out_queries(cast, 200, django_capture_on_commit_callbacks)
-    assert many == few
     assert many < 60
+    if connection.vendor == "postgresql":
+        # SQLite (make run's database) splits a bulk insert by its cap on
+        # bound parameters, three statements more at 200; CI runs PostgreSQL.
+        assert many == few
 
 
 def test_moving_out_sets_everyone_former_ends_access_memberships_and_the_link(cast):
