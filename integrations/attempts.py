@@ -220,10 +220,15 @@ class _Batch:
                 return outcomes, part[index:], None
             try:
                 outcome = vendor.category.push(client, attempt)
+            except SoftTimeLimitExceeded:
+                return outcomes, part[index:], None
             except DeliveryError as error:
                 if pauses_connection(error):
                     return outcomes, part[index:], error
                 outcome = error
+            except Exception as error:  # as in run(): retried, visibly
+                logger.exception("delivery %s failed unexpectedly", attempt.delivery.pk)
+                outcome = DeliveryError(f"internal error: {error!r}", permanent=False)
             outcomes[attempt] = outcome
             failing = isinstance(outcome, DeliveryError) and not outcome.permanent
             in_a_row = in_a_row + 1 if failing else 0

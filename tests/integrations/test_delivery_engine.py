@@ -20,6 +20,7 @@ from integrations.services import (
     delivery_attempts,
     outbox_fan_out,
 )
+from integrations.vendors import registry
 from members.actions.status import member_change_status
 from members.models import MemberStatus
 from outbox.engine import backoff, sweep_due
@@ -329,3 +330,28 @@ def test_a_failing_remote_is_not_tried_member_by_member(cast, run, hubspot):
 
     assert len(hubspot.requests) == 3  # the batch and two alone: the remote is down
     assert set(waiting.values_list("status", "attempts")) == {(DeliveryStatus.FAILED, 1)}
+
+
+def test_a_bug_while_pushing_alone_fails_that_delivery_for_a_retry(cast, run, hubspot, monkeypatch):
+    """An unexpected error for one member after a failed batch call is that
+    member's failed attempt (retried, in the log), not a task that dies with
+    the whole batch claimed."""
+    members, waiting = _six_waiting_for_hubspot(cast, run, hubspot)
+    poison = members[2]
+    hubspot.fail_next(500, contains=poison.email)
+    category = registry.get("hubspot").category
+    push = category.push
+
+    def broken(client, attempt):
+        if attempt.delivery.member_ref == poison.pk:
+            raise RuntimeError("a bug")
+        return push(client, attempt)
+
+    monkeypatch.setattr(category, "push", broken)
+    delivery_attempts(delivery_ids=list(waiting.values_list("pk", flat=True)))
+
+    failed = waiting.get(member_ref=poison.pk)
+    assert failed.status == DeliveryStatus.FAILED and "internal error" in failed.last_error
+    assert set(waiting.exclude(member_ref=poison.pk).values_list("status", flat=True)) == {
+        DeliveryStatus.SUCCEEDED
+    }
