@@ -101,26 +101,14 @@ def record(
 def record_many(*, verb: str, via: str, actor=None, subjects, organization=None, reason=""):
     """One entry per subject (mass invite, a batch of suspended roles):
     one INSERT and one round of reactions for all of them."""
-    subjects = list(subjects)
-    if not subjects:
-        return []
-    with transaction.atomic(savepoint=False):
-        entries = _write(
-            _entry(
-                verb=verb,
-                actor=actor,
-                via=via,
-                organization=organization,
-                subject=subject,
-                member=None,
-                before=None,
-                after=None,
-                reason=reason,
-            )
-            for subject in subjects
-        )
-        recorded.send(sender=AuditEntry, entries=entries)
-    return entries
+    return record_each(
+        verb=verb,
+        via=via,
+        actor=actor,
+        changes=[{"subject": subject} for subject in subjects],
+        organization=organization,
+        reason=reason,
+    )
 
 
 def record_each(*, verb: str, via: str, actor=None, changes, organization=None, reason=""):

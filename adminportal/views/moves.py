@@ -65,9 +65,10 @@ def _preview_context(request, company, location, kind):
     return {"company": company, "location": location, "preview": preview, "page": page}
 
 
-def _undo_link(request, move):
+def _say_moved(request, move, text: str) -> None:
+    """What the move did, with its Undo link."""
     url = reverse("adminportal:team_move_undo", args=[request.organization.slug, move.pk])
-    return format_html(' <a href="{}">{}</a>', url, _("Undo"))
+    messages.success(request, format_html('{} <a href="{}">{}</a>', text, url, _("Undo")))
 
 
 def _not_here(location_name):
@@ -96,23 +97,20 @@ def company_move_out(request, pk, location_pk):
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
-            messages.success(
+            _say_moved(
                 request,
-                format_html(
-                    "{}{}",
-                    _(
-                        "%(company)s moved out of %(location)s: %(count)s member(s) are Former, "
-                        "their portal access, door and printing access ended, and memberships "
-                        "end on %(date)s. You can undo this for 30 days."
-                    )
-                    % {
-                        "company": company.name,
-                        "location": location.name,
-                        "count": move.member_count,
-                        "date": move.end_date.isoformat(),
-                    },
-                    _undo_link(request, move),
-                ),
+                move,
+                _(
+                    "%(company)s moved out of %(location)s: %(count)s member(s) are Former, "
+                    "their portal access, door and printing access ended, and memberships "
+                    "end on %(date)s. You can undo this for 30 days."
+                )
+                % {
+                    "company": company.name,
+                    "location": location.name,
+                    "count": move.member_count,
+                    "date": move.end_date.isoformat(),
+                },
             )
             return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
     context = _preview_context(request, company, location, TeamMove.Kind.MOVE_OUT)
@@ -147,22 +145,19 @@ def company_move_team(request, pk, location_pk):
         except ValidationError as invalid:
             form.add_error(None, invalid)
         else:
-            messages.success(
+            _say_moved(
                 request,
-                format_html(
-                    "{}{}",
-                    _(
-                        "%(company)s's team moved from %(from)s to %(to)s: %(count)s member(s). "
-                        "You can undo this for 30 days."
-                    )
-                    % {
-                        "company": company.name,
-                        "from": location.name,
-                        "to": to_location.name,
-                        "count": move.member_count,
-                    },
-                    _undo_link(request, move),
-                ),
+                move,
+                _(
+                    "%(company)s's team moved from %(from)s to %(to)s: %(count)s member(s). "
+                    "You can undo this for 30 days."
+                )
+                % {
+                    "company": company.name,
+                    "from": location.name,
+                    "to": to_location.name,
+                    "count": move.member_count,
+                },
             )
             return redirect("adminportal:company", org_slug=request.organization.slug, pk=pk)
     context = _preview_context(request, company, location, TeamMove.Kind.MOVE_TEAM)

@@ -101,6 +101,19 @@ def _fit_seats(company, location, active: int, *, actor, via, over_seat_cap) -> 
         record_seat_override(usage, adding=active, actor=actor, via=via, subject=company)
 
 
+def _new_move(company, kind, members, *, actor, reason, now, **places) -> TeamMove:
+    return TeamMove.objects.create(
+        organization_id=company.organization_id,
+        company=company,
+        kind=kind,
+        reason=reason,
+        actor=actor if getattr(actor, "pk", None) else None,
+        created_at=now,
+        member_count=len(members),
+        **places,
+    )
+
+
 def _link(company: Company, location: Location) -> CompanyLocation:
     if location.organization_id != company.organization_id:
         raise ValidationError(_("That location belongs to another organization."))
@@ -291,17 +304,10 @@ def move_out(
     link.ended_at = now
     link.save(update_fields=["ended_at"])
 
-    move = TeamMove.objects.create(
-        organization_id=company.organization_id,
-        company=company,
-        kind=TeamMove.Kind.MOVE_OUT,
-        from_location=location,
-        end_date=end_date,
-        reason=reason,
-        actor=actor if getattr(actor, "pk", None) else None,
-        created_at=now,
-        member_count=len(members),
-    )
+    move = _new_move(
+        company, TeamMove.Kind.MOVE_OUT, members, actor=actor, reason=reason, now=now,
+        from_location=location, end_date=end_date,
+    )  # fmt: skip
     _record_company_memberships(company, ended, cancelled_rows, end_date, actor=actor, via=via)
     log.record_each(
         verb=Verb.MEMBER_STATUS_CHANGED,
@@ -446,17 +452,10 @@ def move_team(
     Member.objects.filter(pk__in=ids).update(location=to_location, updated_at=now)
     from_link.ended_at = now
     from_link.save(update_fields=["ended_at"])
-    move = TeamMove.objects.create(
-        organization_id=company.organization_id,
-        company=company,
-        kind=TeamMove.Kind.MOVE_TEAM,
-        from_location=from_location,
-        to_location=to_location,
-        reason=reason,
-        actor=actor if getattr(actor, "pk", None) else None,
-        created_at=now,
-        member_count=len(members),
-    )
+    move = _new_move(
+        company, TeamMove.Kind.MOVE_TEAM, members, actor=actor, reason=reason, now=now,
+        from_location=from_location, to_location=to_location,
+    )  # fmt: skip
     _transferred(members, move, from_location.pk, to_location.pk, actor=actor, via=via,
                  reason=reason, now=now)  # fmt: skip
     _tell(move, Verb.TEAM_MOVED, actor=actor, via=via, after={"members": len(members)},
