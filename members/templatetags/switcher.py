@@ -3,7 +3,7 @@
 from django import template
 from django.urls import reverse
 
-from members.selectors import organizations_of_login
+from members.login_organizations import login_organizations
 
 register = template.Library()
 
@@ -12,8 +12,9 @@ register = template.Library()
 def organization_switcher(context) -> list[dict]:
     """Where this login may go instead of the page's organization: one entry
     per organization, to the same portal as the page's when it may open
-    that one there, else the other. Empty when there is nowhere else. One
-    query, on pages inside an organization only."""
+    that one there, else the other. Empty when there is nowhere else. Read
+    from the cache (``members.login_organizations``), on pages inside an
+    organization only."""
     request = context.get("request")
     current = getattr(request, "organization", None)
     user = getattr(request, "user", None)
@@ -21,14 +22,14 @@ def organization_switcher(context) -> list[dict]:
         return []
     in_admin_portal = getattr(request.resolver_match, "app_name", "") != "portal"
     entries = []
-    for organization in organizations_of_login(user):
-        admin_first = organization.is_admin and (in_admin_portal or not organization.is_member)
+    for pk, name, slug, is_admin, is_member in login_organizations(user):
+        admin_first = is_admin and (in_admin_portal or not is_member)
         portal = "adminportal:home" if admin_first else "portal:home"
         entries.append(
             {
-                "name": organization.name,
-                "url": reverse(portal, kwargs={"org_slug": organization.slug}),
-                "current": organization.pk == current.pk,
+                "name": name,
+                "url": reverse(portal, kwargs={"org_slug": slug}),
+                "current": pk == current.pk,
             }
         )
     return entries if len(entries) > 1 else []

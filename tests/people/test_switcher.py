@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from members.models import MemberStatus, PortalAccess
+from members.actions.access import member_deactivate_access
+from members.models import Member, MemberStatus, PortalAccess
 from members.selectors import organizations_of_login
 from tests import factories as f
 
@@ -82,13 +83,40 @@ def test_it_is_hidden_for_a_login_of_one_organization(client, cast):
 
 
 @pytest.mark.parametrize("portal", ["adminportal:home", "portal:home"])
-def test_it_costs_one_query_however_many_organizations(client, spread, portal):
+def test_it_costs_one_query_however_many_organizations_then_none(client, spread, portal):
     user, orgs = spread
     client.force_login(user)
     url = reverse(portal, args=["charlie"])
-    client.get(url)  # the session and per-process lookups, warmed
     with CaptureQueriesContext(connection) as queries:
         page = client.get(url).content.decode()
     assert len(_switcher(page)) == 3
     switcher = [q for q in queries.captured_queries if '"is_admin"' in q["sql"]]
     assert len(switcher) == 1
+    # Kept for the next pages: the switcher is on every one.
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url).content.decode()
+    assert len(_switcher(page)) == 3
+    assert not [q for q in queries.captured_queries if '"is_admin"' in q["sql"]]
+
+
+def test_a_recorded_change_shows_on_the_next_page(
+    client, spread, django_capture_on_commit_callbacks
+):
+    user, orgs = spread
+    client.force_login(user)
+    url = reverse("adminportal:home", args=["alpha"])
+    assert "/o/bravo/portal/" in _switcher(client.get(url).content.decode())
+    member = Member.objects.get(organization=orgs["member"], user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        member_deactivate_access(member=member)
+    assert _switcher(client.get(url).content.decode()) == ["/o/alpha/admin/", "/o/charlie/admin/"]
+
+
+def test_what_one_login_keeps_is_not_shown_to_another(client, spread):
+    user, orgs = spread
+    client.force_login(user)
+    client.get(reverse("adminportal:home", args=["alpha"]))
+    other = f.UserFactory()
+    f.OrganizationAdminFactory(organization=orgs["admin"], user=other)
+    client.force_login(other)
+    assert _switcher(client.get(reverse("adminportal:home", args=["alpha"])).content.decode()) == []
