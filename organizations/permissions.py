@@ -49,12 +49,19 @@ def admin_locations(user, organization: Organization, perm: str = MANAGE_CUSTOME
     """Locations of ``organization`` where ``user`` holds ``perm``.
 
     A lazy queryset: used inside another filter it becomes a subquery, so a
-    members list costs no extra query for it.
+    members list costs no extra query for it. Built once per user object
+    and permission (a directory page asks five times; guardian's query
+    takes more building than the page's own), handed out as a fresh copy
+    so each use reads the grants as they are then.
     """
     role = admin_role(user, organization)
     if role is None:
         return Location.objects.none()
-    return role_locations(role, perm)
+    built = user.__dict__.setdefault("_admin_locations", {})
+    key = (organization.pk, perm)
+    if key not in built:
+        built[key] = role_locations(role, perm)
+    return built[key].all()
 
 
 def role_locations(role: OrganizationAdmin, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
