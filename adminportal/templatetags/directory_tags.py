@@ -124,3 +124,41 @@ def member_rows(members):
             "</tr>"
         )
     return mark_safe("\n".join(rows))
+
+
+@register.simple_tag
+def company_rows(companies, members_url: str):
+    """The ``<tr>`` of each company (the Companies tab; see companies.html).
+    ``members_url``: the Members tab, which each company's count links to
+    filtered to it."""
+    label = {
+        key: escape(text)
+        for key, text in {
+            "id": gettext("ID"),
+            "locations": gettext("Locations"),
+            "contact": gettext("Contact person"),
+            "billing": gettext("Billing person"),
+            "members": gettext("Members"),
+        }.items()
+    }
+    active, of = gettext("%(active_member_count)s active"), gettext("of %(member_count)s")
+    members_url = escape(members_url)
+    rows = []
+    for company in companies:
+        places = ", ".join(escape(place.location.name) for place in company.visible_locations)
+        contact = company.contact_person.full_name if company.contact_person else ""
+        billing = company.billing_person.full_name if company.billing_person else ""
+        count = active % {"active_member_count": company.active_member_count}
+        total = of % {"member_count": company.member_count}
+        rows.append(
+            "<tr>"
+            f'<td data-label="{label["id"]}" class="muted">{company.pk}</td>'
+            f'<td class="title"><a href="{escape(company.url)}">{escape(company.name)}</a></td>'
+            f'<td data-label="{label["locations"]}">{places}</td>'
+            f'<td data-label="{label["contact"]}">{escape(contact) or "—"}</td>'
+            f'<td data-label="{label["billing"]}">{escape(billing) or "—"}</td>'
+            f'<td data-label="{label["members"]}"><a href="{members_url}?company={company.pk}">'
+            f'{escape(count)}</a> <span class="muted">{escape(total)}</span></td>'
+            "</tr>"
+        )
+    return mark_safe("\n".join(rows))

@@ -82,6 +82,17 @@ TABLE_READS = (
 )
 
 
+#: The company's columns the Companies tab shows (``directory_tags.company_rows``).
+COMPANY_TABLE_READS = (
+    "organization_id",
+    "name",
+    "contact_person__first_name",
+    "contact_person__last_name",
+    "billing_person__first_name",
+    "billing_person__last_name",
+)
+
+
 @admin_portal_view
 def members_tab(request, tab):
     members = _member_filter(request, tab)
@@ -116,7 +127,8 @@ def companies_tab(request):
         locations=admin_locations(user, org),
     )
     ordering, expressions = companies.sort
-    page = keyset_page(companies.qs, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
+    rows = companies.qs.only(*COMPANY_TABLE_READS)
+    page = keyset_page(rows, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
     company_member_counts(page.object_list, locations=admin_locations(user, org))
     link_rows(page, name="company", organization=org)
     return render(
