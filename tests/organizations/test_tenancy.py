@@ -105,6 +105,32 @@ def test_global_permission_does_not_leak_locations(client, cast):
     assert "Millicent" not in client.get(admin_url("members", cast.org)).content.decode()
 
 
+def test_a_grant_through_a_group_opens_that_location_only(client, cast):
+    """Guardian's group grants count as the person's own (organizations.permissions)."""
+    from django.contrib.auth.models import Group
+    from guardian.shortcuts import assign_perm
+
+    group = Group.objects.create(name="Mill desk")
+    assign_perm("organizations.manage_customers", group, cast.mill)
+    cast.admin.groups.add(group)
+    f.MemberFactory(location=cast.mill, first_name="Millicent")
+    client.force_login(cast.admin)
+    page = client.get(admin_url("members", cast.org)).content.decode()
+    assert "Millicent" in page
+    cast.admin.groups.remove(group)
+    client.force_login(cast.admin)
+    assert "Millicent" not in client.get(admin_url("members", cast.org)).content.decode()
+
+
+def test_another_permission_at_a_location_does_not_open_its_members(client, cast):
+    from guardian.shortcuts import assign_perm
+
+    assign_perm("organizations.manage_settings", cast.admin, cast.mill)
+    f.MemberFactory(location=cast.mill, first_name="Millicent")
+    client.force_login(cast.admin)
+    assert "Millicent" not in client.get(admin_url("members", cast.org)).content.decode()
+
+
 def test_former_member_loses_the_member_portal(client, cast):
     cast.teammate.status = "former"
     cast.teammate.save()
