@@ -119,9 +119,13 @@ def database_limits(database: dict) -> dict:
     # 30 s: the longest legitimate statement, a 10,000-row mass invite's
     # commit checking its deferred foreign keys, fits with room to spare.
     statement_ms = env.int("DB_STATEMENT_TIMEOUT_MS", default=30_000)
-    if statement_ms:
-        options["options"] = f"{options.get('options', '')} -c statement_timeout={statement_ms}"
-        options["options"] = options["options"].strip()
+    settings = [f"-c statement_timeout={statement_ms}"] if statement_ms else []
+    # No JIT compilation: PostgreSQL compiles a query it estimates as costly
+    # (any over 100,000 members looks so), which took 20-40 ms a query for
+    # pages whose work was 5 ms (the directory sorted by company). A web
+    # page's queries are short; JIT pays off only for long reports.
+    settings.append("-c jit=off")
+    options["options"] = " ".join([options.get("options", ""), *settings]).strip()
     return database
 
 
