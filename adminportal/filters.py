@@ -4,7 +4,7 @@ how it reads from the URL, so every view is a bookmarkable address."""
 
 import django_filters
 from django import forms
-from django.db.models import Q, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,15 +28,26 @@ MEMBER_SORTS = {
     "name": (gettext_lazy("Name A–Z"), ["first_name", "last_name", "id"], {}),
     "-name": (gettext_lazy("Name Z–A"), ["-first_name", "-last_name", "-id"], {}),
     "email": (gettext_lazy("Email"), ["email", "id"], {}),
+    # Members of one company (location) together, in its name's order;
+    # people without a company first (adminportal.keyset.grouped_page).
     "company": (
         gettext_lazy("Company"),
-        ["company_sort", "first_name", "last_name", "id"],
-        {"company_sort": Coalesce("company__name", Value(""))},
+        ["company_sort", "company_key", "first_name", "last_name", "id"],
+        {
+            "company_sort": Coalesce("company__name", Value("")),
+            "company_key": Coalesce("company_id", Value(0)),
+        },
     ),
-    "location": (gettext_lazy("Location"), ["location__name", "first_name", "last_name", "id"], {}),
+    "location": (
+        gettext_lazy("Location"),
+        ["location_sort", "location_key", "first_name", "last_name", "id"],
+        {"location_sort": F("location__name"), "location_key": F("location_id")},
+    ),
     "-added": (gettext_lazy("Newest first"), ["-created_at", "-id"], {}),
     "added": (gettext_lazy("Oldest first"), ["created_at", "id"], {}),
 }
+#: Member sorts by a foreign key's name, paged by ``keyset.grouped_page``.
+GROUPED_SORTS = ("company", "location")
 COMPANY_SORTS = {
     "name": (gettext_lazy("Name A–Z"), ["name", "id"], {}),
     "-name": (gettext_lazy("Name Z–A"), ["-name", "-id"], {}),
@@ -167,6 +178,12 @@ class MemberFilter(SortedFilterSet):
                 (MemberStatus.CONTACT, MemberStatus.CONTACT.label),
                 (MemberStatus.FORMER, MemberStatus.FORMER.label),
             ]
+
+    @property
+    def group(self) -> str | None:
+        """The foreign key the chosen sort groups members by, if it does."""
+        key = self.form.cleaned_data.get("sort") if self.form.is_valid() else None
+        return key if key in GROUPED_SORTS else None
 
     def search(self, queryset, name, value):
         # The matches first, by the trigram indexes, then the page of them

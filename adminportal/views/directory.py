@@ -24,14 +24,14 @@ from members.directory import (
     with_current_plan,
 )
 from members.forms.status import StatusChangeForm
-from members.models import MemberStatus
+from members.models import Member, MemberStatus
 from members.selectors import members_for_admin, plans_for_admin
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
-from tenancy.scoping import request_scope
+from tenancy.scoping import request_scope, scoped
 
 from ..filters import CompanyFilter, MemberFilter, UserFilter
-from ..keyset import chunks, keyset_page
+from ..keyset import chunks, grouped_page, keyset_page
 from ._shared import PAGE_SIZE, back_query, link_rows
 
 #: Rows read per query while an export streams.
@@ -98,7 +98,19 @@ def members_tab(request, tab):
     members = _member_filter(request, tab)
     ordering, expressions = members.sort
     rows = members.qs.select_related(None).select_related("company", "location").only(*TABLE_READS)
-    page = keyset_page(rows, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
+    if members.group:
+        groups = Member._meta.get_field(members.group).related_model
+        page = grouped_page(
+            rows,
+            ordering,
+            request.GET,
+            size=PAGE_SIZE,
+            annotate=expressions,
+            group=members.group,
+            groups=scoped(groups, request.organization),
+        )
+    else:
+        page = keyset_page(rows, ordering, request.GET, size=PAGE_SIZE, annotate=expressions)
     org = request.organization
     link_rows(page, name="member", organization=org, query=back_query(tab, request.GET))
     link_rows(page, name="company", organization=org, key="company_id", attr="company_url")
