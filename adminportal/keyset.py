@@ -236,7 +236,7 @@ def _lateral(keyed, keys, group, groups, current, limit: int, forwards: bool) ->
     order = ", ".join(f"{column} {direction}" for column in columns)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT {', '.join(columns)} FROM ({group_sql}) AS \"sort_group\" "
+            f'SELECT {", ".join(columns)} FROM ({group_sql}) AS "sort_group" '
             f'CROSS JOIN LATERAL ({row_sql}) AS "sorted" ORDER BY {order} LIMIT %s',
             (*group_params, *row_params, limit),
         )

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from audit import log
 from audit.models import Verb, Via
 from companies.models import Company, CompanyLocation
+from members.directory import InIds
 from members.models import Member, Membership, MemberStatus
 from tenancy.scoping import scoped
 
@@ -259,15 +260,20 @@ def companies_near_cap(*, organization_id, locations, limit: int = 20) -> list[S
     """The dashboard's list: companies at ``locations`` with a cap there
     and at most ``NEAR_CAP`` seats left (or over it), fullest first. A
     constant number of queries: the capped rows, then ``seat_usages``."""
-    capped = Q(seats__isnull=False) | Q(
-        company__memberships__seats__isnull=False,
+    # Companies with seats on a membership named by id: as a join, the OR
+    # read every membership and company of the organization (12 ms at 5,000
+    # companies, on the page every admin lands on).
+    with_seats = (
+        scoped(Membership, organization_id)
+        .filter(seats__isnull=False, company__isnull=False)
+        .order_by()
+        .values("company_id")
     )
     rows = (
         scoped(CompanyLocation, organization_id)
         .filter(location__in=locations, company__archived_at__isnull=True)
-        .filter(capped)
+        .filter(Q(seats__isnull=False) | Q(InIds("company_id", with_seats)))
         .select_related("company", "location")
-        .distinct()
     )
     usages = [usage for usage in seat_usages(rows) if usage.near]
     usages.sort(key=lambda u: (u.free, u.company_name, u.location_name))

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from audit.models import Via
+from companies.models import Company
 from companies.selectors import companies_in_directory
 from members.actions.bulk import BULK_LIMIT, members_change_status, members_invite
 from members.actions.exports import directory_export_record
@@ -46,9 +47,12 @@ def _member_filter(request, tab, params=None):
         queryset=directory_members(user=user, organization=org, tab=tab),
         tab=tab,
         organization=org,
-        locations=admin_locations(user, org),
-        companies=companies_in_directory(user=user, organization=org, archived=None),
-        plans=plans_for_admin(user=user, organization=org),
+        # What the selects show, and what a company id is checked against:
+        # the rows a tab lists are the admin's locations' members already,
+        # so any company of the organization may be named.
+        locations=admin_locations(user, org).only("id", "name"),
+        companies=scoped(Company, org).only("id"),
+        plans=plans_for_admin(user=user, organization=org).select_related(None).only("id", "name"),
     )
 
 

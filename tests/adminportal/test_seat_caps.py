@@ -3,13 +3,16 @@ member, bulk status change, mass invite and approvals refuse beyond the cap
 and offer "Go over the cap", whose use is recorded; the company page shows
 and sets the caps; the dashboard lists companies at their cap."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEntry, Verb
 from companies.models import CompanyLocation
 from members.actions.team import team_add_member
-from members.models import Member, MemberStatus, StatusRequest
+from members.models import Member, Membership, MemberStatus, StatusRequest
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.invitation_helpers import preview_then_invite
@@ -154,6 +157,20 @@ def test_dashboard_lists_companies_at_their_cap(client, full):
     assert shows(response, "Companies at or near their seat cap")
     assert shows(response, "Seats: 3 of 3 at Harbour")
     assert not shows(response, "Globex")
+
+
+def test_dashboard_lists_a_company_capped_by_its_membership(client, cast):
+    """No cap on the company's location row: its membership's seats are it."""
+    Membership.objects.create(
+        organization=cast.org,
+        plan=f.PlanFactory(organization=cast.org, location=cast.harbour),
+        company=cast.acme,
+        seats=3,
+        start_date=timezone.localdate() - timedelta(days=3),
+    )
+    client.force_login(cast.admin)
+    response = client.get(reverse("adminportal:home", args=[cast.org.slug]))
+    assert shows(response, "Seats: 3 of 3 at Harbour")
 
 
 @pytest.mark.parametrize("companies", [2, 12])
