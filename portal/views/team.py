@@ -30,7 +30,14 @@ from members.forms.team import NewTeamMemberForm
 from members.models import MemberStatus, PortalAccess, StatusRequest
 from members.privacy import visible_contact
 from members.seats import seat_usages
-from members.team_selectors import TEAM_PAGE_SIZE, matching, team_member_history, team_of
+from members.team_selectors import (
+    PORTAL_ROW_READS,
+    TEAM_PAGE_SIZE,
+    matching,
+    rows_of,
+    team_member_history,
+    team_of,
+)
 
 from ..decorators import team_view
 from ..team_rows import TeamRows
@@ -63,7 +70,11 @@ def team(request):
     company, policy = request.team_company, request.team_policy
     search = request.GET.get("q", "").strip()
     page = Paginator(
-        matching(team_of(company=company, locations=policy.team_locations), search, emails=False),
+        matching(
+            rows_of(team_of(company=company, locations=policy.team_locations), PORTAL_ROW_READS),
+            search,
+            emails=False,
+        ),
         TEAM_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     page.object_list = [_decorate(m, company, policy, request.member) for m in page.object_list]
