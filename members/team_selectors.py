@@ -50,7 +50,6 @@ PORTAL_ROW_READS = (
     "phone",
     "show_email",
     "show_phone",
-    "photo",
     "status",
     "portal_access",
     "is_manager",

@@ -47,7 +47,7 @@ def _decorate(member, company, policy, viewer):
     """What the row shows (portal/team_rows.py): roles, the contact details
     the viewer may see (R5.2) and why its controls are off (if they are)."""
     member.company, member.organization = company, policy.organization  # no query a row
-    member.contact = visible_contact(viewer, member)
+    member.contact = visible_contact(viewer, member, photo=False)
     member.team_roles = company.roles_of(member)
     member.status_refusal = policy.status_change_refusal(member)
     member.may_invite = policy.invite_refusal(member) is None
