@@ -24,8 +24,8 @@ from functools import cached_property
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from companies.models import Company, ContactLocation
 from companies.selectors import companies_managed_by
@@ -173,7 +173,18 @@ class TeamPolicy:
         self.organization = organization
 
     def _say(self, message: str, member: Member | None = None) -> str:
-        return message.format(member=member, organization=self.organization.name)
+        return self._translated(message).format(member=member, organization=self.organization.name)
+
+    def _translated(self, message) -> str:
+        """``message`` in the current language, translated once per policy:
+        a team page says a refusal on nearly every row. Keyed by the
+        message's identity (a lazy string's hash is its translation) and
+        kept with it, so that identity cannot pass to another message."""
+        said = self.__dict__.setdefault("_said", {})
+        key = (id(message), get_language())
+        if key not in said:
+            said[key] = (message, str(message))
+        return said[key][1]
 
     @cached_property
     def managed_company_ids(self) -> frozenset[int]:

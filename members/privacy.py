@@ -27,7 +27,7 @@ def _manages(viewer: Member, member: Member) -> bool:
     return member.company is not None and member.company.holds_team_role(viewer)
 
 
-def visible_contact(viewer_member: Member | None, member: Member) -> dict:
+def visible_contact(viewer_member: Member | None, member: Member, *, photo: bool = True) -> dict:
     """The contact details of ``member`` that ``viewer_member`` may see.
 
     Returns ``{"name", "email", "phone", "photo_url"}``; hidden values are "".
@@ -36,6 +36,8 @@ def visible_contact(viewer_member: Member | None, member: Member) -> dict:
     team; phone follows the member's choice for them too.
     ``member.organization`` and ``member.company`` should be fetched with
     select_related by the caller (a list otherwise costs a query a row).
+    ``photo=False`` for a page that shows no photos: its address is a
+    reversed URL, the most of what this costs a row.
     """
     own = viewer_member is not None and viewer_member.pk == member.pk
     same_org = viewer_member is not None and viewer_member.organization_id == member.organization_id
@@ -43,7 +45,7 @@ def visible_contact(viewer_member: Member | None, member: Member) -> dict:
     show_email = own or (same_org and (manager or shows_email(member)))
     show_phone = own or (same_org and shows_phone(member))
     # The same rule as serving the photo: no link that would not load.
-    show_photo = own or teammate_sees_photo(viewer_member, member)
+    show_photo = photo and (own or teammate_sees_photo(viewer_member, member))
     return {
         "name": member.full_name,
         "email": member.email if show_email else "",

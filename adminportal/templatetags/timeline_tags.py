@@ -1,7 +1,17 @@
-"""What an audit entry changed, in one line per field, for the timelines."""
+"""The activity timelines' entries: what each changed, in one line per
+field, and the entries themselves."""
+
+from html import escape
 
 from django import template
 from django.forms.utils import pretty_name
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
+
+from audit.models import Verb, Via
 
 register = template.Library()
 
@@ -33,3 +43,63 @@ def changes(entry) -> list[str]:
         else:
             lines.append(f"{pretty_name(key)} was {_shown(before[key])}")
     return lines
+
+
+def _said(said: dict, choices, value: str) -> str:
+    """``get_verb_display`` and ``get_via_display``, escaped, each value
+    translated once a timeline: Django's builds a dict of all 60 verbs for
+    every call."""
+    key = (choices, value)
+    if key not in said:
+        try:
+            said[key] = escape(str(choices(value).label))
+        except ValueError:  # a verb no longer known: shown as stored, as Django does
+            said[key] = escape(value)
+    return said[key]
+
+
+@register.simple_tag(takes_context=True)
+def timeline_entries(context, entries):
+    """Each entry's ``<li>``, written out in Python: the template engine
+    spent more on a timeline's 20 entries than the rest of a company page's
+    template together. Labels are translated and the member link reversed
+    once per timeline; every value from the database goes through
+    ``escape``. ``with_member`` in the context: each entry names its member
+    (a company's timeline)."""
+    with_member = context.get("with_member")
+    if with_member:
+        marker = 2**62  # no real id is this big
+        before, after = reverse(
+            "adminportal:member", args=[context["organization"].slug, marker]
+        ).split(str(marker))
+        before, after = escape(before), escape(after)
+    system = gettext("System")
+    named_as: dict = {}
+    reason = escape(gettext("Reason:"))
+    items = []
+    for entry in entries:
+        # As the ``date`` filter does: in the current time zone, month names translated.
+        when = timezone.localtime(entry.created_at)
+        named = ""
+        if with_member and entry.member:
+            named = (
+                f' · <a href="{before}{entry.member_id}{after}">'
+                f"{escape(entry.member.full_name)}</a>"
+            )
+        actor = entry.actor.email if entry.actor else (entry.actor_label or system)
+        lines = changes(entry)
+        listed = (
+            '<ul class="small">' + "".join(f"<li>{escape(line)}</li>" for line in lines) + "</ul>"
+            if lines
+            else ""
+        )
+        said = f'<p class="small">{reason} {escape(entry.reason)}</p>' if entry.reason else ""
+        items.append(
+            '<li class="timeline-entry">'
+            f'<span class="muted small"><time datetime="{escape(date_format(when, "c"))}">'
+            f"{escape(date_format(when, 'j M Y, H:i'))}</time></span> "
+            f"<strong>{_said(named_as, Verb, entry.verb)}</strong>{named} "
+            f'<span class="muted small">· {escape(actor)} · {_said(named_as, Via, entry.via)}'
+            f"</span>{listed}{said}</li>"
+        )
+    return mark_safe("\n".join(items))

@@ -38,7 +38,14 @@ from members.forms.team import NewTeamMemberForm
 from members.models import Member
 from members.seats import seat_usages
 from members.selectors import company_detail_for_admin, company_timeline, team_moves_of
-from members.team_selectors import PICK_LIMIT, TEAM_PAGE_SIZE, matching, team_of
+from members.team_selectors import (
+    ADMIN_ROW_READS,
+    PICK_LIMIT,
+    TEAM_PAGE_SIZE,
+    matching,
+    rows_of,
+    team_of,
+)
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations
 from tenancy.scoping import scoped
@@ -196,7 +203,10 @@ def company_detail(request, pk):
     page turns."""
     company = _company(request, pk)
     search = request.GET.get("q", "").strip()
-    team = team_of(company=company, locations=admin_locations(request.user, request.organization))
+    team = rows_of(
+        team_of(company=company, locations=admin_locations(request.user, request.organization)),
+        ADMIN_ROW_READS,
+    )
     page = Paginator(matching(team, search, emails=True), TEAM_PAGE_SIZE).get_page(
         request.GET.get("page")
     )

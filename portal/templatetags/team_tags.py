@@ -1,6 +1,9 @@
 from django import template
+from django.utils.safestring import mark_safe
 
 from members.policy import policy_for
+
+from ..team_rows import TeamRows
 
 register = template.Library()
 
@@ -16,3 +19,10 @@ def may_manage_team(context) -> bool:
     if member is None:
         return False
     return policy_for(request).team_refusal(member.company) is None
+
+
+@register.simple_tag(takes_context=True)
+def team_rows(context, members):
+    """My team's rows (portal/team_rows.py), one ``<tbody>`` each."""
+    render = TeamRows(context["request"])
+    return mark_safe("\n".join(render(member) for member in members))

@@ -9,8 +9,8 @@ person's company is a 404, as is another organization's.
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -30,36 +30,24 @@ from members.forms.team import NewTeamMemberForm
 from members.models import MemberStatus, PortalAccess, StatusRequest
 from members.privacy import visible_contact
 from members.seats import seat_usages
-from members.team_selectors import TEAM_PAGE_SIZE, matching, team_member_history, team_of
+from members.team_selectors import (
+    PORTAL_ROW_READS,
+    TEAM_PAGE_SIZE,
+    matching,
+    rows_of,
+    team_member_history,
+    team_of,
+)
 
 from ..decorators import team_view
+from ..team_rows import TeamRows
 
 
-def _row_urls(organization) -> dict[str, tuple[str, str]]:
-    """Each row's links as (before, after) its id, reversed once a page:
-    five ``{% url %}`` tags a row were a fifth of My team's time."""
-    marker = 2**62  # no real id is this big
-    urls = {}
-    for attr, name in ROW_URLS.items():
-        before, after = reverse(name, args=[organization.slug, marker]).split(str(marker))
-        urls[attr] = (before, after)
-    return urls
-
-
-ROW_URLS = {
-    "invite_url": "portal:team_member_invite",
-    "status_url": "portal:team_member_status",
-    "history_url": "portal:team_member_history",
-}
-
-
-def _decorate(member, company, policy, viewer, urls=None):
-    """What the row shows: roles, the contact details the viewer may see
-    (R5.2), why its controls are off (if they are), and its links."""
+def _decorate(member, company, policy, viewer):
+    """What the row shows (portal/team_rows.py): roles, the contact details
+    the viewer may see (R5.2) and why its controls are off (if they are)."""
     member.company, member.organization = company, policy.organization  # no query a row
-    for attr, (before, after) in (urls or _row_urls(policy.organization)).items():
-        setattr(member, attr, f"{before}{member.pk}{after}")
-    member.contact = visible_contact(viewer, member)
+    member.contact = visible_contact(viewer, member, photo=False)
     member.team_roles = company.roles_of(member)
     member.status_refusal = policy.status_change_refusal(member)
     member.may_invite = policy.invite_refusal(member) is None
@@ -82,20 +70,20 @@ def team(request):
     company, policy = request.team_company, request.team_policy
     search = request.GET.get("q", "").strip()
     page = Paginator(
-        matching(team_of(company=company, locations=policy.team_locations), search, emails=False),
+        matching(
+            rows_of(team_of(company=company, locations=policy.team_locations), PORTAL_ROW_READS),
+            search,
+            emails=False,
+        ),
         TEAM_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
-    urls = _row_urls(request.organization)
-    page.object_list = [
-        _decorate(m, company, policy, request.member, urls) for m in page.object_list
-    ]
+    page.object_list = [_decorate(m, company, policy, request.member) for m in page.object_list]
     context = {
         "company": company,
         "page": page,
         "members": page.object_list,
         "search": search,
         "querystring": urlencode({"q": search}) if search else "",
-        "statuses": MemberStatus.choices,
         "places": list(_my_places(company, policy)),
         "limited": policy.team_locations is not None,
     }
@@ -240,17 +228,7 @@ def _row_response(request, pk, *, note, error):
             request.team_policy,
             request.member,
         )
-        return render(
-            request,
-            "portal/_team_row.html",
-            {
-                "member": fresh,
-                "company": company,
-                "statuses": MemberStatus.choices,
-                "note": note,
-                "error": error,
-            },
-        )
+        return HttpResponse(TeamRows(request)(fresh, note=note, error=error))
     if error:
         messages.error(request, error)
     else:

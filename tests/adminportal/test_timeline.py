@@ -138,3 +138,25 @@ def test_timelines_keep_their_queries(client, cast, size, django_assert_max_num_
     with django_assert_max_num_queries(11):
         response = client.get(_url(cast, "company_timeline", cast.acme.pk), HTTP_HX_REQUEST="true")
     assert response.status_code == 200
+
+
+def test_a_timeline_entry_shows_names_reasons_and_values_as_text(client, cast):
+    # The entries are written out in Python (timeline_tags.timeline_entries),
+    # past the template engine's autoescaping.
+    script = "<script>alert(1)</script>"
+    member = f.MemberFactory(location=cast.harbour, company=cast.acme, first_name=script)
+    _entry(
+        member,
+        org=cast.org,
+        at=timezone.now(),
+        actor_label=script,
+        reason=script,
+        before={"notes": script},
+        after={"notes": "<b>bold</b>"},
+    )
+    client.force_login(cast.admin)
+    for page in (_url(cast, "company", cast.acme.pk), _url(cast, "member", member.pk)):
+        html = client.get(page).content.decode()
+        timeline = html[html.index('id="timeline"') :]
+        assert script not in timeline and "<b>bold" not in timeline
+        assert timeline.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3
