@@ -11,8 +11,6 @@ from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 
-from audit.models import Verb, Via
-
 register = template.Library()
 
 #: Values longer than this are cut in the timeline (notes, addresses).
@@ -45,19 +43,6 @@ def changes(entry) -> list[str]:
     return lines
 
 
-def _said(said: dict, choices, value: str) -> str:
-    """``get_verb_display`` and ``get_via_display``, escaped, each value
-    translated once a timeline: Django's builds a dict of all 60 verbs for
-    every call."""
-    key = (choices, value)
-    if key not in said:
-        try:
-            said[key] = escape(str(choices(value).label))
-        except ValueError:  # a verb no longer known: shown as stored, as Django does
-            said[key] = escape(value)
-    return said[key]
-
-
 @register.simple_tag(takes_context=True)
 def timeline_entries(context, entries):
     """Each entry's ``<li>``, written out in Python: the template engine
@@ -74,7 +59,6 @@ def timeline_entries(context, entries):
         ).split(str(marker))
         before, after = escape(before), escape(after)
     system = gettext("System")
-    named_as: dict = {}
     reason = escape(gettext("Reason:"))
     items = []
     for entry in entries:
@@ -98,8 +82,8 @@ def timeline_entries(context, entries):
             '<li class="timeline-entry">'
             f'<span class="muted small"><time datetime="{escape(date_format(when, "c"))}">'
             f"{escape(date_format(when, 'j M Y, H:i'))}</time></span> "
-            f"<strong>{_said(named_as, Verb, entry.verb)}</strong>{named} "
-            f'<span class="muted small">· {escape(actor)} · {_said(named_as, Via, entry.via)}'
+            f"<strong>{escape(str(entry.get_verb_display()))}</strong>{named} "
+            f'<span class="muted small">· {escape(actor)} · {escape(str(entry.get_via_display()))}'
             f"</span>{listed}{said}</li>"
         )
     return mark_safe("\n".join(items))

@@ -23,23 +23,29 @@ from tests import factories as f
 
 @pytest.fixture
 def people(cast):
-    """Beside the cast: one of each status at each location, a plan."""
+    """Beside the cast: one of each status at each location, a plan. Fixed
+    surnames: a random one ("Adams") would match the searches below."""
     plan = f.PlanFactory(organization=cast.org, name="Hot desk")
     people = {
         "ada": f.MemberFactory(
             location=cast.harbour, first_name="Ada", last_name="Byron", phone="+44 20 7946 0001"
         ),
         "cleo": f.MemberFactory(
-            location=cast.harbour, first_name="Cleo", status=MemberStatus.CONTACT
+            location=cast.harbour, first_name="Cleo", last_name="Hale", status=MemberStatus.CONTACT
         ),
         "fred": f.MemberFactory(
-            location=cast.harbour, first_name="Fred", status=MemberStatus.FORMER
+            location=cast.harbour, first_name="Fred", last_name="Hale", status=MemberStatus.FORMER
         ),
-        "milo": f.MemberFactory(location=cast.mill, first_name="Milo", company=None),
-        "mona": f.MemberFactory(location=cast.mill, first_name="Mona", status=MemberStatus.CONTACT),
+        "milo": f.MemberFactory(
+            location=cast.mill, first_name="Milo", last_name="Hale", company=None
+        ),
+        "mona": f.MemberFactory(
+            location=cast.mill, first_name="Mona", last_name="Hale", status=MemberStatus.CONTACT
+        ),
         "nell": f.MemberFactory(
             location=cast.harbour,
             first_name="Nell",
+            last_name="Hale",
             invited_at=timezone.now() - timedelta(days=2),
             portal_access=PortalAccess.PENDING,
         ),
