@@ -56,9 +56,11 @@ from ._shared import link_rows
 def _company(request, pk):
     """A company at one of the admin's locations (archived too); anything
     else is a 404."""
-    return get_object_or_404(
+    company = get_object_or_404(
         company_detail_for_admin(user=request.user, organization=request.organization), pk=pk
     )
+    company.organization = request.organization  # the same row: no query to read it again
+    return company
 
 
 def _refused(request, message, status=403):
