@@ -67,7 +67,7 @@ def test_company_page_queries_do_not_grow_with_team_size(
 # 15, and the header's organization switcher (issue 13, item 6); since
 # issue 14 the seats per location (memberships with seats, Active counted)
 # and the company's recent whole-team moves, each with Undo.
-COMPANY_PAGE = 19
+COMPANY_PAGE = 18
 
 
 def test_a_count_does_not_depend_on_the_tests_before_it(request, client, cast):
@@ -98,11 +98,10 @@ def fill_setup(cast, n):
     ("page", "limit"),
     # Each with the header's organization switcher (issue 13, item 6); a
     # company's form also names its locations; the lists count their rows
-    # for their pager; the company page reads its organization once more for
-    # the time zone its dates show in (issue 16).
+    # for their pager.
     # Issue 14: the company page's seats per location (two queries; the
     # member page's fit in its budget) and its recent whole-team moves.
-    [("locations", 11), ("plans", 10), ("member", 16), ("company", 19)],
+    [("locations", 11), ("plans", 10), ("member", 16), ("company", 18)],
 )
 def test_setup_pages_queries_do_not_grow_with_rows(
     client, cast, rows, page, limit, django_assert_max_num_queries
