@@ -5,7 +5,7 @@ Every tab starts from ``members_for_admin`` or ``companies_in_directory``:
 the organization's scope and the admin's locations hold for all of them.
 """
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.contrib.auth import get_user_model
@@ -244,9 +244,13 @@ def users_for_admin(*, user, organization) -> QuerySet:
 COUNTS_SECONDS = 300
 
 
-def _counts_key(organization, user) -> str:
+def _counts_version(organization) -> str:
     version = cache.get(f"directory:{organization.pk}:version", 0)
-    return f"directory:{organization.pk}:{version}:{user.pk}"
+    return f"{organization.pk}:{version}"
+
+
+def _counts_key(organization, user) -> str:
+    return f"directory:{_counts_version(organization)}:{user.pk}"
 
 
 def _count(queryset) -> Subquery:
@@ -282,6 +286,36 @@ def tab_counts(*, user, organization) -> dict:
     return counts
 
 
+def member_counts_by_location(*, organization) -> tuple[datetime, dict]:
+    """When they were counted, and ``{location id: {"status": {value: n},
+    "portal_access": {value: n} (Active members only), "total": n}}`` for
+    every location of ``organization`` (the dashboard): one grouped query,
+    cached for the whole organization (an admin's page picks their
+    locations from it) until a change that moves a count, like the tab
+    counts, and for ``COUNTS_SECONDS`` at most. Counting every member on
+    each visit (45 ms at 100,000) was the page's whole cost."""
+    key = f"member-counts:{_counts_version(organization)}"
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    counts: dict[int, dict] = {}
+    rows = (
+        scoped(Member, organization)
+        .order_by()
+        .values_list("location_id", "status", "portal_access")
+        .annotate(n=Count("pk"))
+    )
+    for location_id, status, access, n in rows:
+        here = counts.setdefault(location_id, {"status": {}, "portal_access": {}, "total": 0})
+        here["status"][status] = here["status"].get(status, 0) + n
+        if status == MemberStatus.ACTIVE:  # who can log in, among those who should
+            here["portal_access"][access] = here["portal_access"].get(access, 0) + n
+        here["total"] += n
+    cached = (timezone.now(), counts)
+    cache.set(key, cached, COUNTS_SECONDS)
+    return cached
+
+
 def forget_tab_counts(organization_ids) -> None:
     for organization_id in set(organization_ids):
         key = f"directory:{organization_id}:version"
@@ -290,10 +324,14 @@ def forget_tab_counts(organization_ids) -> None:
 
 #: What changes a tab's count: a member arriving, leaving, changing tab
 #: (status), gaining a login; a company arriving, archived or restored,
-#: or at other locations.
+#: or at other locations. And the dashboard's: portal access changing
+#: (an invitation sent or withdrawn makes it Pending or None).
 CHANGES_COUNTS = (
     Verb.MEMBER_CREATED,
     Verb.MEMBER_STATUS_CHANGED,
+    Verb.MEMBER_PORTAL_ACCESS_CHANGED,
+    Verb.INVITATION_SENT,
+    Verb.INVITATION_REVOKED,
     Verb.MEMBER_LOGIN_LINKED,
     Verb.MEMBER_TRANSFERRED,
     Verb.MEMBER_LEFT_LOCATION,

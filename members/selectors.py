@@ -4,7 +4,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.contenttypes.models import ContentType
-from django.core.cache import cache
 from django.db.models import (
     BooleanField,
     Count,
@@ -204,39 +203,6 @@ def company_detail_for_admin(*, user, organization) -> QuerySet:
     return company_page_for_admin(user=user, organization=organization).prefetch_related(
         Prefetch("memberships", queryset=Membership.objects.select_related("plan")),
     )
-
-
-#: How long the dashboard's member counts may be old. Counting every member
-#: of a large organization on each visit would be the page's whole cost;
-#: the numbers lead to the directory, which counts exactly.
-MEMBER_COUNTS_MAX_AGE = 60
-
-
-def member_counts_by_location(*, organization) -> tuple[datetime, dict]:
-    """When they were counted, and ``{location id: {"status": {value: n},
-    "portal_access": {value: n} (Active members only), "total": n}}`` for every location of
-    ``organization``: one grouped query, cached for the whole organization
-    (an admin's page picks their locations from it)."""
-    key = f"member-counts:{organization.pk}"
-    cached = cache.get(key)
-    if cached is not None:
-        return cached
-    counts: dict[int, dict] = {}
-    rows = (
-        scoped(Member, organization)
-        .order_by()
-        .values_list("location_id", "status", "portal_access")
-        .annotate(n=Count("pk"))
-    )
-    for location_id, status, access, n in rows:
-        here = counts.setdefault(location_id, {"status": {}, "portal_access": {}, "total": 0})
-        here["status"][status] = here["status"].get(status, 0) + n
-        if status == MemberStatus.ACTIVE:  # who can log in, among those who should
-            here["portal_access"][access] = here["portal_access"].get(access, 0) + n
-        here["total"] += n
-    cached = (timezone.now(), counts)
-    cache.set(key, cached, MEMBER_COUNTS_MAX_AGE)
-    return cached
 
 
 def recent_activity(*, user, organization, limit: int = 15) -> QuerySet:

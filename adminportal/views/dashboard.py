@@ -11,9 +11,10 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from integrations.selectors import integration_health
+from members.directory import member_counts_by_location
 from members.models import JoinRequest, MemberStatus, PortalAccess
 from members.seats import companies_near_cap
-from members.selectors import member_counts_by_location, recent_activity
+from members.selectors import recent_activity
 from notifications.models import Notification
 from organizations.decorators import admin_portal_view
 from organizations.permissions import admin_locations, can_manage_organization_settings
