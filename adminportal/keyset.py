@@ -244,15 +244,16 @@ def _lateral(keyed, keys, group, groups, current, limit: int, forwards: bool) ->
 
 
 def chunks(queryset: QuerySet, ordering: list[str], *, size: int, annotate: dict | None = None):
-    """Every row of ``queryset`` in ``ordering``, read ``size`` rows per
-    query (each chunk seeks after the last row of the one before): a
-    streamed export holds one chunk in memory, never the whole list."""
+    """Every row of ``queryset`` in ``ordering``, as lists of ``size`` rows
+    read one query each (each seeks after the last row of the one before):
+    a streamed export holds one chunk in memory, never the whole list. Rows
+    may be model instances or ``values()`` dicts holding the sort keys."""
     if annotate:
         queryset = queryset.annotate(**annotate)
     keys, _ = order_keys(ordering)
     chunk = list(queryset.order_by(*ordering)[:size])
     while chunk:
-        yield from chunk
+        yield chunk
         if len(chunk) < size:
             return
         last = chunk[-1]
@@ -261,6 +262,8 @@ def chunks(queryset: QuerySet, ordering: list[str], *, size: int, annotate: dict
 
 
 def _value(row, key: str):
+    if isinstance(row, dict):
+        return row[key]
     value = row
     for part in key.split("__"):
         value = getattr(value, part)

@@ -202,8 +202,13 @@ class Member(TimeStamped):
 
     @property
     def is_new(self) -> bool:
-        """Invited and not logged in yet (the "New" label of R4.4)."""
-        return self.invited_at is not None and self.first_login_at is None
+        return self.new_by(self.invited_at, self.first_login_at)
+
+    @staticmethod
+    def new_by(invited_at, first_login_at) -> bool:
+        """Invited and not logged in yet (the "New" label of R4.4), for a
+        member read as values (the export) as well as for one loaded."""
+        return invited_at is not None and first_login_at is None
 
     @property
     def personal_data_locked(self) -> bool:

@@ -187,30 +187,55 @@ def users_tab(request):
 
 # ------------------------------------------------------------ export
 
-EXPORT_COLUMNS = [
-    ("member_id", lambda m: m.pk),
-    ("first_name", lambda m: m.first_name),
-    ("last_name", lambda m: m.last_name),
-    ("email", lambda m: m.email),
-    ("phone", lambda m: m.phone),
-    ("status", lambda m: m.status),
-    ("portal_access", lambda m: m.portal_access),
-    ("new", lambda m: "yes" if m.is_new else ""),
-    ("company_id", lambda m: m.company_id or ""),
-    ("company", lambda m: m.company.name if m.company_id else ""),
-    ("company_manager", lambda m: "yes" if m.is_manager else ""),
-    ("location_id", lambda m: m.location_id),
-    ("location", lambda m: m.location.name),
-    ("plan_id", lambda m: m.current_plan_id or ""),
-    ("plan", lambda m: m.current_plan_name or ""),
-    ("membership", lambda m: "active" if m.has_active_membership else "none"),
-    ("added", lambda m: timezone.localtime(m.created_at).isoformat(timespec="seconds")),
+#: The file's columns; ``_export_row`` gives a member's cells in this order.
+EXPORT_HEADER = [
+    "member_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "status",
+    "portal_access",
+    "new",
+    "company_id",
+    "company",
+    "company_manager",
+    "location_id",
+    "location",
+    "plan_id",
+    "plan",
+    "membership",
+    "added",
 ]
 
 
-#: The member's columns EXPORT_COLUMNS and the sorts read.
+def _export_row(m: dict, zone) -> list:
+    """A member read as values (``EXPORT_READS``): 100,000 model instances,
+    with their company and location, were most of an export's time."""
+    return [
+        m["id"],
+        m["first_name"],
+        m["last_name"],
+        m["email"],
+        m["phone"],
+        m["status"],
+        m["portal_access"],
+        "yes" if Member.new_by(m["invited_at"], m["first_login_at"]) else "",
+        m["company_id"] or "",
+        m["company__name"] or "",
+        "yes" if m["is_manager"] else "",
+        m["location_id"],
+        m["location__name"],
+        m["current_plan_id"] or "",
+        m["current_plan_name"] or "",
+        "active" if m["has_active_membership"] else "none",
+        m["created_at"].astimezone(zone).isoformat(timespec="seconds"),
+    ]
+
+
+#: What ``_export_row`` reads (the sorts' keys are read beside them).
 EXPORT_READS = (
-    "organization_id",
+    "id",
     "first_name",
     "last_name",
     "email",
@@ -224,6 +249,9 @@ EXPORT_READS = (
     "is_manager",
     "location_id",
     "location__name",
+    "current_plan_id",
+    "current_plan_name",
+    "has_active_membership",
     "created_at",
 )
 
@@ -235,14 +263,15 @@ class _Line:
         return value
 
 
-def _csv_lines(queryset, ordering, expressions, organization):
+def _csv_lines(queryset, ordering, organization, zone):
     writer = csv.writer(_Line())
     # The response is read after the view returned, outside the request's
-    # scope: the rows are read inside the organization's own again.
+    # scope and time zone: the rows are read inside the organization's own
+    # again, their dates shown in the zone the view had.
     with request_scope(organization):
-        yield writer.writerow([name for name, _ in EXPORT_COLUMNS])
-        for member in chunks(queryset, ordering, size=EXPORT_CHUNK, annotate=expressions):
-            yield writer.writerow([value(member) for _, value in EXPORT_COLUMNS])
+        yield writer.writerow(EXPORT_HEADER)
+        for chunk in chunks(queryset, ordering, size=EXPORT_CHUNK):
+            yield "".join(writer.writerow(_export_row(member, zone)) for member in chunk)
 
 
 @admin_portal_view
@@ -254,11 +283,11 @@ def members_export(request, tab):
     ordering, expressions = members.sort
     # Only the columns the file has: 100,000 rows of every column (six
     # timestamps a row to parse, the login's row) were half the time.
+    keys = [name.lstrip("-") for name in ordering]
     queryset = (
         with_current_plan(members.qs)
-        .select_related(None)
-        .select_related("company", "location")
-        .only(*EXPORT_READS)
+        .annotate(**expressions)
+        .values(*dict.fromkeys([*EXPORT_READS, *keys]))
     )
     directory_export_record(
         organization=request.organization,
@@ -268,7 +297,7 @@ def members_export(request, tab):
         rows=members.qs.count(),
     )
     response = StreamingHttpResponse(
-        _csv_lines(queryset, ordering, expressions, request.organization),
+        _csv_lines(queryset, ordering, request.organization, timezone.get_current_timezone()),
         content_type="text/csv; charset=utf-8",
     )
     stamp = timezone.localtime().strftime("%Y-%m-%d")

@@ -300,6 +300,21 @@ def test_formula_cells_are_neutralised(client, cast):
     assert ",=HYPERLINK" not in body
 
 
+def test_export_dates_are_in_the_organizations_time_zone(client, cast):
+    """The file is read after the view returned (and the request's zone
+    with it): its dates still show in the organization's zone."""
+    from zoneinfo import ZoneInfo
+
+    cast.org.time_zone = "Asia/Tokyo"
+    cast.org.save(update_fields=["time_zone"])
+    member = f.MemberFactory(location=cast.harbour)
+    rows = read_csv(export(client, cast.admin, cast.org))
+    added = next(r["added"] for r in rows if int(r["member_id"]) == member.pk)
+    tokyo = member.created_at.astimezone(ZoneInfo("Asia/Tokyo"))
+    assert added == tokyo.isoformat(timespec="seconds")
+    assert added.endswith("+09:00")
+
+
 def test_export_streams_in_chunks_of_queries(client, cast, monkeypatch):
     monkeypatch.setattr("adminportal.views.directory.EXPORT_CHUNK", 3)
     for _ in range(7):
@@ -310,7 +325,7 @@ def test_export_streams_in_chunks_of_queries(client, cast, monkeypatch):
         next(lines)  # the header goes out before any row is read
     assert len(first) == 0
     with CaptureQueriesContext(connection) as rest:
-        rows = list(lines)
+        rows = b"".join(lines).decode().splitlines()
     assert len(rows) == 7 + 4  # 4 cast members at the harbour
     # 11 rows in chunks of 3: four reads, each of one chunk.
     selects = [q for q in rest.captured_queries if "members_member" in q["sql"]]
