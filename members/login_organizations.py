@@ -10,8 +10,11 @@ within that minute. The switcher only offers links; every page checks
 access itself, so a stale entry never opens anything.
 """
 
+from contextlib import suppress
+
 from django.core.cache import cache
 from django.db import transaction
+from redis.exceptions import RedisError
 
 from audit.log import reaction
 from audit.models import Verb
@@ -39,16 +42,26 @@ CHANGES = (
 
 def login_organizations(user) -> list[tuple[int, str, str, bool, bool]]:
     """``organizations_of_login(user)`` as (id, name, slug, is_admin,
-    is_member) rows: one cache read on a hit, one query more on a miss."""
+    is_member) rows: one cache read on a hit, one query more on a miss.
+    Every page shows them: with the cache down they are read from the
+    database, and the page answers."""
     key = f"login-organizations:{user.pk}"
-    found = cache.get_many([GENERATION, key])
+    try:
+        found = cache.get_many([GENERATION, key])
+    except RedisError:
+        return _read(user)
     generation = found.get(GENERATION, 0)
     kept = found.get(key)
     if kept is not None and kept[0] == generation:
         return kept[1]
-    rows = [(o.pk, o.name, o.slug, o.is_admin, o.is_member) for o in organizations_of_login(user)]
-    cache.set(key, (generation, rows), SECONDS)
+    rows = _read(user)
+    with suppress(RedisError):  # read again next time
+        cache.set(key, (generation, rows), SECONDS)
     return rows
+
+
+def _read(user) -> list[tuple[int, str, str, bool, bool]]:
+    return [(o.pk, o.name, o.slug, o.is_admin, o.is_member) for o in organizations_of_login(user)]
 
 
 def _forget_all() -> None:
@@ -61,5 +74,6 @@ def _forget_all() -> None:
 @reaction(*CHANGES)
 def organizations_changed(entries) -> None:
     # After the commit: read before it, the old answer would be kept under
-    # the new generation.
-    transaction.on_commit(_forget_all)
+    # the new generation. Robust: a cache outage then must not fail the
+    # change that was saved (the old answer lasts a minute at most).
+    transaction.on_commit(_forget_all, robust=True)

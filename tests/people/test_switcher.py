@@ -120,3 +120,20 @@ def test_what_one_login_keeps_is_not_shown_to_another(client, spread):
     f.OrganizationAdminFactory(organization=orgs["admin"], user=other)
     client.force_login(other)
     assert _switcher(client.get(reverse("adminportal:home", args=["alpha"])).content.decode()) == []
+
+
+def test_pages_keep_their_switcher_when_the_cache_is_down(client, spread, settings):
+    """Nothing listens on the cache's port: the switcher is read from the
+    database, the page answers."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+    user, orgs = spread
+    client.force_login(user)
+    page = client.get(reverse("portal:home", args=["bravo"]))
+    assert page.status_code == 200
+    assert len(_switcher(page.content.decode())) == 3
