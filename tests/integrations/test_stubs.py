@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,6 +12,7 @@ import pytest
 from integrations.http import DeliveryError
 from integrations.vendors.hubspot.client import HubSpotClient
 from integrations.vendors.kisi.client import KisiClient
+from tests.integrations.conftest import wait_until
 from tests.integrations.helpers import make_person
 from tests.stubs import HubSpotStub, KisiStub
 
@@ -29,6 +31,20 @@ def test_requests_are_recorded_with_parsed_body_and_time(hubspot: HubSpotStub) -
     assert request.body == {"inputs": []}
     assert request.header("Authorization") == "Bearer nope"
     assert before <= request.received_at <= time.time()
+
+
+def test_a_request_cut_off_mid_body_is_not_a_request(hubspot: HubSpotStub) -> None:
+    """A worker killed while sending leaves headers and part of a body: no
+    server would hand that to its application, so the stub records nothing
+    (a delivery test once counted such a half as an unsigned webhook)."""
+    with socket.create_connection(("127.0.0.1", hubspot.port)) as sender:
+        sender.sendall(
+            b"POST /crm/v3/objects/contacts/batch/upsert HTTP/1.1\r\n"
+            b"Host: stub\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+            b'{"inputs": ['
+        )
+    wait_until(lambda: hubspot.cut_off == 1, timeout=10, message="the cut-off request")
+    assert hubspot.requests == []
 
 
 def test_fault_with_retry_after_and_reset(hubspot: HubSpotStub) -> None:
