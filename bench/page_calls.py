@@ -11,6 +11,7 @@ nothing there beyond what a page view does):
     .venv/bin/python -m bench.page_calls                       # every page below
     .venv/bin/python -m bench.page_calls members/?sort=company  # pages by path
     .venv/bin/python -m bench.page_calls --top 30 members/     # and a profile
+    .venv/bin/python -m bench.page_calls --sql members/        # and its queries
 
 A path is under the organization's admin portal (``members/``), or starts
 with ``portal/`` for the member portal, read as Bigcorp's contact person;
@@ -50,6 +51,7 @@ def main():
     parser.add_argument("--as", dest="who", choices=["owner", "limited"], default="owner")
     parser.add_argument("--requests", type=int, default=20, help="per CPU batch")
     parser.add_argument("--top", type=int, default=0, help="print the profile's top functions")
+    parser.add_argument("--sql", action="store_true", help="print each query and its time")
     args = parser.parse_args()
 
     os.environ.update(ENV)
@@ -111,6 +113,9 @@ def main():
             f"{page or '(dashboard)':45} {who:8} {statistics.median(batches):7.1f} "
             f"{stats.total_calls / 5:9,.0f} {len(queries):8} {len(response.content) / 1024:5.0f}"
         )
+        if args.sql:
+            for query in queries.captured_queries:
+                print(f"  {float(query['time']) * 1000:6.1f} ms  {query['sql'][:300]}")
         if args.top:
             stats.sort_stats("cumulative").print_stats(args.top)
 
