@@ -32,6 +32,7 @@ from companies.policy import NOT_ALL_LOCATIONS, may_change_company
 from companies.selectors import companies_for_admin, linked_location_ids
 from members.actions.records import member_create
 from members.actions.roles import company_update_roles, contact_set_locations
+from members.directory import company_member_counts
 from members.forms.company import CompanyForm, CompanySeatsForm, ContactLocationsForm
 from members.forms.company_roles import CompanyRolesForm
 from members.forms.team import NewTeamMemberForm
@@ -204,14 +205,14 @@ def company_detail(request, pk):
     email; htmx asks for the team list alone when the search changes or the
     page turns."""
     company = _company(request, pk)
+    locations = admin_locations(request.user, request.organization)
+    company_member_counts([company], locations=locations)
     search = request.GET.get("q", "").strip()
-    team = rows_of(
-        team_of(company=company, locations=admin_locations(request.user, request.organization)),
-        ADMIN_ROW_READS,
-    )
-    page = Paginator(matching(team, search, emails=True), TEAM_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    team = rows_of(team_of(company=company, locations=locations), ADMIN_ROW_READS)
+    paginator = Paginator(matching(team, search, emails=True), TEAM_PAGE_SIZE)
+    if not search:
+        paginator.count = company.member_count  # the same rows, just counted
+    page = paginator.get_page(request.GET.get("page"))
     for member in page.object_list:
         member.team_roles = company.roles_of(member)
     link_rows(page.object_list, name="member", organization=request.organization)
