@@ -6,6 +6,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The suite's processes (pytest-xdist): CI machines have two cores.
+TEST_PROCESSES ?= 2
 
 .PHONY: run test install lint format lock worker beat messages
 
@@ -22,7 +24,7 @@ run: install
 	$(BIN)/honcho -f Procfile.dev start -p 8000
 
 test: install lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadgroup
 
 lint: install
 	$(BIN)/ruff check .

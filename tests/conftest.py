@@ -98,6 +98,22 @@ def cast(db) -> Cast:
     )
 
 
+#: ``make test`` runs the suite on two processes (pytest-xdist, ``--dist
+#: loadgroup``). Each kind of heavy test keeps to one of them: two Chromiums,
+#: or two real Celery workers, side by side on a 2-core machine would each
+#: run slower than one after the other.
+XDIST_GROUPS = {"browser": "browser", "worker": "processes", "processes": "processes"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    for item in items:
+        for marker, group in XDIST_GROUPS.items():
+            if item.get_closest_marker(marker):
+                item.add_marker(pytest.mark.xdist_group(group))
+                break
+
+
 @contextmanager
 def hung_redis():
     """A port that accepts TCP connections and never answers: a hung Redis."""

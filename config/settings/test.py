@@ -1,7 +1,24 @@
 """Test settings: the database comes from DATABASE_URL (PostgreSQL in CI)."""
 
+import os
+from urllib.parse import urlsplit, urlunsplit
+
 from .base import *  # noqa: F403
-from .base import DATABASES, env
+from .base import DATABASES, REDIS_URL
+
+
+def _redis_database_of_worker(url: str, worker: str) -> str:
+    """pytest-xdist's worker gwN uses Redis database base + N, as it uses
+    its own test database: one worker's Celery tasks and cache keys must
+    never reach the other's (their rows share ids)."""
+    if not url or not worker.startswith("gw"):
+        return url
+    parts = urlsplit(url)
+    base = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(base + int(worker[2:])) % 16}"))
+
+
+REDIS_URL = _redis_database_of_worker(REDIS_URL, os.environ.get("PYTEST_XDIST_WORKER", ""))
 
 # The suite must pass on a loaded machine: no statement limit in the test
 # process itself (a 10,000-row test's deferred checks can run long there).
@@ -15,7 +32,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Unit tests run tasks inline; delivery tests start a real worker over
 # REDIS_URL and switch this off themselves.
 CELERY_TASK_ALWAYS_EAGER = True
-CELERY_BROKER_URL = env("REDIS_URL", default="") or "memory://localhost/"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
