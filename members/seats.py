@@ -236,13 +236,26 @@ def seat_usages(rows) -> list[SeatUsage]:
     """The usage of each of these ``CompanyLocation`` rows (with
     ``company`` and ``location`` selected), capped or not: two queries,
     however many rows."""
-    rows = list(rows)
+    return _usages(list(rows), capped_only=False)
+
+
+def capped_seat_usages(rows) -> list[SeatUsage]:
+    """The usage of those of these rows that have a cap: one query when
+    none has (most companies), two when one has."""
+    return _usages(list(rows), capped_only=True)
+
+
+def _usages(rows: list, *, capped_only: bool) -> list[SeatUsage]:
     if not rows:
         return []
     organization_id = rows[0].organization_id
-    company_ids = {row.company_id for row in rows}
-    caps = _membership_caps(organization_id, company_ids)
-    counts = _active_counts(organization_id, company_ids)
+    caps = _membership_caps(organization_id, {row.company_id for row in rows})
+    capped = [(row, _cap(caps, row)) for row in rows]
+    if capped_only:
+        capped = [(row, cap) for row, cap in capped if cap is not None]
+        if not capped:
+            return []
+    counts = _active_counts(organization_id, {row.company_id for row, _ in capped})
     return [
         SeatUsage(
             company_id=row.company_id,
@@ -250,9 +263,9 @@ def seat_usages(rows) -> list[SeatUsage]:
             company_name=row.company.name,
             location_name=row.location.name,
             used=counts.get((row.company_id, row.location_id), 0),
-            cap=_cap(caps, row),
+            cap=cap,
         )
-        for row in rows
+        for row, cap in capped
     ]
 
 
@@ -275,7 +288,7 @@ def companies_near_cap(*, organization_id, locations, limit: int = 20) -> list[S
         .filter(Q(seats__isnull=False) | Q(InIds("company_id", with_seats)))
         .select_related("company", "location")
     )
-    usages = [usage for usage in seat_usages(rows) if usage.near]
+    usages = [usage for usage in capped_seat_usages(rows) if usage.near]
     usages.sort(key=lambda u: (u.free, u.company_name, u.location_name))
     return usages[:limit]
 

@@ -29,7 +29,7 @@ from members.forms.status import StatusChangeForm
 from members.forms.team import NewTeamMemberForm
 from members.models import MemberStatus, PortalAccess, StatusRequest
 from members.privacy import visible_contact
-from members.seats import seat_usages
+from members.seats import capped_seat_usages
 from members.team_selectors import (
     PORTAL_ROW_READS,
     TEAM_PAGE_SIZE,
@@ -84,21 +84,27 @@ def team(request):
         "members": page.object_list,
         "search": search,
         "querystring": urlencode({"q": search}) if search else "",
-        "places": list(_my_places(company, policy)),
         "limited": policy.team_locations is not None,
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "portal/_team_list.html", context)
-    # Issue 14: "Seats: 7 of 10 at Harbour" where a cap applies (two queries).
-    context["seat_usages"] = _seat_usages(company, policy)
+    places = list(_my_company_locations(company, policy))
+    context["places"] = [row.location for row in places]
+    # Issue 14: "Seats: 7 of 10 at Harbour" where a cap applies.
+    context["seat_usages"] = capped_seat_usages(places)
     return render(request, "portal/team.html", context)
 
 
-def _seat_usages(company, policy):
-    rows = CompanyLocation.objects.filter(company=company).select_related("company", "location")
-    if policy.team_locations is not None:
-        rows = rows.filter(location_id__in=policy.team_locations)
-    return [usage for usage in seat_usages(rows) if usage.capped]
+def _my_company_locations(company, policy):
+    """The company's ``CompanyLocation`` rows where this person manages the
+    team, by location name: the page's places and its seats, in one query."""
+    rows = (
+        CompanyLocation.objects.filter(company=company)
+        .select_related("company", "location")
+        .order_by("location__name")
+    )
+    limit = policy.team_locations
+    return rows if limit is None else rows.filter(location_id__in=limit)
 
 
 @team_view

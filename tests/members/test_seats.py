@@ -19,7 +19,7 @@ from members.actions.records import member_create
 from members.actions.status import member_change_status
 from members.actions.team import team_add_member, team_change_status
 from members.models import Member, Membership, MemberStatus, StatusRequest
-from members.seats import SeatCapReached, claim_seats, seat_usages
+from members.seats import SeatCapReached, capped_seat_usages, claim_seats, seat_usages
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.team_cast import refreshed
@@ -65,6 +65,29 @@ def test_no_cap_means_unlimited(cast):
     member_change_status(member=member, status="active", actor=cast.admin, via=Via.ADMIN)
     assert refreshed(member).status == MemberStatus.ACTIVE
     assert usage_of(cast).cap is None
+
+
+def test_capped_usages_leave_out_the_uncapped_rows_without_counting_them(
+    cast, django_assert_num_queries
+):
+    CompanyLocation.objects.create(organization=cast.org, company=cast.acme, location=cast.mill)
+
+    def rows():
+        return list(
+            CompanyLocation.objects.filter(company=cast.acme)
+            .select_related("company", "location")
+            .order_by("location__name")
+        )
+
+    listed = rows()
+    with django_assert_num_queries(1):  # the caps; nothing to count
+        assert capped_seat_usages(listed) == []
+    set_cap(cast.acme, cast.harbour, 5)
+    listed = rows()
+    with django_assert_num_queries(2):
+        (usage,) = capped_seat_usages(listed)
+    assert (usage.location_id, usage.used, usage.cap) == (cast.harbour.pk, 3, 5)
+    assert [u.cap for u in seat_usages(listed)] == [5, None]
 
 
 def test_company_cap_per_location_refuses_beyond_it_with_the_words_of_the_issue(cast):
