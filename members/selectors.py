@@ -226,28 +226,32 @@ def recent_activity(*, user, organization, limit: int = 15) -> QuerySet:
 TIMELINE_PAGE_SIZE = 20
 
 
-def _older_than(entries: QuerySet, cursor) -> QuerySet:
+def _older_than(entries: QuerySet, cursor, *, among: QuerySet | None = None) -> QuerySet:
     """Entries after ``cursor`` (an entry id) in newest-first order: a
     keyset page, so the 50th page costs what the first does. A cursor
-    that is not one of ``entries`` pages nothing."""
+    that is not one of ``among`` (by default ``entries``) pages nothing."""
     if not cursor:
         return entries
     try:
         cursor = int(cursor)
     except (TypeError, ValueError):
         return entries.none()
-    at = entries.filter(pk=cursor).values("created_at")[:1]
+    at = (entries if among is None else among).filter(pk=cursor).values("created_at")[:1]
     return entries.filter(
         Q(created_at__lt=Subquery(at)) | Q(created_at=Subquery(at), pk__lt=cursor)
     )
 
 
 def _page(entries: QuerySet, cursor) -> tuple[list, int | None]:
-    rows = list(
+    return _rows_and_cursor(
         _older_than(entries, cursor)
         .select_related("actor", "member")
         .order_by("-created_at", "-pk")[: TIMELINE_PAGE_SIZE + 1]
     )
+
+
+def _rows_and_cursor(page: QuerySet) -> tuple[list, int | None]:
+    rows = list(page)
     more = len(rows) > TIMELINE_PAGE_SIZE
     rows = rows[:TIMELINE_PAGE_SIZE]
     return rows, (rows[-1].pk if more else None)
@@ -262,17 +266,42 @@ def member_timeline(*, member: Member, cursor=None) -> tuple[list, int | None]:
     return _page(entries, cursor)
 
 
-def company_timeline(*, company, user, cursor=None) -> tuple[list, int | None]:
+#: From this many members, a team's entries are a fair share of its
+#: organization's history: walking the organization's timeline newest first
+#: (audit_org_timeline) meets a page of them soon. A smaller team's entries
+#: are read member by member (audit_member_history) and sorted: the walk
+#: read 300,000 entries for a 9-member company's page in a history of a
+#: million (500 ms). The crossover is near the square root of twice the
+#: organization's members (1,000 members × 10 entries against 21 × 100);
+#: docs/directory.md has the measurements.
+WALK_FROM_TEAM_SIZE = 500
+
+
+def company_timeline(
+    *, company, user, cursor=None, team_size: int | None = None
+) -> tuple[list, int | None]:
     """Everything recorded about ``company`` and its members, newest first,
     a page at a time. An entry about a member shows only where ``user``
-    manages customers at that member's location (R1.2)."""
+    manages customers at that member's location (R1.2). ``team_size``, the
+    company's members at those locations, if the caller has counted them."""
     locations = admin_locations(user, company.organization)
     company_type = ContentType.objects.get_for_model(Company)
-    entries = AuditEntry.objects.filter(organization_id=company.organization_id).filter(
-        Q(subject_type=company_type, subject_id=company.pk) | Q(member__company=company),
-        Q(member__isnull=True) | Q(member__location__in=locations),
+    entries = AuditEntry.objects.filter(organization_id=company.organization_id)
+    readable = Q(member__isnull=True) | Q(member__location__in=locations)
+    about_company = Q(subject_type=company_type, subject_id=company.pk) & readable
+    team = Member.objects.filter(company=company, location__in=locations).values("pk")
+    if team_size is None:
+        team_size = team.order_by()[:WALK_FROM_TEAM_SIZE].count()
+    if team_size >= WALK_FROM_TEAM_SIZE:
+        return _page(entries.filter(about_company | Q(member__in=team)), cursor)
+    every = entries.filter(about_company | Q(member__in=team))
+    parts = [
+        _older_than(part, cursor, among=every).select_related("actor", "member").order_by()
+        for part in (entries.filter(about_company), entries.filter(member__in=team))
+    ]
+    return _rows_and_cursor(
+        parts[0].union(parts[1]).order_by("-created_at", "-id")[: TIMELINE_PAGE_SIZE + 1]
     )
-    return _page(entries, cursor)
 
 
 # ------------------------------------------------------- admins, switcher, plan

@@ -224,7 +224,9 @@ def company_detail(request, pk):
     }
     if request.htmx and not request.htmx.boosted:
         return render(request, "adminportal/_company_team.html", context)
-    context["timeline"], cursor = company_timeline(company=company, user=request.user)
+    context["timeline"], cursor = company_timeline(
+        company=company, user=request.user, team_size=company.member_count
+    )
     if cursor is not None:
         url = reverse("adminportal:company_timeline", args=[request.organization.slug, company.pk])
         context["timeline_more"] = f"{url}?before={cursor}"

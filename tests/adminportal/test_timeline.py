@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry, Verb, Via
+from members import selectors
 from members.actions.status import member_change_status
 from members.selectors import TIMELINE_PAGE_SIZE
 from tests import factories as f
@@ -99,7 +100,57 @@ def test_no_other_organizations_entries_and_no_forged_cursor(client, cast):
     assert client.get(_url(cast, "member_timeline", member.pk)).status_code == 404
 
 
-def test_a_company_timeline_has_the_company_and_its_members_at_your_locations(client, cast):
+@pytest.fixture(params=["walk", "member by member"])
+def read_plan(request, monkeypatch):
+    """A company's timeline is read one of two ways by its team's size
+    (members/selectors.py WALK_FROM_TEAM_SIZE): each must show the same."""
+    size = 0 if request.param == "walk" else 10**9
+    monkeypatch.setattr(selectors, "WALK_FROM_TEAM_SIZE", size)
+    return request.param
+
+
+def test_a_company_timeline_pages_with_no_gaps_or_repeats_either_way(client, cast, read_plan):
+    company = cast.acme
+    start = timezone.now() - datetime.timedelta(days=1)
+    AuditEntry.objects.filter(organization=cast.org).delete()
+    # Entries of the company alone, of a member alone, and of both (a role
+    # change: read by both ways into it). The two pages end at n=30 (a
+    # member's) and n=10 (the company's): the next page starts from a
+    # cursor that only one of the two reads holds.
+    both, company_only = {0, 5, 35, 47}, {3, 10, 22, 41}
+    made = []
+    for n in range(50):
+        at = start + datetime.timedelta(seconds=n // 4)  # ties: the id decides
+        if n in both:
+            entry = _entry(
+                cast.teammate, org=cast.org, at=at, verb=Verb.COMPANY_ROLE_CHANGED, subject=company
+            )
+        elif n in company_only:
+            entry = _entry(org=cast.org, at=at, verb=Verb.COMPANY_UPDATED, subject=company)
+        else:
+            entry = _entry((cast.contact, cast.billing, cast.teammate)[n % 3], org=cast.org, at=at)
+        made.append(entry)
+    _entry(cast.globex_contact, org=cast.org, at=start)  # another company's member
+    expected = [e.pk for e in sorted(made, key=lambda e: (e.created_at, e.pk), reverse=True)]
+    client.force_login(cast.admin)
+    page = client.get(reverse("adminportal:company", args=[cast.org.slug, company.pk]))
+    seen, more = _shown(page), page.context["timeline_more"]
+    while more:
+        response = client.get(more, HTTP_HX_REQUEST="true")
+        assert len(response.context["timeline"]) <= TIMELINE_PAGE_SIZE
+        seen += _shown(response)
+        more = response.context["timeline_more"]
+    assert seen == expected
+    # A cursor that is not one of this timeline's entries pages nothing.
+    stranger = _entry(cast.globex_contact, org=cast.org, at=start + datetime.timedelta(days=2))
+    for forged in (stranger.pk, "x"):
+        response = client.get(_url(cast, "company_timeline", company.pk, before=forged))
+        assert response.status_code == 200 and _shown(response) == []
+
+
+def test_a_company_timeline_has_the_company_and_its_members_at_your_locations(
+    client, cast, read_plan
+):
     company = f.CompanyFactory(location=cast.harbour, also_at=[cast.mill], name="Umbrella")
     here = f.MemberFactory(location=cast.harbour, company=company)
     there = f.MemberFactory(location=cast.mill, company=company)
