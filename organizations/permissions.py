@@ -5,7 +5,7 @@ every permission everywhere. Each question is answered here and nowhere else.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext
 
 from .models import (
@@ -101,9 +101,11 @@ def can_manage_organization_settings(user, organization: Organization) -> bool:
         return False
     if role.is_owner:
         return True
-    all_locations = Location.objects.filter(organization=organization)
     allowed = admin_locations(user, organization, MANAGE_SETTINGS)
-    return all_locations.exists() and not all_locations.exclude(pk__in=allowed).exists()
+    counted = Location.objects.filter(organization=organization).aggregate(
+        every=Count("pk"), allowed=Count("pk", filter=Q(pk__in=allowed))
+    )
+    return 0 < counted["allowed"] == counted["every"]
 
 
 def location_admin_users(location: Location, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
