@@ -177,13 +177,24 @@ class MemberText(Func):
 
 def member_search(words: str, *, organization) -> Q:
     """A member by name, email, phone, or their company's name: each word
-    in one of them."""
+    in one of them. A word that is the start of an address ("jane@",
+    "jane@acme.c") matches the addresses that begin with it, and nothing
+    else: the trigram index read every member for it (its domain's
+    trigrams are in every address there), 28 ms at 100,000 members, where
+    members 0020's prefix index reads one row."""
     companies = scoped(Company, organization)
     condition = Q()
     for word in words.split()[:6]:
+        if _address_start(word):
+            condition &= Q(email__istartswith=word)
+            continue
         found = companies.filter(name__icontains=word).order_by().values("pk")
         condition &= Q(MemberText(word)) | Q(InIds("company_id", found))
     return condition
+
+
+def _address_start(word: str) -> bool:
+    return "@" in word[1:]
 
 
 # ------------------------------------------------------------ companies tab

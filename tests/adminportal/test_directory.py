@@ -121,6 +121,20 @@ def test_filters_and_search_for_a_location_admin(client, cast, people, params, e
     assert names(response) == expected
 
 
+def test_a_search_by_the_start_of_an_address(client, cast, people):
+    ada = Member.objects.get(organization=cast.org, first_name="Ada")
+    start = ada.email[: ada.email.index("@") + 2]
+    for words in (ada.email, ada.email.upper(), start, f"{start} byron"):
+        assert names(get(client, cast.admin, "members", cast.org, q=words)) == {"Ada"}, words
+    # From its start only: a word with an "@" inside is looked up by prefix.
+    assert names(get(client, cast.admin, "members", cast.org, q=ada.email[1:])) == set()
+    # Never another location's or another organization's member.
+    milo = Member.objects.get(organization=cast.org, first_name="Milo")
+    assert names(get(client, cast.admin, "members", cast.org, q=milo.email)) == set()
+    assert names(get(client, cast.admin, "members", cast.org, q=cast.other_member.email)) == set()
+    assert names(get(client, cast.owner, "members", cast.org, q=milo.email)) == {"Milo"}
+
+
 def test_company_role_location_and_membership_filters_for_the_owner(client, cast, people):
     assert names(get(client, cast.owner, "members", cast.org, company=cast.acme.pk)) == {
         "Carla",
