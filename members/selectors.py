@@ -205,25 +205,28 @@ def company_detail_for_admin(*, user, organization) -> QuerySet:
     )
 
 
-def recent_activity(*, user, organization, limit: int = 15) -> QuerySet:
+def recent_activity(*, user, organization, members_here: int | None = None, limit: int = 15):
     """The audit log's latest entries this admin may read: those about
     members at their locations and, for whoever manages the settings of
     every location, the organization-wide ones (settings, connections,
-    admin roles) that concern no member."""
-    readable = Q(member__location__in=admin_locations(user, organization))
-    if can_manage_organization_settings(user, organization):
-        readable |= Q(member__isnull=True)
-    return (
-        AuditEntry.objects.filter(organization=organization)
-        .filter(readable)
-        .select_related("member", "actor")
-        .order_by("-created_at", "-id")[:limit]
-    )
+    admin roles) that concern no member. ``members_here``, the members at
+    the admin's locations, if the caller has counted them."""
+    locations = admin_locations(user, organization)
+    own = Q(member__isnull=True) if can_manage_organization_settings(user, organization) else None
+    return _newest(
+        AuditEntry.objects.filter(organization=organization),
+        own=own,
+        members={"organization": organization, "location__in": locations},
+        how_many=members_here,
+    )[:limit]
 
 
 #: Entries of a member's or company's timeline shown at once; "Older" asks
 #: for the next ones (issue 13, item 5).
 TIMELINE_PAGE_SIZE = 20
+
+#: The log's order, newest first: the id breaks a tie of two at one instant.
+NEWEST = ("-created_at", "-id")
 
 
 def _older_than(entries: QuerySet, cursor, *, among: QuerySet | None = None) -> QuerySet:
@@ -246,7 +249,7 @@ def _page(entries: QuerySet, cursor) -> tuple[list, int | None]:
     return _rows_and_cursor(
         _older_than(entries, cursor)
         .select_related("actor", "member")
-        .order_by("-created_at", "-pk")[: TIMELINE_PAGE_SIZE + 1]
+        .order_by(*NEWEST)[: TIMELINE_PAGE_SIZE + 1]
     )
 
 
@@ -266,15 +269,39 @@ def member_timeline(*, member: Member, cursor=None) -> tuple[list, int | None]:
     return _page(entries, cursor)
 
 
-#: From this many members, a team's entries are a fair share of its
-#: organization's history: walking the organization's timeline newest first
-#: (audit_org_timeline) meets a page of them soon. A smaller team's entries
+#: From this many members, their entries are a fair share of the
+#: organization's history: walking the history newest first
+#: (audit_org_timeline) meets a page of them soon. Fewer members' entries
 #: are read member by member (audit_member_history) and sorted: the walk
 #: read 300,000 entries for a 9-member company's page in a history of a
 #: million (500 ms). The crossover is near the square root of twice the
 #: organization's members (1,000 members × 10 entries against 21 × 100);
 #: docs/directory.md has the measurements.
-WALK_FROM_TEAM_SIZE = 500
+WALK_FROM_MEMBERS = 500
+
+
+def _newest(entries: QuerySet, *, own: Q | None, members: dict, how_many=None, cursor=None):
+    """``entries`` about a member that ``members`` (Member lookups) select,
+    or matching ``own`` (None: none), newest first, after ``cursor``: a
+    queryset to slice. Read by walking the history, or member by member
+    when the members are few (``how_many``; counted here, up to the
+    threshold, if not given)."""
+    about_them = Q(**{f"member__{lookup}": value for lookup, value in members.items()})
+    every = entries.filter(about_them if own is None else own | about_them)
+    if how_many is None:
+        how_many = Member.objects.filter(**members)[:WALK_FROM_MEMBERS].count()
+    if how_many >= WALK_FROM_MEMBERS:
+        return _older_than(every, cursor).select_related("actor", "member").order_by(*NEWEST)
+    their_ids = Member.objects.filter(**members).order_by().values("pk")
+    parts = [entries.filter(member__in=their_ids)]
+    if own is not None:
+        parts.append(entries.filter(own))
+    parts = [
+        _older_than(part, cursor, among=every).select_related("actor", "member").order_by()
+        for part in parts
+    ]
+    newest = parts[0].union(*parts[1:]) if len(parts) > 1 else parts[0]
+    return newest.order_by(*NEWEST)
 
 
 def company_timeline(
@@ -286,22 +313,15 @@ def company_timeline(
     company's members at those locations, if the caller has counted them."""
     locations = admin_locations(user, company.organization)
     company_type = ContentType.objects.get_for_model(Company)
-    entries = AuditEntry.objects.filter(organization_id=company.organization_id)
     readable = Q(member__isnull=True) | Q(member__location__in=locations)
-    about_company = Q(subject_type=company_type, subject_id=company.pk) & readable
-    team = Member.objects.filter(company=company, location__in=locations).values("pk")
-    if team_size is None:
-        team_size = team.order_by()[:WALK_FROM_TEAM_SIZE].count()
-    if team_size >= WALK_FROM_TEAM_SIZE:
-        return _page(entries.filter(about_company | Q(member__in=team)), cursor)
-    every = entries.filter(about_company | Q(member__in=team))
-    parts = [
-        _older_than(part, cursor, among=every).select_related("actor", "member").order_by()
-        for part in (entries.filter(about_company), entries.filter(member__in=team))
-    ]
-    return _rows_and_cursor(
-        parts[0].union(parts[1]).order_by("-created_at", "-id")[: TIMELINE_PAGE_SIZE + 1]
+    newest = _newest(
+        AuditEntry.objects.filter(organization_id=company.organization_id),
+        own=Q(subject_type=company_type, subject_id=company.pk) & readable,
+        members={"company": company, "location__in": locations},
+        how_many=team_size,
+        cursor=cursor,
     )
+    return _rows_and_cursor(newest[: TIMELINE_PAGE_SIZE + 1])
 
 
 # ------------------------------------------------------- admins, switcher, plan

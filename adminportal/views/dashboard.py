@@ -92,7 +92,9 @@ def dashboard(request):
             "health": integration_health(organization=organization)
             if may_see_integrations
             else None,
-            "activity": recent_activity(user=user, organization=organization),
+            "activity": recent_activity(
+                user=user, organization=organization, members_here=totals["total"]
+            ),
             # Issue 14: companies with at most one seat left (three queries).
             "near_cap": companies_near_cap(organization_id=organization.pk, locations=locations),
         },

@@ -2,6 +2,7 @@
 every number a link to a page that lists them, a fixed number of queries."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -121,6 +122,59 @@ def test_a_location_limited_admin_sees_only_their_location(client, world):
     html = response.content.decode()
     assert "Old Mill" not in html and "Millicent" not in html
     assert "dead deliver" not in html
+
+
+@pytest.fixture(params=["walk", "member by member"])
+def read_plan(request, monkeypatch):
+    """The activity is read one of two ways by how many members the admin
+    sees (members/selectors.py WALK_FROM_MEMBERS): each must show the same."""
+    from members import selectors
+
+    size = 0 if request.param == "walk" else 10**9
+    monkeypatch.setattr(selectors, "WALK_FROM_MEMBERS", size)
+    return request.param
+
+
+def test_recent_activity_is_the_newest_readable_entries_either_way(client, world, read_plan):
+    from django.utils import timezone
+
+    from audit.models import AuditEntry, Verb
+
+    AuditEntry.objects.all().delete()
+    start = timezone.now()
+    harbour = list(world.harbour.members.all()[:3])
+    at_mill = world.mill.members.first()
+    entries = []
+    for n in range(20):  # harbour's members, the mill's one, and no member at all
+        member = (*harbour, at_mill, None)[n % 5]
+        entries.append(
+            AuditEntry.objects.create(
+                organization=world.org,
+                member=member,
+                verb=Verb.MEMBER_UPDATED if member else Verb.ORGANIZATION_SETTINGS_CHANGED,
+                via=Via.ADMIN,
+                created_at=start - timedelta(seconds=n // 2),  # ties: the id decides
+            )
+        )
+    AuditEntry.objects.create(
+        organization=world.other_org,
+        member=world.other_member,
+        verb=Verb.MEMBER_UPDATED,
+        via=Via.ADMIN,
+        created_at=start,
+    )
+
+    def newest(keep):
+        kept = [e for e in entries if keep(e)]
+        return [e.pk for e in sorted(kept, key=lambda e: (e.created_at, e.pk), reverse=True)][:15]
+
+    def shown(user):
+        return [e.pk for e in _dashboard(client, world, user).context["activity"]]
+
+    assert shown(world.owner) == newest(lambda e: True)
+    # The harbour's admin manages settings there only: no organization-wide entries.
+    assert shown(world.admin) == newest(lambda e: e.member in harbour)
+    assert shown(world.mill_admin) == newest(lambda e: e.member == at_mill)
 
 
 def test_recent_activity_shows_no_member_of_a_location_the_admin_does_not_manage(client, world):

@@ -103,9 +103,9 @@ def test_no_other_organizations_entries_and_no_forged_cursor(client, cast):
 @pytest.fixture(params=["walk", "member by member"])
 def read_plan(request, monkeypatch):
     """A company's timeline is read one of two ways by its team's size
-    (members/selectors.py WALK_FROM_TEAM_SIZE): each must show the same."""
+    (members/selectors.py WALK_FROM_MEMBERS): each must show the same."""
     size = 0 if request.param == "walk" else 10**9
-    monkeypatch.setattr(selectors, "WALK_FROM_TEAM_SIZE", size)
+    monkeypatch.setattr(selectors, "WALK_FROM_MEMBERS", size)
     return request.param
 
 
