@@ -11,6 +11,7 @@ nothing there beyond what a page view does):
     .venv/bin/python -m bench.page_calls                       # every page below
     .venv/bin/python -m bench.page_calls members/?sort=company  # pages by path
     .venv/bin/python -m bench.page_calls --top 30 members/     # and a profile
+    .venv/bin/python -m bench.page_calls --top 30 --ours members/  # of our code
     .venv/bin/python -m bench.page_calls --sql members/        # and its queries
 
 A path is under the organization's admin portal (``members/``), or starts
@@ -28,7 +29,7 @@ import statistics
 import sys
 import time
 
-from bench.directory import DATABASE_URL, ENV, SLUG
+from bench.directory import DATABASE_URL, ENV, ROOT, SLUG
 
 PAGES = [
     "bench-bare/",
@@ -52,6 +53,9 @@ def main():
     parser.add_argument("--requests", type=int, default=20, help="per CPU batch")
     parser.add_argument("--top", type=int, default=0, help="print the profile's top functions")
     parser.add_argument("--sql", action="store_true", help="print each query and its time")
+    parser.add_argument(
+        "--ours", action="store_true", help="the profile of the project's own functions only"
+    )
     args = parser.parse_args()
 
     os.environ.update(ENV)
@@ -117,7 +121,9 @@ def main():
             for query in queries.captured_queries:
                 print(f"  {float(query['time']) * 1000:6.1f} ms  {query['sql'][:300]}")
         if args.top:
-            stats.sort_stats("cumulative").print_stats(args.top)
+            # The project's own functions: where in the view the calls go.
+            ours = [rf"^{ROOT}/(?!\.venv)"] if args.ours else []
+            stats.sort_stats("cumulative").print_stats(*ours, args.top)
 
 
 if __name__ == "__main__":

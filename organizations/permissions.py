@@ -47,11 +47,13 @@ def admin_role(user, organization: Organization) -> OrganizationAdmin | None:
 def admin_locations(user, organization: Organization, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
     """Locations of ``organization`` where ``user`` holds ``perm``.
 
-    A lazy queryset: used inside another filter it becomes a subquery, so a
-    members list costs no extra query for it. Built once per user object
-    and permission (a directory page asks five times; guardian's query
-    takes more building than the page's own), handed out as a fresh copy
-    so each use reads the grants as they are then.
+    A lazy queryset, to sit inside another filter: an owner's is every
+    location of the organization; a location-limited admin's names the
+    locations by id. Their grants, for every permission, are read in one
+    query once per user object (in a view: once per request, as
+    ``admin_role`` is): guardian's grants as a subquery inside each of a
+    page's queries cost more to build and to plan than the page's own
+    filters. A grant given or taken during a request shows from the next.
     """
     role = admin_role(user, organization)
     if role is None:
@@ -59,8 +61,41 @@ def admin_locations(user, organization: Organization, perm: str = MANAGE_CUSTOME
     built = user.__dict__.setdefault("_admin_locations", {})
     key = (organization.pk, perm)
     if key not in built:
-        built[key] = role_locations(role, perm)
+        if role.is_owner or user.is_superuser:
+            built[key] = role_locations(role, perm)
+        else:
+            ids = _granted_location_ids(role).get(perm, ())
+            built[key] = Location.objects.filter(organization_id=organization.pk, pk__in=ids)
     return built[key].all()
+
+
+def admin_location_ids(user, organization: Organization, perm: str = MANAGE_CUSTOMERS) -> set[int]:
+    """The ids of ``admin_locations``: for a location-limited admin, from
+    the grants already read (no query); for an owner, one query."""
+    role = admin_role(user, organization)
+    if role is not None and not (role.is_owner or user.is_superuser):
+        return set(_granted_location_ids(role).get(perm, ()))
+    return set(admin_locations(user, organization, perm).values_list("pk", flat=True))
+
+
+def _granted_location_ids(role: OrganizationAdmin) -> dict[str, list[int]]:
+    """The locations where ``role`` holds each admin permission, given to
+    the person or to one of their groups: one query, kept on the user."""
+    cache = role.user.__dict__.setdefault("_granted_location_ids", {})
+    if role.organization_id not in cache:
+        grant = {
+            "content_object__organization_id": role.organization_id,
+            "permission__content_type__app_label": "organizations",
+            "permission__codename__in": [perm.split(".")[1] for perm in ADMIN_PERMISSIONS],
+        }
+        read = ("permission__codename", "content_object_id")
+        mine = LocationUserObjectPermission.objects.filter(user=role.user, **grant)
+        groups = LocationGroupObjectPermission.objects.filter(group__user=role.user, **grant)
+        granted: dict[str, set[int]] = {perm: set() for perm in ADMIN_PERMISSIONS}
+        for codename, location_id in mine.values_list(*read).union(groups.values_list(*read)):
+            granted[f"organizations.{codename}"].add(location_id)
+        cache[role.organization_id] = {perm: sorted(ids) for perm, ids in granted.items()}
+    return cache[role.organization_id]
 
 
 def role_locations(role: OrganizationAdmin, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
@@ -148,9 +183,9 @@ def can_manage_location_settings(user, location: Location) -> bool:
 
 
 def location_settings_ids(user, organization: Organization) -> set[int]:
-    """Ids of the locations whose settings ``user`` manages (one query), for
-    a list page that marks each row."""
-    return set(admin_locations(user, organization, MANAGE_SETTINGS).values_list("pk", flat=True))
+    """Ids of the locations whose settings ``user`` manages, for a list
+    page that marks each row."""
+    return admin_location_ids(user, organization, MANAGE_SETTINGS)
 
 
 # ------------------------------------------------------------ managing admins

@@ -66,11 +66,20 @@ def cast(db) -> Cast:
     mill_admin = f.OrganizationAdminFactory(organization=org).user
     assign_perm(MANAGE_CUSTOMERS, mill_admin, mill)
 
-    contact = f.PortalMemberFactory(location=harbour, company=acme, first_name="Carla")
-    billing = f.PortalMemberFactory(location=harbour, company=acme, first_name="Bill")
-    teammate = f.PortalMemberFactory(location=harbour, company=acme, first_name="Tess")
+    # Fixed surnames: a random one ("Adams", "Estrada") would match searches.
+    contact = f.PortalMemberFactory(
+        location=harbour, company=acme, first_name="Carla", last_name="Quint"
+    )
+    billing = f.PortalMemberFactory(
+        location=harbour, company=acme, first_name="Bill", last_name="Quarry"
+    )
+    teammate = f.PortalMemberFactory(
+        location=harbour, company=acme, first_name="Tess", last_name="Quayle"
+    )
     company_set_roles(company=acme, contact_person=contact, billing_person=billing)
-    globex_contact = f.PortalMemberFactory(location=harbour, company=globex, first_name="Gus")
+    globex_contact = f.PortalMemberFactory(
+        location=harbour, company=globex, first_name="Gus", last_name="Quimby"
+    )
     company_set_roles(company=globex, contact_person=globex_contact, billing_person=None)
 
     other_org = f.OrganizationFactory(name="Southgate", slug="southgate")

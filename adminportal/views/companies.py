@@ -48,7 +48,7 @@ from members.team_selectors import (
     team_of,
 )
 from organizations.decorators import admin_portal_view
-from organizations.permissions import admin_locations
+from organizations.permissions import admin_location_ids, admin_locations
 from tenancy.scoping import scoped
 
 from ._shared import link_rows
@@ -230,7 +230,7 @@ def company_detail(request, pk):
     if cursor is not None:
         url = reverse("adminportal:company_timeline", args=[request.organization.slug, company.pk])
         context["timeline_more"] = f"{url}?before={cursor}"
-    mine = set(admin_locations(request.user, request.organization).values_list("pk", flat=True))
+    mine = admin_location_ids(request.user, request.organization)
     # An admin sees the company at their locations only (R1.2).
     company.visible_locations = [
         row for row in company.company_locations.all() if row.location_id in mine

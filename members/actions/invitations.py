@@ -37,7 +37,7 @@ from members.models import Invitation, Member, MemberStatus, PortalAccess
 from members.policy import Uninvitable, uninvitable
 from members.selectors import invitations_addressed_to
 from organizations.models import Location, Organization, OrganizationAdmin
-from organizations.permissions import admin_locations, can_manage_location
+from organizations.permissions import admin_location_ids, can_manage_location
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +209,7 @@ def resend_note(member: Member) -> str:
 def _check_admin_grant(actor, organization, locations, permissions) -> None:
     """An admin grants only what they hold: no one escalates by inviting."""
     for perm in permissions:
-        allowed = set(admin_locations(actor, organization, perm).values_list("pk", flat=True))
+        allowed = admin_location_ids(actor, organization, perm)
         for location in locations:
             if location.pk not in allowed:
                 raise PermissionDenied(

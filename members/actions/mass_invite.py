@@ -35,7 +35,7 @@ from members.policy import members_with_email
 from members.seats import claim_seats_many, record_seat_override, seat_usages
 from members.selectors import plans_for_admin
 from organizations.models import Location, Organization
-from organizations.permissions import admin_locations
+from organizations.permissions import admin_location_ids, admin_locations
 
 MAX_ROWS = 10_000
 #: The paste box takes this many characters: 10,000 rows of 100. The request
@@ -418,7 +418,7 @@ def mass_invite(
     rows = [r for r in rows if r.ok]
     if not rows:
         return []
-    managed = set(admin_locations(actor, organization).values_list("pk", flat=True))
+    managed = admin_location_ids(actor, organization)
     if any(
         r.location.organization_id != organization.pk or r.location.pk not in managed for r in rows
     ):
