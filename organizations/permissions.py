@@ -5,7 +5,7 @@ every permission everywhere. Each question is answered here and nowhere else.
 """
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext
 
 from .models import (
@@ -136,11 +136,8 @@ def can_manage_organization_settings(user, organization: Organization) -> bool:
         return False
     if role.is_owner:
         return True
-    allowed = admin_locations(user, organization, MANAGE_SETTINGS)
-    counted = Location.objects.filter(organization=organization).aggregate(
-        every=Count("pk"), allowed=Count("pk", filter=Q(pk__in=allowed))
-    )
-    return 0 < counted["allowed"] == counted["every"]
+    allowed = admin_location_ids(user, organization, MANAGE_SETTINGS)
+    return 0 < len(allowed) == Location.objects.filter(organization=organization).count()
 
 
 def location_admin_users(location: Location, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
