@@ -15,7 +15,9 @@ keeps them: a second run at the same size starts measuring at once
 The data set: ``--members`` members (default 100,000) in ``--companies``
 companies (5,000) at ``--locations`` locations (10), a fifth with an active
 membership, ten audit entries each over two years (a million at the default
-size: the audit log is the biggest table a real directory has); one company ("Bigcorp") of
+size: the audit log is the biggest table a real directory has), and five
+events each sent to four connected systems (two million deliveries: the
+dashboard's integration health reads them); one company ("Bigcorp") of
 ``--team`` members (1,000) whose contact person logs in; beside it a second
 organization a twentieth the size. Rows go in with ``bulk_create`` in
 batches, through the models, so every constraint holds.
@@ -82,6 +84,7 @@ def delete_org(slug):
 
     from audit.models import AuditEntry
     from companies.models import Company
+    from integrations.models import Connection
     from members.models import Member, Membership, Plan
     from notifications.models import Notification
     from organizations.models import Location, Organization
@@ -91,9 +94,10 @@ def delete_org(slug):
         return
     Company.objects.filter(organization=org).update(contact_person=None, billing_person=None)
     Notification.objects.filter(organization=org).delete()
-    with connection.cursor() as cursor:  # a million rows: not one by one through the ORM
-        cursor.execute("DELETE FROM audit_auditentry WHERE organization_id = %s", [org.pk])
-    for model in (AuditEntry, Membership, Member, Company, Plan, Location):
+    with connection.cursor() as cursor:  # millions of rows: not one by one through the ORM
+        for table in ("audit_auditentry", "integrations_delivery", "integrations_outboxevent"):
+            cursor.execute(f"DELETE FROM {table} WHERE organization_id = %s", [org.pk])
+    for model in (Connection, AuditEntry, Membership, Member, Company, Plan, Location):
         model.objects.filter(organization=org).delete()
     org.delete()
 
@@ -184,6 +188,7 @@ def seed(slug, *, members, companies, locations, team, users=True):
         ]
     )
     history(org, per_member=HISTORY_PER_MEMBER)
+    deliveries(org, per_member=EVENTS_PER_MEMBER)
     found = {"org": org}
     if users:
         User = get_user_model()
@@ -238,10 +243,65 @@ def history(org, *, per_member):
         cursor.execute("ANALYZE audit_auditentry")
 
 
+#: Events each member sent to connected systems; each went to every one of
+#: CONNECTIONS, so the delivery log holds twenty per member (two million at
+#: the default size): what the dashboard's integration health reads.
+EVENTS_PER_MEMBER = 5
+CONNECTIONS = 4
+
+
+def deliveries(org, *, per_member):
+    """Outbox events and their deliveries over the last 30 days, written by
+    PostgreSQL itself (two million deliveries in about 40 s). Half the
+    connections are healthy, so the dashboard has to prove that none of
+    their deliveries is dead or failed in the last hour; the others hold a
+    dead delivery in a thousand. One in fifty failed once, long enough ago."""
+    from django.db import connection
+
+    from integrations.models import Connection
+
+    ids = [
+        Connection.objects.create(
+            organization=org, kind="webhook", name=f"Bench {n}", base_url="http://127.0.0.1:9/"
+        ).pk
+        for n in range(CONNECTIONS)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO integrations_outboxevent (organization_id, member_id, member_ref,
+                event, payload, sequence, created_at, processed_at)
+            SELECT m.organization_id, m.id, m.id, 'member.updated', '{}', 1000000 + n,
+                now() - interval '2 hours' - random() * interval '30 days', now()
+            FROM members_member m CROSS JOIN generate_series(1, %s) n
+            WHERE m.organization_id = %s
+            """,
+            [per_member, org.pk],
+        )
+        cursor.execute(
+            """
+            INSERT INTO integrations_delivery (organization_id, event_id, connection_id,
+                member_id, member_ref, status, attempts, last_error, created_at,
+                next_attempt_at, last_attempt_at, succeeded_at, last_failed_at)
+            SELECT e.organization_id, e.id, c.id, e.member_id, e.member_ref,
+                CASE WHEN c.n > %s AND e.id %% 1000 = 0 THEN 'dead' ELSE 'succeeded' END,
+                1, '', e.created_at, e.created_at, e.created_at, e.created_at,
+                CASE WHEN e.id %% 50 = 0 THEN e.created_at END
+            FROM integrations_outboxevent e
+            CROSS JOIN unnest(%s::bigint[]) WITH ORDINALITY AS c(id, n)
+            WHERE e.organization_id = %s
+            """,
+            [CONNECTIONS // 2, ids, org.pk],
+        )
+        cursor.execute("ANALYZE integrations_outboxevent")
+        cursor.execute("ANALYZE integrations_delivery")
+
+
 def ensure_data(args):
     from django.contrib.auth import get_user_model
 
     from companies.models import Company
+    from integrations.models import Connection
     from members.models import Member
     from organizations.models import Organization
 
@@ -271,6 +331,8 @@ def ensure_data(args):
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     org = Organization.objects.get(slug=SLUG)
+    if not Connection.objects.filter(organization=org).exists():  # seeded before deliveries were
+        deliveries(org, per_member=EVENTS_PER_MEMBER)
     big = Company.objects.get(organization=org, name="Bigcorp")
     return org, big
 

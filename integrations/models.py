@@ -218,6 +218,16 @@ class Delivery(OutboxItem):
                 condition=Q(status__in=["pending", "failed", "in_flight"]),
             ),
             models.Index(fields=["connection", "status"], name="delivery_connection_status"),
+            # The dashboard's integration health (selectors.integration_health):
+            # a connection's failures in the last hour, and the organization's
+            # dead deliveries. Without them, two million deliveries took it
+            # 154 ms of SQL on every visit; with them, 2 ms (docs/directory.md).
+            models.Index(
+                fields=["connection", "last_failed_at"],
+                name="delivery_failed_at",
+                condition=Q(last_failed_at__isnull=False),
+            ),
+            models.Index(fields=["organization"], name="delivery_dead", condition=Q(status="dead")),
         ]
 
     def __str__(self):
