@@ -6,9 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('integrations', '0008_connection_pause_and_rate_limit'),
-        ('members', '0020_member_email_prefix'),
-        ('organizations', '0010_organization_contact_additions_need_approval'),
+        ("integrations", "0008_connection_pause_and_rate_limit"),
     ]
 
     operations = [
