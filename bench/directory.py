@@ -347,8 +347,16 @@ def session_cookie(email):
     return f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
 
 
+#: Ends a page's path that is asked for as htmx asks (a fragment is never
+#: sent, so the server sees the path alone).
+HTMX = "#htmx"
+
+
 def fetch(base, path, cookie):
-    request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+    headers = {"Cookie": cookie}
+    if path.endswith(HTMX):
+        headers["HX-Request"] = "true"
+    request = urllib.request.Request(base + path, headers=headers)
     started = time.perf_counter()
     with urllib.request.urlopen(request, timeout=120) as response:
         first = response.read(1)
@@ -426,6 +434,11 @@ def pages(org, big, cookies, members):
         "users tab": (f"{base}/users/", admin),
         "users search": (f"{base}/users/?q={big.contact_person.first_name}", admin),
         "company page (Bigcorp)": (f"{base}/companies/{big.pk}/", admin),
+        # What the page's activity card reads when it comes into view (htmx).
+        "company activity (Bigcorp, htmx)": (
+            f"{base}/companies/{big.pk}/timeline/{HTMX}",
+            admin,
+        ),
         "My team (Bigcorp)": (f"/o/{org.slug}/portal/team/", contact),
     }
 

@@ -42,6 +42,7 @@ PAGES = [
     "companies/",
     "users/",
     "companies/BIG/",
+    "companies/BIG/timeline/",
     "portal/team/",
 ]
 

@@ -1,8 +1,8 @@
 """Admin portal: the activity timeline of a member or a company (R6.2,
 R6.3; issue 13, item 5), newest first from the audit log, 20 entries at a
-time. The member and company pages include the first page; "Older" asks
-these views for the next (htmx swaps it in; without JavaScript it is a
-page of its own)."""
+time. The member page includes the first page; the company page's card
+asks for it when it comes into view. "Older" asks these views for the
+next (htmx swaps it in; without JavaScript it is a page of its own)."""
 
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,6 +20,7 @@ def _render(request, *, entries, cursor, more_url, title, back_url, with_member=
         "with_member": with_member,
         "timeline": entries,
         "timeline_more": f"{more_url}?before={cursor}" if cursor else "",
+        "first_page": not request.GET.get("before"),
         "title": title,
         "back_url": back_url,
     }

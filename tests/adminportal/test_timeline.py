@@ -6,6 +6,8 @@ concerns the members at their locations."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -41,6 +43,16 @@ def _url(cast, name, pk, **query):
 
 def _shown(response) -> list[int]:
     return [entry.pk for entry in response.context["timeline"]]
+
+
+def _company_activity(client, cast, company):
+    """The company page's activity card, read as htmx reads it when the
+    card comes into view."""
+    page = client.get(_url(cast, "company", company.pk))
+    assert page.status_code == 200
+    url = _url(cast, "company_timeline", company.pk)
+    assert f'hx-get="{url}" hx-trigger="revealed"' in page.content.decode()
+    return client.get(url, HTTP_HX_REQUEST="true")
 
 
 def test_the_member_page_shows_what_happened_newest_first(client, cast):
@@ -133,7 +145,7 @@ def test_a_company_timeline_pages_with_no_gaps_or_repeats_either_way(client, cas
     _entry(cast.globex_contact, org=cast.org, at=start)  # another company's member
     expected = [e.pk for e in sorted(made, key=lambda e: (e.created_at, e.pk), reverse=True)]
     client.force_login(cast.admin)
-    page = client.get(reverse("adminportal:company", args=[cast.org.slug, company.pk]))
+    page = _company_activity(client, cast, company)
     seen, more = _shown(page), page.context["timeline_more"]
     while more:
         response = client.get(more, HTTP_HX_REQUEST="true")
@@ -166,7 +178,7 @@ def test_a_company_timeline_has_the_company_and_its_members_at_your_locations(
     other_org = _entry(org=cast.other_org, at=now, verb=Verb.COMPANY_UPDATED, subject=company)
 
     client.force_login(cast.owner)
-    page = client.get(reverse("adminportal:company", args=[cast.org.slug, company.pk]))
+    page = _company_activity(client, cast, company)
     assert set(_shown(page)) >= {about_company.pk, about_here.pk, about_there.pk, role_there.pk}
     assert not {about_stranger.pk, other_org.pk} & set(_shown(page))
 
@@ -206,8 +218,33 @@ def test_a_timeline_entry_shows_names_reasons_and_values_as_text(client, cast):
         after={"notes": "<b>bold</b>"},
     )
     client.force_login(cast.admin)
-    for page in (_url(cast, "company", cast.acme.pk), _url(cast, "member", member.pk)):
-        html = client.get(page).content.decode()
-        timeline = html[html.index('id="timeline"') :]
+    member_page = client.get(_url(cast, "member", member.pk)).content.decode()
+    for timeline in (
+        member_page[member_page.index('id="timeline"') :],
+        _company_activity(client, cast, cast.acme).content.decode(),
+    ):
         assert script not in timeline and "<b>bold" not in timeline
         assert timeline.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 3
+
+
+def test_the_company_activity_card_reads_nothing_until_it_is_shown(client, cast):
+    """The company page renders the card without reading the log, with a
+    link to the activity for a browser without JavaScript; an empty
+    history says so when it is read."""
+    company = f.CompanyFactory(location=cast.harbour, name="Quiet Ltd")
+    AuditEntry.objects.filter(organization=cast.org).delete()
+    client.force_login(cast.admin)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(_url(cast, "company", company.pk)).content.decode()
+    assert not [q for q in queries.captured_queries if "audit_auditentry" in q["sql"]]
+    card = page[page.index('id="timeline"') :]
+    assert f'href="{_url(cast, "company_timeline", company.pk)}"' in card
+    assert "Nothing recorded" not in card
+    activity = _company_activity(client, cast, company).content.decode()
+    assert "Nothing recorded yet." in activity
+    whole_page = client.get(_url(cast, "company_timeline", company.pk)).content.decode()
+    assert "Nothing recorded yet." in whole_page
+    entry = _entry(org=cast.org, at=timezone.now(), verb=Verb.COMPANY_UPDATED, subject=company)
+    activity = _company_activity(client, cast, company)
+    assert _shown(activity) == [entry.pk]
+    assert "Nothing recorded yet." not in activity.content.decode()

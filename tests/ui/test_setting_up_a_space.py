@@ -128,6 +128,12 @@ def test_an_owner_sets_up_a_space_and_its_contact_person_adds_a_teammate(empty_o
     press(roles.get_by_role("button", name="Save roles"), WIDTH)
     company.refresh_from_db()
     assert company.contact_person == cara
+    # Back on the company's page: its activity card reads the entries when
+    # it comes into view.
+    page.get_by_role("heading", name="Pixel Mill").wait_for()
+    activity = page.locator("#timeline")
+    activity.scroll_into_view_if_needed()
+    activity.get_by_text("Company roles changed").first.wait_for()
 
     # An admin for that location, invited from the Admins page.
     open_nav_link(page, "Admins", WIDTH)
