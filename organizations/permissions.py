@@ -45,27 +45,18 @@ def admin_role(user, organization: Organization) -> OrganizationAdmin | None:
 
 
 def admin_locations(user, organization: Organization, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
-    """Locations of ``organization`` where ``user`` holds ``perm``.
-
-    A lazy queryset, to sit inside another filter: an owner's is every
-    location of the organization; a location-limited admin's names the
-    locations by id. Their grants, for every permission, are read in one
-    query once per user object (in a view: once per request, as
-    ``admin_role`` is): guardian's grants as a subquery inside each of a
-    page's queries cost more to build and to plan than the page's own
-    filters. A grant given or taken during a request shows from the next.
-    """
+    """Locations of ``organization`` where ``user`` holds ``perm``: a lazy
+    queryset, to sit inside another filter. Built once per user object and
+    permission (in a view: once per request, as ``admin_role`` is), and
+    handed out as a fresh copy. A grant given or taken during a request
+    shows from the next."""
     role = admin_role(user, organization)
     if role is None:
         return Location.objects.none()
     built = user.__dict__.setdefault("_admin_locations", {})
     key = (organization.pk, perm)
     if key not in built:
-        if role.is_owner or user.is_superuser:
-            built[key] = role_locations(role, perm)
-        else:
-            ids = _granted_location_ids(role).get(perm, ())
-            built[key] = Location.objects.filter(organization_id=organization.pk, pk__in=ids)
+        built[key] = role_locations(role, perm)
     return built[key].all()
 
 
@@ -74,13 +65,30 @@ def admin_location_ids(user, organization: Organization, perm: str = MANAGE_CUST
     the grants already read (no query); for an owner, one query."""
     role = admin_role(user, organization)
     if role is not None and not (role.is_owner or user.is_superuser):
-        return set(_granted_location_ids(role).get(perm, ()))
+        return set(_granted_location_ids(role)[perm])
     return set(admin_locations(user, organization, perm).values_list("pk", flat=True))
 
 
+def role_locations(role: OrganizationAdmin, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
+    """Locations where ``role`` holds ``perm``, read from the grants whether or
+    not the role is suspended (restoring one needs to know what it holds).
+    An owner's (or a superuser's) are every location of the organization;
+    anyone else's are named by id, from ``_granted_location_ids``."""
+    locations = Location.objects.filter(organization_id=role.organization_id)
+    if role.is_owner or role.user.is_superuser:
+        return locations
+    return locations.filter(pk__in=_granted_location_ids(role)[perm])
+
+
 def _granted_location_ids(role: OrganizationAdmin) -> dict[str, list[int]]:
-    """The locations where ``role`` holds each admin permission, given to
-    the person or to one of their groups: one query, kept on the user."""
+    """The locations where ``role`` holds each admin permission: guardian's
+    rows, given to the person or to one of their groups, all permissions in
+    one query, kept on the user object. Read once rather than as a subquery
+    inside each of a page's queries, where the grants cost more to build
+    and to plan than the page's own filters; and not through guardian's
+    ``get_objects_for_user``, which looked up the permission's content type
+    in two queries more. Only object grants count: a model-wide permission
+    would reach every tenant's locations."""
     cache = role.user.__dict__.setdefault("_granted_location_ids", {})
     if role.organization_id not in cache:
         grant = {
@@ -96,32 +104,6 @@ def _granted_location_ids(role: OrganizationAdmin) -> dict[str, list[int]]:
             granted[f"organizations.{codename}"].add(location_id)
         cache[role.organization_id] = {perm: sorted(ids) for perm, ids in granted.items()}
     return cache[role.organization_id]
-
-
-def role_locations(role: OrganizationAdmin, perm: str = MANAGE_CUSTOMERS) -> QuerySet:
-    """Locations where ``role`` holds ``perm``, read from the grants whether or
-    not the role is suspended (restoring one needs to know what it holds).
-
-    The grants are guardian's rows, given to the person or to one of their
-    groups, read here in one subquery rather than through guardian's
-    ``get_objects_for_user``: that looked up the permission's content type
-    in two queries on every page a location-limited admin opened. Only
-    object grants count: a model-wide permission would reach every
-    tenant's locations."""
-    locations = Location.objects.filter(organization_id=role.organization_id)
-    user = role.user
-    if role.is_owner or user.is_superuser:
-        return locations
-    app_label, codename = perm.split(".")
-    grant = {
-        "permission__codename": codename,
-        "permission__content_type__app_label": app_label,
-    }
-    mine = LocationUserObjectPermission.objects.filter(user=user, **grant)
-    groups = LocationGroupObjectPermission.objects.filter(group__user=user, **grant)
-    return locations.filter(
-        Q(pk__in=mine.values("content_object")) | Q(pk__in=groups.values("content_object"))
-    )
 
 
 def can_manage_location(user, location: Location, perm: str = MANAGE_CUSTOMERS) -> bool:
