@@ -304,13 +304,10 @@ def _newest(entries: QuerySet, *, own: Q | None, members: dict, how_many=None, c
     return newest.order_by(*NEWEST)
 
 
-def company_timeline(
-    *, company, user, cursor=None, team_size: int | None = None
-) -> tuple[list, int | None]:
+def company_timeline(*, company, user, cursor=None) -> tuple[list, int | None]:
     """Everything recorded about ``company`` and its members, newest first,
     a page at a time. An entry about a member shows only where ``user``
-    manages customers at that member's location (R1.2). ``team_size``, the
-    company's members at those locations, if the caller has counted them."""
+    manages customers at that member's location (R1.2)."""
     locations = admin_locations(user, company.organization)
     company_type = ContentType.objects.get_for_model(Company)
     readable = Q(member__isnull=True) | Q(member__location__in=locations)
@@ -318,7 +315,6 @@ def company_timeline(
         AuditEntry.objects.filter(organization_id=company.organization_id),
         own=Q(subject_type=company_type, subject_id=company.pk) & readable,
         members={"company": company, "location__in": locations},
-        how_many=team_size,
         cursor=cursor,
     )
     return _rows_and_cursor(newest[: TIMELINE_PAGE_SIZE + 1])
