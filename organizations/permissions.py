@@ -91,11 +91,7 @@ def _granted_location_ids(role: OrganizationAdmin) -> dict[str, list[int]]:
     would reach every tenant's locations."""
     cache = role.user.__dict__.setdefault("_granted_location_ids", {})
     if role.organization_id not in cache:
-        grant = {
-            "content_object__organization_id": role.organization_id,
-            "permission__content_type__app_label": "organizations",
-            "permission__codename__in": [perm.split(".")[1] for perm in ADMIN_PERMISSIONS],
-        }
+        grant = _admin_grants(role.organization_id)
         read = ("permission__codename", "content_object_id")
         mine = LocationUserObjectPermission.objects.filter(user=role.user, **grant)
         groups = LocationGroupObjectPermission.objects.filter(group__user=role.user, **grant)
@@ -104,6 +100,17 @@ def _granted_location_ids(role: OrganizationAdmin) -> dict[str, list[int]]:
             granted[f"organizations.{codename}"].add(location_id)
         cache[role.organization_id] = {perm: sorted(ids) for perm, ids in granted.items()}
     return cache[role.organization_id]
+
+
+def _admin_grants(organization_id) -> dict:
+    """Which of guardian's rows are admin grants here (lookups for its
+    permission tables): one of ``ADMIN_PERMISSIONS``, at a location of
+    this organization."""
+    return {
+        "content_object__organization_id": organization_id,
+        "permission__content_type__app_label": "organizations",
+        "permission__codename__in": [perm.split(".")[1] for perm in ADMIN_PERMISSIONS],
+    }
 
 
 def can_manage_location(user, location: Location, perm: str = MANAGE_CUSTOMERS) -> bool:
@@ -183,10 +190,7 @@ def grants_by_user(roles) -> dict[int, set[Grant]]:
     if not roles:
         return grants
     rows = LocationUserObjectPermission.objects.filter(
-        user_id__in=grants,
-        content_object__organization_id=roles[0].organization_id,
-        permission__content_type__app_label="organizations",
-        permission__codename__in=[perm.split(".")[1] for perm in ADMIN_PERMISSIONS],
+        user_id__in=grants, **_admin_grants(roles[0].organization_id)
     ).values_list("user_id", "permission__codename", "content_object_id")
     for user_id, codename, location_id in rows:
         grants[user_id].add((f"organizations.{codename}", location_id))
