@@ -1,10 +1,15 @@
 from django.db.models import Exists, OuterRef, Prefetch, QuerySet
-from guardian.shortcuts import get_objects_for_user
 
 from organizations.permissions import admin_locations
 from tenancy.scoping import scoped
 
-from .models import MANAGE_TEAM, Company, CompanyLocation, ContactLocation
+from .models import (
+    MANAGE_TEAM_CODENAME,
+    Company,
+    CompanyLocation,
+    CompanyUserObjectPermission,
+    ContactLocation,
+)
 
 
 def at_locations(queryset: QuerySet, locations) -> QuerySet:
@@ -50,26 +55,29 @@ def company_page_for_admin(*, user, organization) -> QuerySet:
     )
 
 
-def companies_managed_by(*, user, organization) -> QuerySet:
-    """Companies whose team ``user`` may manage from the member portal (R2.5).
+def company_ids_managed_by(*, user, organization) -> frozenset[int]:
+    """The companies whose team ``user`` may manage from the member portal
+    (R2.5), by id.
 
-    Lazy, so it can sit inside another filter as a subquery. Only the
-    object grants count: not groups, not a model-wide permission (which would
-    leak every tenant), not superuser status (support staff work in Django
-    admin, not in someone's member portal). The organization's setting is
-    not re-checked here: switching it off revokes the grants in the same
-    transaction, and members/policy.py's TeamPolicy is where the rule is read.
+    Only the object grants count: not groups, not a model-wide permission
+    (which would leak every tenant), not superuser status (support staff
+    work in Django admin, not in someone's member portal). Read from
+    guardian's table directly: ``get_objects_for_user`` looked up the
+    permission's content type first and cost My team twice as much. The
+    organization's setting is not re-checked here: switching it off revokes
+    the grants in the same transaction, and members/policy.py's TeamPolicy
+    is where the rule is read.
     """
     if not user.is_authenticated:
-        return Company.objects.none()
-    return get_objects_for_user(
-        user,
-        MANAGE_TEAM,
-        klass=scoped(Company, organization).filter(archived_at__isnull=True),
-        use_groups=False,
-        with_superuser=False,
-        accept_global_perms=False,
+        return frozenset()
+    grants = CompanyUserObjectPermission.objects.filter(
+        user=user,
+        permission__content_type__app_label="companies",
+        permission__codename=MANAGE_TEAM_CODENAME,
+        content_object__organization=organization,
+        content_object__archived_at__isnull=True,
     )
+    return frozenset(grants.values_list("content_object_id", flat=True))
 
 
 def linked_location_ids(*, member_id) -> frozenset[int]:

@@ -28,9 +28,13 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from companies.models import Company, ContactLocation
-from companies.selectors import companies_managed_by
+from companies.selectors import company_ids_managed_by
 from members.models import Member, Membership, MemberStatus, PortalAccess
 from organizations.models import Organization, OrganizationAdmin
+from tenancy.scoping import scoped
+
+#: A TeamPolicy not told the person's member record reads it when asked.
+UNREAD = object()
 
 SETTING_OFF = gettext_lazy(
     "Team management is switched off at {organization}. "
@@ -168,9 +172,22 @@ class TeamPolicy:
     page asks about every row without a query per member.
     """
 
-    def __init__(self, *, user, organization: Organization):
+    def __init__(self, *, user, organization: Organization, member=UNREAD):
         self.user = user
         self.organization = organization
+        # This person's own member record here, when the caller has read it
+        # already (the member portal has): one login, one record per
+        # organization.
+        self._member = member
+
+    @cached_property
+    def own_record_id(self) -> int | None:
+        if self._member is not UNREAD:
+            return getattr(self._member, "pk", None)
+        if not self.user.is_authenticated:
+            return None
+        records = scoped(Member, self.organization).filter(user=self.user)
+        return records.values_list("pk", flat=True).first()
 
     def _say(self, message: str, member: Member | None = None) -> str:
         return self._translated(message).format(member=member, organization=self.organization.name)
@@ -190,8 +207,7 @@ class TeamPolicy:
     def managed_company_ids(self) -> frozenset[int]:
         if not self.organization.contacts_manage_team or not self.user.is_authenticated:
             return frozenset()
-        managed = companies_managed_by(user=self.user, organization=self.organization)
-        return frozenset(managed.values_list("pk", flat=True))
+        return company_ids_managed_by(user=self.user, organization=self.organization)
 
     @cached_property
     def _admins(self) -> tuple[frozenset[int], frozenset[int]]:
@@ -258,10 +274,10 @@ class TeamPolicy:
         refusal = self._teammate_refusal(member) or self.team_refusal(company)
         if refusal:
             return refusal
-        me = company.contact_person
-        if me is None or me.user_id != self.user.pk or self.team_locations is not None:
+        me = company.contact_person_id
+        if me is None or me != self.own_record_id or self.team_locations is not None:
             return LINK_ONLY_CONTACT
-        if member.pk == me.pk:
+        if member.pk == me:
             return self._say(LINK_OWN)
         if not company.holds_team_role(member):
             return self._say(LINK_NO_ROLE, member)
@@ -335,7 +351,11 @@ def policy_for(request) -> TeamPolicy:
     """The request's TeamPolicy, built once (the nav and the page share it)."""
     policy = getattr(request, "_team_policy", None)
     if policy is None:
-        policy = TeamPolicy(user=request.user, organization=request.organization)
+        policy = TeamPolicy(
+            user=request.user,
+            organization=request.organization,
+            member=getattr(request, "member", UNREAD),
+        )
         request._team_policy = policy
     return policy
 

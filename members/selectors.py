@@ -120,15 +120,16 @@ def member_detail_for_admin(*, user, organization) -> QuerySet:
 
 
 def member_for_user(*, user, organization) -> Member | None:
-    """The member record ``user`` is linked to in ``organization``, if any."""
+    """The member record ``user`` is linked to in ``organization``, if any,
+    with its company and location. Not the company's contact and billing
+    persons: joining their rows doubled the cost of every member portal
+    page, and only the home page shows them."""
     if not user.is_authenticated:
         return None
-    return (
-        scoped(Member, organization)
-        .filter(user=user)
-        .select_related("company", "company__contact_person", "company__billing_person", "location")
-        .first()
-    )
+    # One record per login per organization (a constraint): no ordering to
+    # build or sort, as ``first()`` would.
+    records = scoped(Member, organization).filter(user=user).select_related("company", "location")
+    return next(iter(records.order_by()[:1]), None)
 
 
 def plans_for_admin(*, user, organization) -> QuerySet:

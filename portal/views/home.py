@@ -16,7 +16,10 @@ def home(request):
     # R2.6: the member's own status history, with people named as the
     # member portal names them (no admin email addresses).
     prefetch_related_objects(
-        [member], *history_prefetches(organization=request.organization, names=True)
+        [member],
+        *history_prefetches(organization=request.organization, names=True),
+        "company__contact_person",
+        "company__billing_person",
     )
     return render(
         request,

@@ -59,6 +59,20 @@ def test_a_member_sees_their_location_company_memberships_and_plans(client, cast
     assert own.start_date.strftime("%Y") in card
 
 
+def test_a_member_sees_their_companys_contact_and_billing_person(client, cast):
+    """Named, with only the details each chose to show (R5.2)."""
+    cast.contact.show_email = True
+    cast.contact.save(update_fields=["show_email"])
+    cast.billing.show_email = False
+    cast.billing.save(update_fields=["show_email"])
+    client.force_login(cast.teammate.user)
+    page = client.get(_home(cast)).content.decode()
+    people = page[page.index("Contact person") :]
+    assert cast.contact.full_name in people and cast.contact.email in people
+    assert cast.billing.full_name in people and cast.billing.email not in people
+    assert cast.globex_contact.full_name not in page
+
+
 def test_a_member_without_memberships_is_told_so(client, cast):
     client.force_login(cast.teammate.user)
     assert (
