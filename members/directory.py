@@ -200,23 +200,28 @@ def _address_start(word: str) -> bool:
 # ------------------------------------------------------------ companies tab
 
 
-def company_member_counts(companies: list, *, locations) -> None:
+def company_member_counts(companies: list, *, locations) -> dict[tuple[int, int], int]:
     """Sets ``member_count`` and ``active_member_count`` on each company of
     a page, counted for those companies only (one query), and only their
-    members at ``locations`` (the admin's, R1.2)."""
-    counts = {
-        row["company_id"]: row
-        for row in Member.objects.filter(
-            company__in=[c.pk for c in companies], location__in=locations
-        )
+    members at ``locations`` (the admin's, R1.2). Returns the Active ones
+    by (company id, location id), as ``members.seats.seat_usages`` counts
+    them (the company page's seats, without a query of their own)."""
+    active_at: dict[tuple[int, int], int] = {}
+    totals: dict[int, list[int]] = {}
+    rows = (
+        Member.objects.filter(company__in=[c.pk for c in companies], location__in=locations)
         .order_by()
-        .values("company_id")
+        .values_list("company_id", "location_id")
         .annotate(total=Count("pk"), active=Count("pk", filter=Q(status=MemberStatus.ACTIVE)))
-    }
+    )
+    for company_id, location_id, total, active in rows:
+        active_at[(company_id, location_id)] = active
+        counted = totals.setdefault(company_id, [0, 0])
+        counted[0] += total
+        counted[1] += active
     for company in companies:
-        row = counts.get(company.pk, {})
-        company.member_count = row.get("total", 0)
-        company.active_member_count = row.get("active", 0)
+        company.member_count, company.active_member_count = totals.get(company.pk, (0, 0))
+    return active_at
 
 
 # ------------------------------------------------------------ users tab

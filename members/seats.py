@@ -112,13 +112,27 @@ class SeatCapReached(ValidationError):
 def _membership_caps(organization_id, company_ids) -> dict[tuple[int, int | None], int]:
     """{(company id, plan's location id or None): seats} of the current
     company memberships that carry seats (one query)."""
-    caps: dict[tuple[int, int | None], int] = defaultdict(int)
     rows = (
         scoped(Membership, organization_id)
         .active()
         .filter(company_id__in=company_ids, seats__isnull=False)
         .values_list("company_id", "plan__location_id", "seats")
     )
+    return _summed(rows)
+
+
+def caps_of(memberships) -> dict[tuple[int, int | None], int]:
+    """``_membership_caps`` from memberships the caller has read already,
+    with their plans (a company page's card): no query."""
+    return _summed(
+        (row.company_id, row.plan.location_id, row.seats)
+        for row in memberships
+        if row.company_id is not None and row.seats is not None and row.is_active()
+    )
+
+
+def _summed(rows) -> dict[tuple[int, int | None], int]:
+    caps: dict[tuple[int, int | None], int] = defaultdict(int)
     for company_id, location_id, seats in rows:
         caps[(company_id, location_id)] += seats
     return caps
@@ -232,11 +246,13 @@ def record_seat_override(
     )
 
 
-def seat_usages(rows) -> list[SeatUsage]:
+def seat_usages(rows, *, caps=None, active=None) -> list[SeatUsage]:
     """The usage of each of these ``CompanyLocation`` rows (with
     ``company`` and ``location`` selected), capped or not: two queries,
-    however many rows."""
-    return _usages(list(rows), capped_only=False)
+    however many rows, fewer when the caller has the companies' caps
+    (``caps_of``) or their Active members by location
+    ({(company id, location id): count}, ``active``)."""
+    return _usages(list(rows), capped_only=False, caps=caps, active=active)
 
 
 def capped_seat_usages(rows) -> list[SeatUsage]:
@@ -245,17 +261,22 @@ def capped_seat_usages(rows) -> list[SeatUsage]:
     return _usages(list(rows), capped_only=True)
 
 
-def _usages(rows: list, *, capped_only: bool) -> list[SeatUsage]:
+def _usages(rows: list, *, capped_only: bool, caps=None, active=None) -> list[SeatUsage]:
     if not rows:
         return []
     organization_id = rows[0].organization_id
-    caps = _membership_caps(organization_id, {row.company_id for row in rows})
+    if caps is None:
+        caps = _membership_caps(organization_id, {row.company_id for row in rows})
     capped = [(row, _cap(caps, row)) for row in rows]
     if capped_only:
         capped = [(row, cap) for row, cap in capped if cap is not None]
         if not capped:
             return []
-    counts = _active_counts(organization_id, {row.company_id for row, _ in capped})
+    counts = (
+        active
+        if active is not None
+        else _active_counts(organization_id, {row.company_id for row, _ in capped})
+    )
     return [
         SeatUsage(
             company_id=row.company_id,

@@ -37,7 +37,7 @@ from members.forms.company import CompanyForm, CompanySeatsForm, ContactLocation
 from members.forms.company_roles import CompanyRolesForm
 from members.forms.team import NewTeamMemberForm
 from members.models import Member
-from members.seats import seat_usages
+from members.seats import caps_of, seat_usages
 from members.selectors import company_detail_for_admin, team_moves_of
 from members.team_selectors import (
     ADMIN_ROW_READS,
@@ -206,7 +206,7 @@ def company_detail(request, pk):
     page turns."""
     company = _company(request, pk)
     locations = admin_locations(request.user, request.organization)
-    company_member_counts([company], locations=locations)
+    active_at = company_member_counts([company], locations=locations)
     search = request.GET.get("q", "").strip()
     team = rows_of(team_of(company=company, locations=locations), ADMIN_ROW_READS)
     paginator = Paginator(matching(team, search, emails=True), TEAM_PAGE_SIZE)
@@ -235,8 +235,11 @@ def company_detail(request, pk):
     company.visible_locations = [
         row for row in company.company_locations.all() if row.location_id in mine
     ]
-    # Issue 14: "Seats: 7 of 10 at Harbour" per location (two queries).
-    context["seat_usages"] = seat_usages(company.visible_locations)
+    # Issue 14: "Seats: 7 of 10 at Harbour" per location, from what the
+    # page has read already: its memberships and its counts.
+    context["seat_usages"] = seat_usages(
+        company.visible_locations, caps=caps_of(company.memberships.all()), active=active_at
+    )
     context["may_change"] = may_change_company(request.user, company, mine=mine)
     # Whole-team moves (issue 14, item 3): the recent ones, Undo for 30 days.
     context["team_moves"] = list(team_moves_of(company, locations=mine)[:5])
@@ -248,17 +251,15 @@ def company_detail(request, pk):
 
 
 def _holders(company) -> list[Member]:
-    """Who holds a role, with their location links (seed 004): two queries."""
+    """Who holds a role, with their location links (seed 004): two queries,
+    of the columns the roles and links cards show."""
+    links = ContactLocation.objects.select_related("location").only("member_id", "location__name")
     return list(
         scoped(Member, company.organization_id)
         .filter(company=company)
         .filter(TEAM_ROLE_HOLDER)
-        .prefetch_related(
-            Prefetch(
-                "contact_locations",
-                queryset=ContactLocation.objects.select_related("location"),
-            )
-        )
+        .only("company_id", "first_name", "last_name", "is_manager")
+        .prefetch_related(Prefetch("contact_locations", queryset=links))
         .order_by("first_name", "last_name", "pk")
     )
 

@@ -13,6 +13,7 @@ from audit.models import AuditEntry, Verb
 from companies.models import CompanyLocation
 from members.actions.team import team_add_member
 from members.models import Member, Membership, MemberStatus, StatusRequest
+from members.seats import seat_usages
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.invitation_helpers import preview_then_invite
@@ -186,3 +187,42 @@ def test_dashboard_seat_list_queries_do_not_grow(
     with django_assert_max_num_queries(18):
         response = client.get(reverse("adminportal:home", args=[cast.org.slug]))
     assert shows(response, "Full 1")
+
+
+@pytest.mark.parametrize("admin", ["owner", "mill_admin"])
+def test_company_page_seats_agree_with_the_seat_rule(client, cast, admin):
+    """The page works its seats out from what it has read already (the
+    memberships card, the member counts): the same numbers as the rule's
+    own queries (``members.seats.seat_usages``), at the admin's locations."""
+    today = timezone.localdate()
+    CompanyLocation.objects.create(
+        organization=cast.org, company=cast.acme, location=cast.mill, seats=9
+    )
+
+    def membership(seats, location=None, start=-3, end=None):
+        Membership.objects.create(
+            organization=cast.org,
+            plan=f.PlanFactory(organization=cast.org, location=location),
+            company=cast.acme,
+            seats=seats,
+            start_date=today + timedelta(days=start),
+            end_date=None if end is None else today + timedelta(days=end),
+        )
+
+    membership(2, cast.harbour)
+    membership(3)  # a plan offered everywhere
+    membership(50, cast.harbour, start=-60, end=-30)  # ended
+    membership(40, cast.harbour, start=5)  # not started
+    membership(None, cast.harbour)  # carries no seats
+    for status in (MemberStatus.ACTIVE, MemberStatus.ACTIVE, MemberStatus.CONTACT):
+        f.MemberFactory(location=cast.mill, company=cast.acme, status=status)
+    user = getattr(cast, admin)
+    client.force_login(user)
+    response = client.get(reverse("adminportal:company", args=[cast.org.slug, cast.acme.pk]))
+    mine = {cast.harbour.pk, cast.mill.pk} if admin == "owner" else {cast.mill.pk}
+    rows = CompanyLocation.objects.filter(company=cast.acme).select_related("company", "location")
+    expected = seat_usages(rows)
+    assert {u.location_id for u in expected} == {cast.harbour.pk, cast.mill.pk}
+    assert any(u.used for u in expected) and all(u.capped for u in expected)
+    for usage in expected:
+        assert shows(response, usage.summary()) == (usage.location_id in mine), usage.summary()
