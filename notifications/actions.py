@@ -13,6 +13,7 @@ from members.policy import read_only_refusal
 from organizations.permissions import can_manage_location
 
 from .models import Notification
+from .unread import forget_unread
 
 Resolution = Notification.Resolution
 
@@ -31,6 +32,7 @@ def _resolve(notification: Notification, *, actor, resolution: str) -> int:
     now = timezone.now()
     copies = _same_event(notification).filter(resolution=Resolution.OPEN)
     copies.filter(read_at__isnull=True).update(read_at=now)
+    forget_unread(notification.organization_id)
     resolved = copies.update(resolution=resolution, resolved_by=actor, resolved_at=now)
     log.record(
         verb=Verb.NOTIFICATION_RESOLVED,
@@ -118,4 +120,5 @@ def notifications_mark_read(*, recipient, organization, pks=None) -> int:
     )
     if pks is not None:
         unread = unread.filter(pk__in=pks)
+    forget_unread(organization.pk)
     return unread.update(read_at=timezone.now())

@@ -8,6 +8,7 @@ from organizations.permissions import MANAGE_CUSTOMERS, location_admin_users
 from outbox import engine, timing
 
 from .models import Notification
+from .unread import forget_unread
 
 
 @transaction.atomic
@@ -46,4 +47,5 @@ def notify_location_admins(
     # Each notification is its own "email owed" row (the outbox kind
     # "notification_email"): what the broker refuses now, the sweep sends.
     engine.record(timing.NOTIFICATION_EMAIL, [n.pk for n in notifications])
+    forget_unread(location.organization_id)
     return notifications

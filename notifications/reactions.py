@@ -22,6 +22,7 @@ from tenancy.scoping import scoped
 
 from .admins import notify_location_admins
 from .models import Notification
+from .unread import forget_unread
 
 
 def _actor_label(actor, company) -> str:
@@ -106,6 +107,7 @@ def close_approval_notices(entries) -> None:
             resolution=Notification.Resolution.OPEN,
         )
         notices.filter(read_at__isnull=True).update(read_at=now)
+        forget_unread(entry.organization_id)
         notices.update(resolution=CLOSES_WITH[entry.verb], resolved_by=entry.actor, resolved_at=now)
 
 

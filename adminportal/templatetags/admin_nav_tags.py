@@ -1,14 +1,12 @@
 from django import template
 
-from notifications.models import Notification
+from notifications.unread import unread_count
 
 register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
 def unread_notification_count(context) -> int:
-    """One COUNT query per page."""
+    """The header's badge (notifications/unread.py: cached)."""
     request = context["request"]
-    return Notification.objects.filter(
-        recipient=request.user, organization=request.organization, read_at__isnull=True
-    ).count()
+    return unread_count(request.user, request.organization)

@@ -1,7 +1,8 @@
 """R7.2: list pages cost the same number of queries for 5 rows as for 50.
 
-Every admin page spends one query on the nav's unread-notifications count,
-and one on the header's organization switcher.
+Every admin page's header shows the unread notifications and the
+organization switcher, both cached per admin: a query each when the cache
+is cold (the counting fixtures warm it).
 """
 
 import pytest
