@@ -13,6 +13,10 @@ from tenancy.scoping import tenant_manager
 #: decides who holds it.
 MANAGE_TEAM = "companies.manage_team"
 MANAGE_TEAM_CODENAME = "manage_team"
+#: Which of guardian's rows on companies are that permission.
+MANAGE_TEAM_GRANTS = Q(
+    permission__content_type__app_label="companies", permission__codename=MANAGE_TEAM_CODENAME
+)
 
 
 class Company(TimeStamped):

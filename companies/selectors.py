@@ -4,7 +4,7 @@ from organizations.permissions import admin_locations
 from tenancy.scoping import scoped
 
 from .models import (
-    MANAGE_TEAM_CODENAME,
+    MANAGE_TEAM_GRANTS,
     Company,
     CompanyLocation,
     CompanyUserObjectPermission,
@@ -71,9 +71,8 @@ def company_ids_managed_by(*, user, organization) -> frozenset[int]:
     if not user.is_authenticated:
         return frozenset()
     grants = CompanyUserObjectPermission.objects.filter(
+        MANAGE_TEAM_GRANTS,
         user=user,
-        permission__content_type__app_label="companies",
-        permission__codename=MANAGE_TEAM_CODENAME,
         content_object__organization=organization,
         content_object__archived_at__isnull=True,
     )

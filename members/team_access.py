@@ -18,6 +18,7 @@ from django.db.models import QuerySet
 
 from companies.models import (
     MANAGE_TEAM_CODENAME,
+    MANAGE_TEAM_GRANTS,
     TEAM_ROLE_HOLDER,
     Company,
     CompanyUserObjectPermission,
@@ -65,7 +66,7 @@ def sync_team_access_for(companies: QuerySet, *, leaving=()) -> tuple[int, int]:
     scope = Company.objects.filter(pk__in=company_ids)
     wanted = team_managers_should_be(scope, leaving=leaving)
     rows = CompanyUserObjectPermission.objects.filter(
-        content_object_id__in=company_ids, permission=permission
+        MANAGE_TEAM_GRANTS, content_object_id__in=company_ids
     )
     held = {
         (company_id, user_id): pk
