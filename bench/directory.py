@@ -299,35 +299,40 @@ def deliveries(org, *, per_member):
 
 def ensure_data(args):
     from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
 
     from companies.models import Company
     from integrations.models import Connection
     from members.models import Member
     from organizations.models import Organization
 
+    # Seeding writes millions of rows a statement; the served project keeps
+    # its 30 s statement timeout (config/settings/base.py).
+    with connection.cursor() as cursor:
+        cursor.execute("SET statement_timeout = 0")
     org = Organization.objects.filter(slug=SLUG).first()
     wanted = args.members
     if args.reseed or org is None or Member.objects.filter(organization=org).count() != wanted:
-        delete_org(SLUG)
-        delete_org(SLUG_SMALL)
-        get_user_model().objects.filter(email__endswith=f"@{SLUG}.test").delete()
-        seed(
-            SLUG,
-            members=wanted,
-            companies=args.companies,
-            locations=args.locations,
-            team=args.team,
-        )
-        seed(
-            SLUG_SMALL,
-            members=max(wanted // 20, 100),
-            companies=max(args.companies // 20, 5),
-            locations=2,
-            team=0,
-            users=False,
-        )
-        from django.db import connection
-
+        # All or nothing: a seed stopped halfway would pass for a whole one.
+        with transaction.atomic():
+            delete_org(SLUG)
+            delete_org(SLUG_SMALL)
+            get_user_model().objects.filter(email__endswith=f"@{SLUG}.test").delete()
+            seed(
+                SLUG,
+                members=wanted,
+                companies=args.companies,
+                locations=args.locations,
+                team=args.team,
+            )
+            seed(
+                SLUG_SMALL,
+                members=max(wanted // 20, 100),
+                companies=max(args.companies // 20, 5),
+                locations=2,
+                team=0,
+                users=False,
+            )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
     org = Organization.objects.get(slug=SLUG)
