@@ -236,8 +236,10 @@ class TeamPolicy:
             return frozenset()
         linked = frozenset(
             ContactLocation.objects.filter(
-                organization=self.organization, member__user=self.user
-            ).values_list("location_id", flat=True)
+                organization=self.organization, member_id=self.own_record_id
+            )
+            .order_by()
+            .values_list("location_id", flat=True)
         )
         return linked or None
 
