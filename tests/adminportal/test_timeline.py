@@ -12,12 +12,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import AuditEntry, Verb, Via
-from members import selectors
 from members.actions.status import member_change_status
 from members.selectors import TIMELINE_PAGE_SIZE
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
+
+
+#: The walk's bound in the "walk to a horizon" read plan (conftest.py):
+#: inside the paging test's history of fifty, whose first two pages the
+#: walk fills.
+HORIZON = 25
 
 
 def _entry(member=None, *, org, at, verb=Verb.MEMBER_UPDATED, subject=None, **fields):
@@ -110,15 +115,6 @@ def test_no_other_organizations_entries_and_no_forged_cursor(client, cast):
     assert client.get(_url(cast, "member_timeline", cast.other_member.pk)).status_code == 404
     client.force_login(cast.other_admin)
     assert client.get(_url(cast, "member_timeline", member.pk)).status_code == 404
-
-
-@pytest.fixture(params=["walk", "member by member"])
-def read_plan(request, monkeypatch):
-    """A company's timeline is read one of two ways by its team's size
-    (members/selectors.py WALK_FROM_MEMBERS): each must show the same."""
-    size = 0 if request.param == "walk" else 10**9
-    monkeypatch.setattr(selectors, "WALK_FROM_MEMBERS", size)
-    return request.param
 
 
 def test_a_company_timeline_pages_with_no_gaps_or_repeats_either_way(client, cast, read_plan):
