@@ -6,10 +6,12 @@ from django.core.cache import caches
 from django.test import override_settings
 from django.urls import reverse
 
-from members.actions.team import team_change_status
-from members.models import MemberStatus
+from members.actions.approvals import status_request_approve
+from members.actions.team import team_add_member, team_change_status
+from members.models import MemberStatus, StatusRequest
 from notifications.models import Notification
 from notifications.unread import unread_count
+from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.conftest import hung_redis
 
@@ -50,6 +52,29 @@ def test_the_badge_follows_each_change_though_it_is_kept(client, team):
     client.post(reverse("adminportal:notifications_read", args=[cast.org.slug]))
     assert _badge(client, cast.admin, cast.org) == 0
     assert _badge(client, cast.owner, cast.org) == 1  # read by one admin, not by all
+
+
+def test_an_approval_decided_clears_every_admins_badge(client, team):
+    """Approving a request closes every admin's copy of its question
+    (notifications/reactions.py close_approval_notices): the badges that
+    counted it drop, not only the deciding admin's."""
+    cast = team.cast
+    organization_update_settings(
+        organization=cast.org, actor=None, contact_additions_need_approval=True
+    )
+    cast.org.refresh_from_db()
+    team_add_member(
+        actor=cast.contact.user,
+        company=cast.acme,
+        first_name="Nina",
+        email="nina@example.test",
+        status=MemberStatus.ACTIVE,
+    )
+    assert _badge(client, cast.admin, cast.org) == 1  # counted, and kept
+    assert _badge(client, cast.owner, cast.org) == 1
+    status_request_approve(status_request=StatusRequest.objects.get(), actor=cast.admin)
+    assert _badge(client, cast.admin, cast.org) == _unread(cast.admin, cast.org) == 0
+    assert _badge(client, cast.owner, cast.org) == _unread(cast.owner, cast.org) == 0
 
 
 def test_each_admin_and_organization_has_its_own_count(client, team):
