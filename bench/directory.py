@@ -335,7 +335,7 @@ def ensure_data(args):
             )
         # VACUUM too: the rows a reseed deleted stay in the indexes until it
         # runs, and the planner wades through them on every query (a member
-        # read took 1 ms to plan, 0.1 ms after). Not left to autovacuum,
+        # read took 1 ms to plan, under 0.5 ms after). Not left to autovacuum,
         # which some machines here run with off.
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
