@@ -9,6 +9,7 @@ these actions (a support edit in Django admin, a cascade) shows within
 that minute. Every notification page reads the notifications themselves.
 """
 
+import time
 from contextlib import suppress
 
 from django.core.cache import cache
@@ -63,4 +64,6 @@ def _bump(organization_id) -> None:
         try:
             cache.incr(key)
         except ValueError:  # not set yet, or evicted
-            cache.set(key, 1, None)
+            # Not 1: counts kept under an evicted generation may hold any
+            # small number, and would be read as current again.
+            cache.set(key, time.time_ns(), None)

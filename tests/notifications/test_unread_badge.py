@@ -2,7 +2,7 @@
 notification added, read or resolved shows on the next page, for its
 organization's admins only."""
 
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.test import override_settings
 from django.urls import reverse
 
@@ -75,6 +75,18 @@ def test_an_approval_decided_clears_every_admins_badge(client, team):
     status_request_approve(status_request=StatusRequest.objects.get(), actor=cast.admin)
     assert _badge(client, cast.admin, cast.org) == _unread(cast.admin, cast.org) == 0
     assert _badge(client, cast.owner, cast.org) == _unread(cast.owner, cast.org) == 0
+
+
+def test_a_generation_the_cache_evicted_does_not_bring_back_an_old_count(client, team):
+    """The organization's generation was evicted while counts kept under it
+    lived on: the next change must not start it again at a number one of
+    them holds."""
+    cast = team.cast
+    _a_status_change(team)
+    assert _badge(client, cast.admin, cast.org) == 1  # kept under generation 1
+    cache.delete(f"notifications-unread:{cast.org.pk}:generation")
+    _a_status_change(team)
+    assert _badge(client, cast.admin, cast.org) == _unread(cast.admin, cast.org) == 2
 
 
 def test_each_admin_and_organization_has_its_own_count(client, team):
