@@ -175,6 +175,10 @@ def invitations_waiting_for(user) -> QuerySet:
     )
 
 
+def _two_organizations(rows: QuerySet) -> QuerySet:
+    return rows.order_by().values_list("organization_id", flat=True).distinct()[:2]
+
+
 def organization_of_login(user) -> Organization | None:
     """The one organization whose brand ``user``'s login emails carry (the
     sign-in code, a password reset): where it has member records, records
@@ -187,12 +191,10 @@ def organization_of_login(user) -> Organization | None:
         records = Q(user_id=user.pk)
         if user.email:
             records |= Q(email__iexact=user.email)
-        ids = set(Member.objects.filter(records).values_list("organization_id", flat=True)[:2])
-        ids |= set(
-            OrganizationAdmin.objects.filter(user_id=user.pk).values_list(
-                "organization_id", flat=True
-            )[:2]
-        )
+        # Two distinct organizations are enough to know it is not one; the
+        # slice must count organizations, not rows.
+        ids = set(_two_organizations(Member.objects.filter(records)))
+        ids |= set(_two_organizations(OrganizationAdmin.objects.filter(user_id=user.pk)))
     if len(ids) != 1:
         return None
     return Organization.objects.get(pk=ids.pop())

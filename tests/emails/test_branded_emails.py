@@ -21,6 +21,7 @@ from emails.render import branded_email, render_email
 from members.actions.invitations import invitation_resend, member_invite
 from members.invitation_emails import invitations_send_reminders
 from members.models import Invitation, Member
+from members.selectors import organization_of_login
 from notifications.models import Notification
 from organizations.branding import PRODUCT_NAME, brand_of, one_line
 from organizations.colours import ink_on
@@ -239,6 +240,20 @@ def test_a_login_in_several_organizations_gets_the_product_brand(client, cast, b
     assert message.from_email == "Flex Community <no-reply@localhost>"
     assert PRODUCT_NAME in message.body and "Northwind" not in message.body
     assert message.alternatives
+
+
+def test_a_login_whose_records_elsewhere_come_first_still_counts_every_organization(cast):
+    """Two records in one organization and one in another: the brand is the
+    product's, whichever two rows the database reads first (here the
+    records' names put the other organization's pair first)."""
+    user = f.UserFactory(email="two.orgs@example.test")
+    elsewhere = cast.other_org.locations.first()
+    f.MemberFactory(location=cast.harbour, email=user.email, first_name="Zoe")
+    f.MemberFactory(
+        location=elsewhere, user=user, email="also.two.orgs@example.test", first_name="Ada"
+    )
+    f.MemberFactory(location=elsewhere, email=user.email, first_name="Ada")
+    assert organization_of_login(user) is None
 
 
 def test_every_allauth_email_has_our_html_and_frame(settings):
