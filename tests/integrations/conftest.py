@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import connection as db_connection
 
 from config.celery import app as celery_app
+from integrations.models import Delivery, DeliveryStatus, OutboxEvent
 from integrations.services import connection_save
 from tests.conftest import require_or_skip
 from tests.stubs import STUBS, CapsuleStub, HubSpotStub, KisiStub, PaperCutStub, WebhookStub
@@ -250,3 +251,19 @@ def wait_until(predicate, *, timeout=60.0, interval=0.1, message="condition"):
             return
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+
+
+def all_finished() -> bool:
+    """Every event fanned out and each of its deliveries done (sent, skipped
+    or given up on)."""
+    # Events first: a fan-out commits an event's deliveries with the event
+    # marked processed, so once every event reads processed, every delivery
+    # is there to be read. The other way round, a sweep committing between
+    # the two reads left nothing to see (the deliveries were not there yet,
+    # the events were done) and the wait ended with 1,250 never sent.
+    return (
+        not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
+        and not Delivery.objects.exclude(
+            status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.SKIPPED, DeliveryStatus.DEAD]
+        ).exists()
+    )

@@ -20,8 +20,8 @@ from members.models import Member, MemberStatus
 from tests import factories as f
 from tests.stubs import KisiStub
 
-from .conftest import connect
-from .test_delivery_worker import all_finished, assert_remote_state_is_current, beat_until
+from .conftest import all_finished, connect
+from .test_delivery_worker import assert_remote_state_is_current, beat_until
 from .test_delivery_worker import stubs as stubs  # noqa: PLC0414 - the fixture
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]

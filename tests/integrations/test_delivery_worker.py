@@ -28,7 +28,7 @@ from tests import factories as f
 from tests.conftest import hung_redis
 from tests.stubs.hubspot import UPSERT_PATH
 
-from .conftest import WORKER_SETTINGS, connect, wait_until
+from .conftest import WORKER_SETTINGS, all_finished, connect, wait_until
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 
@@ -73,15 +73,6 @@ def stubs(cast, hubspot, capsule, kisi, papercut, webhook):
     for stub in remotes.values():
         connect(cast.org, stub)
     return remotes
-
-
-def all_finished():
-    return (
-        not Delivery.objects.exclude(
-            status__in=[DeliveryStatus.SUCCEEDED, DeliveryStatus.SKIPPED, DeliveryStatus.DEAD]
-        ).exists()
-        and not OutboxEvent.objects.filter(processed_at__isnull=True).exists()
-    )
 
 
 SWEEP_EVERY = 1.0
