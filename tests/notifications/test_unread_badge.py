@@ -10,7 +10,7 @@ from members.actions.approvals import status_request_approve
 from members.actions.team import team_add_member, team_change_status
 from members.models import MemberStatus, StatusRequest
 from notifications.models import Notification
-from notifications.unread import unread_count
+from notifications.unread import _generation_key, unread_count
 from organizations.services import organization_update_settings
 from tests import factories as f
 from tests.conftest import hung_redis
@@ -84,7 +84,7 @@ def test_a_generation_the_cache_evicted_does_not_bring_back_an_old_count(client,
     cast = team.cast
     _a_status_change(team)
     assert _badge(client, cast.admin, cast.org) == 1  # kept under generation 1
-    cache.delete(f"notifications-unread:{cast.org.pk}:generation")
+    cache.delete(_generation_key(cast.org.pk))
     _a_status_change(team)
     assert _badge(client, cast.admin, cast.org) == _unread(cast.admin, cast.org) == 2
 
