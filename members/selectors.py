@@ -1,5 +1,6 @@
 """Reads of members, with everything their pages need fetched up front."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -257,7 +258,7 @@ def _page(entries: QuerySet, cursor) -> tuple[list, int | None]:
     )
 
 
-def _rows_and_cursor(page: QuerySet) -> tuple[list, int | None]:
+def _rows_and_cursor(page: Iterable) -> tuple[list, int | None]:
     rows = list(page)
     more = len(rows) > TIMELINE_PAGE_SIZE
     rows = rows[:TIMELINE_PAGE_SIZE]
